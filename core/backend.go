@@ -1,0 +1,123 @@
+package core
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The tracer talks to the two backends through the interfaces in this file;
+// core imports neither implementation. The passive backend (package loader,
+// eBPF) sees events in the kernel and reports them while the thread runs on.
+// The synchronous backend (package stopper, ptrace) holds threads stopped.
+// Both deliver events by calling Tracer.Deliver.
+
+// Watch is what the passive source must report for one thread: the union of
+// the passive needs of the engines attached to it. It is kept in the
+// thread's BPF task storage, where the programs test it first.
+type Watch struct {
+	// Events to report passively. Zero means the thread is not watched.
+	Events Events
+	// Follow makes new children and threads inherit this watch in the
+	// kernel before they first run, so their first events are seen. It is
+	// set while some engine on the thread wants EventClone.
+	Follow bool
+	// Syscalls, when non-nil, limits syscall events to these numbers.
+	Syscalls *SyscallSet
+	// Count asks for in-kernel per-syscall aggregation (calls, errors,
+	// time) without any per-event traffic; see Aggregator.
+	Count bool
+}
+
+// SyscallSet is a set of x86-64 syscall numbers (0..511).
+type SyscallSet [8]uint64
+
+// Add puts nr in the set; numbers outside 0..511 are ignored.
+func (s *SyscallSet) Add(nr int) {
+	if nr >= 0 && nr < 512 {
+		s[nr/64] |= 1 << (nr % 64)
+	}
+}
+
+// Has reports whether nr is in the set.
+func (s *SyscallSet) Has(nr int) bool {
+	return nr >= 0 && nr < 512 && s[nr/64]&(1<<(nr%64)) != 0
+}
+
+func (s *SyscallSet) union(o *SyscallSet) {
+	for i := range s {
+		s[i] |= o[i]
+	}
+}
+
+// Source is the passive event source.
+type Source interface {
+	// SetWatch installs w as tid's watch; a zero Watch stops watching.
+	SetWatch(tid int, w Watch) error
+}
+
+// SyscallStats is an in-kernel aggregate for one system call number.
+type SyscallStats struct {
+	Calls  uint64
+	Errors uint64
+	Time   time.Duration // total time inside the call
+}
+
+// Aggregator is implemented by sources that aggregate in the kernel.
+type Aggregator interface {
+	// SyscallStats returns tid's counts per syscall number, for threads
+	// whose Watch has Count set.
+	SyscallStats(tid int) (map[int]SyscallStats, error)
+}
+
+// Stopper is the synchronous backend.
+//
+// A Stopper must not call Tracer.Deliver from inside one of its own methods:
+// engines call Stop and Resume from their callbacks, while the thread's
+// reports are serialized. It delivers synchronous events (Sync
+// set) through Tracer.Deliver while the thread is held stopped, and acts on
+// the action Deliver returns: for Stop it keeps the thread stopped until
+// Resume is called; otherwise it resumes the thread at once, applying the
+// signal or syscall action and any change the callbacks made to the event.
+type Stopper interface {
+	// SetSync sets the events tid must report synchronously. When it is
+	// zero and the thread is not held stopped, the stopper lets go of the
+	// thread entirely (a thread nobody needs to stop runs without ptrace).
+	SetSync(tid int, events Events) error
+	// Stop asks tid to stop. Once it has, the stopper delivers a
+	// synchronous EventQuiesce (unless another synchronous event came
+	// first).
+	Stop(tid int) error
+	// Resume lets a thread held stopped go on. action is a resume action;
+	// Report and Interrupt ask for another synchronous EventQuiesce report
+	// before the thread runs user code (Interrupt also breaks a blocking
+	// system call), SingleStep and BlockStep resume for one instruction or
+	// one block and then report a synchronous EventQuiesce.
+	Resume(tid int, action Action) error
+	// Examine calls fn with the state of tid, which must be held stopped.
+	// It returns ErrAgain if the thread ran during the examination.
+	Examine(tid int, fn func(Stopped) error) error
+}
+
+// Stopped is the state of a thread held stopped, valid only during the
+// Examine callback that received it.
+type Stopped interface {
+	Tid() int
+	Registers() (*unix.PtraceRegs, error)
+	SetRegisters(*unix.PtraceRegs) error
+	// ReadMemory and WriteMemory access the thread's address space;
+	// WriteMemory works on read-only (text) pages too.
+	ReadMemory(addr uintptr, p []byte) (int, error)
+	WriteMemory(addr uintptr, p []byte) (int, error)
+}
+
+// ThreadInfo is what the tracer needs to know about a thread it attaches to.
+type ThreadInfo struct {
+	Tgid   int
+	Kernel bool // a kernel thread, which cannot be traced
+	Dead   bool // a zombie: it will not run again, only be reaped
+}
+
+// ThreadLookup finds a live thread. It returns an error wrapping unix.ESRCH
+// when there is none.
+type ThreadLookup func(tid int) (ThreadInfo, error)

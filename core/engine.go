@@ -1,0 +1,307 @@
+package core
+
+import (
+	"context"
+	"fmt"
+)
+
+// Engine is one tracing engine attached to one thread, the handle for every
+// other call (the seed's struct utrace_attached_engine). A detached Engine
+// stays a valid value; every call on it then returns ErrDetached.
+type Engine struct {
+	th   *thread
+	ops  any
+	data any
+
+	// Guarded by th.mu.
+	events    Events
+	sync      Events      // events the engine needs reported while the thread is stopped
+	syscalls  *SyscallSet // nil: all
+	count     bool
+	wantsStop bool   // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
+	step      Action // SingleStep or BlockStep asked for while stopped
+	detached  bool
+}
+
+// Ops returns the ops value given to Attach.
+func (e *Engine) Ops() any { return e.ops }
+
+// Data returns the data value given to Attach.
+func (e *Engine) Data() any { return e.data }
+
+// Tid returns the thread the engine is attached to. It changes when a
+// non-leader thread execs and takes over the leader's tid.
+func (e *Engine) Tid() int { return e.th.id() }
+
+// Tgid returns the process of the thread.
+func (e *Engine) Tgid() int { return e.th.tgid }
+
+// Tracer returns the tracer the engine belongs to, for attaching to children
+// from ReportClone.
+func (e *Engine) Tracer() *Tracer { return e.th.t }
+
+// Events returns the engine's event mask.
+func (e *Engine) Events() Events {
+	e.th.mu.Lock()
+	defer e.th.mu.Unlock()
+	return e.events
+}
+
+// SetEvents chooses which events the engine gets reports for
+// (utrace_set_events). Every bit needs the matching reporter interface on
+// ops, else ErrInvalid.
+//
+// It returns ErrDetached for a detached engine; ErrAlready when the change
+// cannot be promised because the thread is dying: newly setting EventDeath
+// or EventQuiesce on a dying thread, clearing EventDeath while the DEATH
+// report runs, clearing EventReap while the REAP report runs. It returns
+// ErrInProgress when the thread is not stopped and a callback to this engine
+// may be running, which may be one the new mask excludes (see Barrier); if
+// the thread was stopped, no excluded callback is made after SetEvents
+// returns.
+func (e *Engine) SetEvents(mask Events) error {
+	if mask&^EventAll != 0 {
+		return fmt.Errorf("set events %#x: %w", uint32(mask), ErrInvalid)
+	}
+	if missing := missingReporter(e.ops, mask); missing != 0 {
+		return fmt.Errorf("set events %v: %T has no reporter for %v: %w", mask, e.ops, missing, ErrInvalid)
+	}
+	th := e.th
+	th.mu.Lock()
+	if e.detached {
+		th.mu.Unlock()
+		return ErrDetached
+	}
+	old := e.events
+	if th.dying && ((mask&^old)&deathEvents != 0 ||
+		(th.death && (old&^mask)&deathEvents != 0) ||
+		(th.reap && (old&^mask)&EventReap != 0)) {
+		th.mu.Unlock()
+		return ErrAlready
+	}
+	e.events = mask
+	var err error
+	if !th.stopped && th.reporting == e {
+		err = ErrInProgress
+	}
+	th.mu.Unlock()
+	if perr := th.push(); perr != nil {
+		return fmt.Errorf("set events %v on %d: %w", mask, th.id(), perr)
+	}
+	return err
+}
+
+// SetSync chooses which of the engine's events must be reported
+// synchronously: with the thread held stopped while every engine's callback
+// runs, so that actions take effect precisely (aborting a system call,
+// changing a signal, stopping before the next instruction). Other events are
+// reported passively, from the eBPF source, while the thread runs on, and a
+// passive callback that returns Stop, Report, Interrupt or a step escalates:
+// the thread is stopped and a synchronous EventQuiesce report follows.
+// EventQuiesce is always synchronous; EventDeath and EventReap are always
+// passive.
+//
+// The tier is per thread: when any engine needs an event synchronously, all
+// engines on the thread get it synchronously, and none gets it twice.
+func (e *Engine) SetSync(mask Events) error {
+	if mask&^EventAll != 0 {
+		return fmt.Errorf("set sync %#x: %w", uint32(mask), ErrInvalid)
+	}
+	return e.update(func() { e.sync = mask })
+}
+
+// SetSyscallFilter limits the engine's syscall reports to the numbers in
+// set; nil means every system call. The filter is evaluated in the kernel
+// when every engine on the thread that wants syscall events has one.
+func (e *Engine) SetSyscallFilter(set *SyscallSet) error {
+	if set != nil {
+		cp := *set
+		set = &cp
+	}
+	return e.update(func() { e.syscalls = set })
+}
+
+// SetCounting turns in-kernel syscall aggregation on or off for the thread
+// (see Tracer.SyscallStats). It costs no per-event traffic.
+func (e *Engine) SetCounting(on bool) error {
+	return e.update(func() { e.count = on })
+}
+
+func (e *Engine) update(change func()) error {
+	th := e.th
+	th.mu.Lock()
+	if e.detached {
+		th.mu.Unlock()
+		return ErrDetached
+	}
+	change()
+	th.mu.Unlock()
+	return th.push()
+}
+
+// Control tells the thread what to do (utrace_control). action is one resume
+// action; signal or syscall bits are ErrInvalid.
+//
+//   - Stop: keep the thread stopped until this engine resumes it. Returns nil
+//     if it is already stopped, else ErrInProgress: a QUIESCE report (or a
+//     synchronous event's) follows soon, whose callback can return Stop.
+//   - Resume: undo this engine's Stop. The thread runs when no engine holds
+//     it stopped.
+//   - Report: like Resume, and a QUIESCE report comes soon (before the
+//     thread runs again if it is stopped).
+//   - Interrupt: like Report, but the report is a ReportSignal with
+//     SignalReport, and a blocking system call is interrupted.
+//   - SingleStep, BlockStep: resume for one instruction or block; the
+//     thread must be stopped (else ErrAgain). A QUIESCE report follows.
+//   - Detach: the engine gets no more callbacks. ErrInProgress when a
+//     callback may still be running (see Barrier).
+//
+// On a dying thread only Detach is allowed (else ErrDetached); it returns
+// ErrAlready while the DEATH report may be running, ErrDetached once the
+// thread is being reaped.
+func (e *Engine) Control(action Action) error {
+	if action > Detach {
+		return fmt.Errorf("control %v: %w", action, ErrInvalid)
+	}
+	th := e.th
+	th.mu.Lock()
+	if e.detached {
+		th.mu.Unlock()
+		return ErrDetached
+	}
+	if th.dying {
+		if action != Detach || th.reap {
+			th.mu.Unlock()
+			return ErrDetached
+		}
+		if th.death {
+			th.mu.Unlock()
+			return ErrAlready
+		}
+	}
+	stopped := th.stopped
+	stp := th.t.cfg.Stopper
+	e.wantsStop = false
+	var err error
+	askStop := false
+	switch action {
+	case Stop:
+		if stp == nil {
+			th.mu.Unlock()
+			return fmt.Errorf("control stop: %w", ErrNoStopper)
+		}
+		e.wantsStop = true
+		if !stopped {
+			askStop = true
+			err = ErrInProgress
+		}
+	case Detach:
+		last := th.remove(e)
+		if !stopped && th.reporting == e {
+			err = ErrInProgress
+		}
+		if last && !stopped {
+			th.mu.Unlock()
+			th.t.forget(th)
+			th.push()
+			return err
+		}
+	case Report, Interrupt:
+		if stp == nil {
+			th.mu.Unlock()
+			return fmt.Errorf("control %v: %w", action, ErrNoStopper)
+		}
+		if action == Report {
+			th.wantReport = true
+		} else {
+			th.wantInterrupt = true
+		}
+		askStop = !stopped && !th.syncing
+	case SingleStep, BlockStep:
+		if !stopped {
+			th.mu.Unlock()
+			return fmt.Errorf("control %v: %w", action, ErrAgain)
+		}
+		e.step = action
+	}
+	resumeWith, resume := th.release()
+	last := len(th.engines) == 0
+	tid := th.id()
+	th.mu.Unlock()
+
+	if askStop {
+		if serr := stp.Stop(tid); serr != nil {
+			return fmt.Errorf("control %v on %d: %w", action, tid, serr)
+		}
+	}
+	if resume {
+		if rerr := stp.Resume(tid, resumeWith); rerr != nil {
+			return fmt.Errorf("control %v: resume %d: %w", action, tid, rerr)
+		}
+	}
+	if last {
+		th.t.forget(th)
+	}
+	if action == Detach {
+		th.push()
+	}
+	return err
+}
+
+// Barrier waits until no callback to this engine is running on its thread
+// (utrace_barrier). It accepts a detached engine: it waits for a callback
+// that was running when Control(Detach) returned ErrInProgress, then returns
+// ErrDetached. It returns nil for an attached engine, or ctx's error if ctx
+// ends first. Calling it from the engine's own callback never returns before
+// ctx ends.
+func (e *Engine) Barrier(ctx context.Context) error {
+	th := e.th
+	for {
+		th.mu.Lock()
+		if th.stopped || th.reporting != e {
+			detached := e.detached
+			th.mu.Unlock()
+			if detached {
+				return ErrDetached
+			}
+			return nil
+		}
+		idle := th.idle
+		th.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Examine calls fn with the registers and memory of the thread, which this
+// engine must hold: from inside one of its synchronous callbacks, or after
+// its Stop took effect (utrace_prepare_examine/utrace_finish_examine). It
+// returns ErrInvalid when the engine does not hold the thread stopped,
+// ErrAgain when the thread is not stopped yet or ran during the
+// examination (discard what fn saw), ErrDetached for a dead thread.
+func (e *Engine) Examine(fn func(Stopped) error) error {
+	th := e.th
+	th.mu.Lock()
+	inCallback := th.reporting == e && th.syncing
+	switch {
+	case e.detached || th.dying:
+		th.mu.Unlock()
+		return ErrDetached
+	case !inCallback && !e.wantsStop:
+		th.mu.Unlock()
+		return fmt.Errorf("examine %d: engine does not hold it stopped: %w", th.id(), ErrInvalid)
+	case !inCallback && !th.stopped:
+		th.mu.Unlock()
+		return fmt.Errorf("examine %d: %w", th.id(), ErrAgain)
+	}
+	tid := th.id()
+	stp := th.t.cfg.Stopper
+	th.mu.Unlock()
+	if stp == nil {
+		return ErrNoStopper
+	}
+	return stp.Examine(tid, fn)
+}

@@ -1,0 +1,185 @@
+package core
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// thread is the tracer's state for one traced thread: the seed's struct
+// utrace. Two locks: dispatch serializes the thread's reports (events of one
+// thread reach engines in order) and is held while callbacks run; mu guards
+// the fields and is never held across a callback or a backend call, so
+// callbacks and other goroutines can call Engine methods at any time.
+type thread struct {
+	t    *Tracer
+	tid  atomic.Int64 // changes when a non-leader execve takes over the leader's tid
+	tgid int
+
+	dispatch sync.Mutex
+
+	mu      sync.Mutex
+	engines []*Engine // attach order; replaced, never modified in place
+	// reporting is the engine whose callback is running, for ErrInProgress
+	// and Barrier; idle is closed and replaced whenever a callback ends.
+	reporting *Engine
+	idle      chan struct{}
+	syncing   bool // the report running now is synchronous
+	stopped   bool // held in a synchronous stop after the last report
+	// wantReport and wantInterrupt record a Report or Interrupt request not yet
+	// served by a report.
+	wantReport, wantInterrupt bool
+	dying             bool // DEATH seen (or attached to a zombie): no user code runs again
+	death             bool // DEATH callbacks are running
+	reap              bool // REAP seen: engines are being detached for good
+	pushed            Watch
+	pushedSync        Events
+}
+
+func newThread(t *Tracer, tid int, info ThreadInfo) *thread {
+	th := &thread{t: t, tgid: info.Tgid, dying: info.Dead, idle: make(chan struct{})}
+	th.tid.Store(int64(tid))
+	return th
+}
+
+func (th *thread) id() int { return int(th.tid.Load()) }
+
+// match returns the first attached engine matching flags, ops and data, as
+// the seed's matching_engine does. Called with th.mu held.
+func (th *thread) match(flags AttachFlags, ops, data any) *Engine {
+	for _, e := range th.engines {
+		if flags&AttachMatchOps != 0 && !same(e.ops, ops) {
+			continue
+		}
+		if flags&AttachMatchData != 0 && !same(e.data, data) {
+			continue
+		}
+		return e
+	}
+	return nil
+}
+
+// remove takes e off the engine list and marks it detached. Called with
+// th.mu held; reports whether it was the last engine.
+func (th *thread) remove(e *Engine) (last bool) {
+	if e.detached {
+		return len(th.engines) == 0
+	}
+	e.detached = true
+	e.wantsStop = false
+	list := make([]*Engine, 0, len(th.engines))
+	for _, x := range th.engines {
+		if x != e {
+			list = append(list, x)
+		}
+	}
+	th.engines = list
+	return len(list) == 0
+}
+
+// callbackDone ends the callback in progress. Called with th.mu held.
+func (th *thread) callbackDone() {
+	th.reporting = nil
+	close(th.idle)
+	th.idle = make(chan struct{})
+}
+
+// needs computes what the backends must do for the thread now: the passive
+// watch and the synchronous events. Called with th.mu held.
+func (th *thread) needs() (Watch, Events) {
+	var all, syncEv Events
+	var w Watch
+	var filter SyscallSet
+	filtered := true
+	for _, e := range th.engines {
+		all |= e.events
+		syncEv |= e.events & e.sync
+		if e.count {
+			w.Count = true
+		}
+		if e.events&EventSyscall != 0 {
+			if e.syscalls == nil {
+				filtered = false
+			} else {
+				filter.union(e.syscalls)
+			}
+		}
+	}
+	// QUIESCE exists only in synchronous stops, DEATH and REAP only as
+	// passive reports (no ptrace stop is left to catch them).
+	syncEv &^= EventDeath | EventReap
+	if all&EventQuiesce != 0 {
+		syncEv |= EventQuiesce
+	}
+	w.Events = all &^ syncEv &^ EventQuiesce
+	w.Follow = all&EventClone != 0
+	if filtered && w.Events&EventSyscall != 0 {
+		w.Syscalls = &filter
+	}
+	return w, syncEv
+}
+
+// push tells the backends what changed since the last push. It must be
+// called without th.mu held: backends may take time (map updates, ptrace
+// attach) and must not be entered with our locks held.
+func (th *thread) push() error {
+	th.mu.Lock()
+	if th.reap {
+		// The task is gone; its BPF storage died with it and ptrace let go.
+		th.mu.Unlock()
+		return nil
+	}
+	w, syncEv := th.needs()
+	wChanged := !sameWatch(w, th.pushed)
+	sChanged := syncEv != th.pushedSync
+	th.pushed, th.pushedSync = w, syncEv
+	tid := th.id()
+	th.mu.Unlock()
+
+	var err error
+	if src := th.t.cfg.Source; wChanged && src != nil {
+		err = src.SetWatch(tid, w)
+	}
+	if stp := th.t.cfg.Stopper; sChanged && stp != nil {
+		if serr := stp.SetSync(tid, syncEv); err == nil {
+			err = serr
+		}
+	}
+	return err
+}
+
+func sameWatch(a, b Watch) bool {
+	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count {
+		return false
+	}
+	if a.Syscalls == nil || b.Syscalls == nil {
+		return a.Syscalls == b.Syscalls
+	}
+	return *a.Syscalls == *b.Syscalls
+}
+
+// release resumes a thread held stopped once no engine wants it stopped,
+// with the most constrained action the engines asked for. Called with th.mu
+// held; returns the action to pass to Stopper.Resume, or false to stay.
+func (th *thread) release() (Action, bool) {
+	if !th.stopped {
+		return 0, false
+	}
+	act := Resume
+	for _, e := range th.engines {
+		if e.wantsStop {
+			return 0, false
+		}
+		if e.step != 0 && e.step < act {
+			act = e.step
+		}
+		e.step = 0
+	}
+	switch {
+	case th.wantReport && Report < act:
+		act = Report
+	case th.wantInterrupt && Interrupt < act:
+		act = Interrupt
+	}
+	th.stopped = false
+	return act, true
+}

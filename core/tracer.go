@@ -1,0 +1,202 @@
+package core
+
+import (
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+)
+
+// AttachFlags select what Tracer.Attach does (the seed's UTRACE_ATTACH_*).
+type AttachFlags uint32
+
+const (
+	// AttachMatchOps considers only engines whose ops equal the ops given.
+	AttachMatchOps AttachFlags = 0x0001
+	// AttachMatchData considers only engines whose data equal the data given.
+	AttachMatchData AttachFlags = 0x0002
+	// AttachCreate attaches a new engine; without it Attach only looks one up.
+	AttachCreate AttachFlags = 0x0010
+	// AttachExclusive refuses to create an engine when a matching one is
+	// attached (ErrExist).
+	AttachExclusive AttachFlags = 0x0020
+
+	// AttachMatchMask covers the matching flags.
+	AttachMatchMask AttachFlags = 0x000f
+)
+
+// Config gives a Tracer its backends. Either may be nil: without a Source
+// there are no passive events, without a Stopper no synchronous control.
+type Config struct {
+	Source  Source
+	Stopper Stopper
+	// Lookup finds threads to attach to; nil reads /proc.
+	Lookup ThreadLookup
+}
+
+// Tracer keeps the engines attached to threads and dispatches the events the
+// backends deliver. Its methods are safe for concurrent use.
+type Tracer struct {
+	cfg Config
+
+	mu      sync.Mutex
+	threads map[int]*thread // by tid; a thread is here while it has engines
+
+	unclaimed atomic.Uint64 // events for threads without engines
+}
+
+// NewTracer returns a tracer using the backends in cfg.
+func NewTracer(cfg Config) *Tracer {
+	if cfg.Lookup == nil {
+		cfg.Lookup = procLookup
+	}
+	return &Tracer{cfg: cfg, threads: make(map[int]*thread)}
+}
+
+// Attach attaches a new engine to thread tid, or looks up an attached one
+// (utrace_attach_task). With AttachCreate it creates an engine whose
+// callbacks are the Report* methods ops implements and whose private value
+// is data; the engine starts with no events. With AttachExclusive it fails
+// with ErrExist if an engine matching AttachMatchOps/AttachMatchData (any
+// engine, without either) is attached. Without AttachCreate it returns the
+// first matching engine in attach order, or ErrNotFound.
+//
+// It fails with ErrPerm for a kernel thread, ErrDetached for a thread that
+// does not exist or was reaped, and ErrInvalid for nil ops or unknown flags.
+func (t *Tracer) Attach(tid int, flags AttachFlags, ops, data any) (*Engine, error) {
+	if flags&^(AttachCreate|AttachExclusive|AttachMatchMask) != 0 {
+		return nil, fmt.Errorf("attach %d: flags %#x: %w", tid, uint32(flags), ErrInvalid)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	th := t.threads[tid]
+	if flags&AttachCreate == 0 {
+		if th == nil {
+			return nil, ErrNotFound
+		}
+		th.mu.Lock()
+		defer th.mu.Unlock()
+		if e := th.match(flags, ops, data); e != nil {
+			return e, nil
+		}
+		return nil, ErrNotFound
+	}
+	if ops == nil {
+		return nil, fmt.Errorf("attach %d: nil ops: %w", tid, ErrInvalid)
+	}
+	if th == nil {
+		info, err := t.cfg.Lookup(tid)
+		if err != nil {
+			return nil, fmt.Errorf("attach %d: %w (%v)", tid, ErrDetached, err)
+		}
+		if info.Kernel {
+			return nil, fmt.Errorf("attach %d: %w", tid, ErrPerm)
+		}
+		th = newThread(t, tid, info)
+		t.threads[tid] = th
+	}
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	if th.reap {
+		return nil, fmt.Errorf("attach %d: %w", tid, ErrDetached)
+	}
+	if flags&AttachExclusive != 0 && th.match(flags, ops, data) != nil {
+		return nil, fmt.Errorf("attach %d: %w", tid, ErrExist)
+	}
+	e := &Engine{th: th, ops: ops, data: data}
+	// Copy on write: a report in progress keeps iterating its snapshot, so
+	// an engine attached during a report is first called for the next
+	// event, as the seed's "attaching" list does.
+	th.engines = append(th.engines[:len(th.engines):len(th.engines)], e)
+	return e, nil
+}
+
+// forget drops th from the tracer once it has no engines left, unless a new
+// thread struct already replaced it (tid reuse).
+func (t *Tracer) forget(th *thread) {
+	t.mu.Lock()
+	if t.threads[th.id()] == th {
+		delete(t.threads, th.id())
+	}
+	t.mu.Unlock()
+}
+
+func (t *Tracer) thread(tid int) *thread {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.threads[tid]
+}
+
+// Unclaimed returns how many delivered events found no engine on their
+// thread: events from the kernel's inheritance before an engine attached or
+// after the last one detached.
+func (t *Tracer) Unclaimed() uint64 { return t.unclaimed.Load() }
+
+// ThreadStatus describes one traced thread, for status displays.
+type ThreadStatus struct {
+	Tid, Tgid int
+	Stopped   bool // held in a synchronous stop
+	Dying     bool
+	Engines   []EngineStatus
+}
+
+// EngineStatus describes one engine on a thread.
+type EngineStatus struct {
+	Ops       any
+	Events    Events
+	Sync      Events // the subset reported synchronously
+	WantsStop bool
+}
+
+// Threads returns a snapshot of the traced threads, ordered by nothing.
+func (t *Tracer) Threads() []ThreadStatus {
+	t.mu.Lock()
+	ths := make([]*thread, 0, len(t.threads))
+	for _, th := range t.threads {
+		ths = append(ths, th)
+	}
+	t.mu.Unlock()
+	out := make([]ThreadStatus, 0, len(ths))
+	for _, th := range ths {
+		th.mu.Lock()
+		st := ThreadStatus{Tid: th.id(), Tgid: th.tgid, Stopped: th.stopped, Dying: th.dying}
+		for _, e := range th.engines {
+			st.Engines = append(st.Engines, EngineStatus{e.ops, e.events, e.events & e.sync, e.wantsStop})
+		}
+		th.mu.Unlock()
+		out = append(out, st)
+	}
+	return out
+}
+
+// same compares two ops or data values without panicking on values whose
+// dynamic type is not comparable (those match only themselves by identity,
+// which interface values cannot express, so they never match).
+func same(a, b any) (eq bool) {
+	// A comparable struct type may still hold an incomparable value in an
+	// interface field; == panics then, and the values are not the same.
+	defer func() {
+		if recover() != nil {
+			eq = false
+		}
+	}()
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	if ta != tb || !ta.Comparable() {
+		return false
+	}
+	return a == b
+}
+
+// SyscallStats returns the in-kernel syscall aggregates of tid, for a
+// thread on which some engine called SetCounting(true). It fails with
+// ErrNotFound when the source does not aggregate.
+func (t *Tracer) SyscallStats(tid int) (map[int]SyscallStats, error) {
+	agg, ok := t.cfg.Source.(Aggregator)
+	if !ok {
+		return nil, fmt.Errorf("syscall stats of %d: source does not aggregate: %w", tid, ErrNotFound)
+	}
+	return agg.SyscallStats(tid)
+}
