@@ -40,10 +40,10 @@ func (s *fakeSource) SyscallStats(tid int) (map[int]SyscallStats, error) {
 }
 
 type fakeStopper struct {
-	mu      sync.Mutex
-	sync    map[int]Events
-	log     []string
-	regs    unix.PtraceRegs
+	mu   sync.Mutex
+	sync map[int]Events
+	log  []string
+	regs unix.PtraceRegs
 }
 
 func (s *fakeStopper) record(format string, args ...any) {

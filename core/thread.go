@@ -28,11 +28,11 @@ type thread struct {
 	// wantReport and wantInterrupt record a Report or Interrupt request not yet
 	// served by a report.
 	wantReport, wantInterrupt bool
-	dying             bool // DEATH seen (or attached to a zombie): no user code runs again
-	death             bool // DEATH callbacks are running
-	reap              bool // REAP seen: engines are being detached for good
-	pushed            Watch
-	pushedSync        Events
+	dying                     bool // DEATH seen (or attached to a zombie): no user code runs again
+	death                     bool // DEATH callbacks are running
+	reap                      bool // REAP seen: engines are being detached for good
+	pushed                    Watch
+	pushedSync                Events
 }
 
 func newThread(t *Tracer, tid int, info ThreadInfo) *thread {
