@@ -105,6 +105,7 @@ const (
 func (th *thread) reportEvent(ev *Event) Action {
 	th.mu.Lock()
 	engines := th.engines
+	th.passing = true
 	th.syncing = ev.Sync
 	plainStop := ev.Type == EventQuiesce
 	interrupt := false
@@ -278,6 +279,7 @@ func (th *thread) finishReport(ev *Event, p *pass) Action {
 	}
 	last := len(th.engines) == 0
 	tid := th.id()
+	th.endPass()
 	th.mu.Unlock()
 
 	if askStop {

@@ -249,16 +249,19 @@ func (e *Engine) Control(action Action) error {
 }
 
 // Barrier waits until no callback to this engine is running on its thread
-// (utrace_barrier). It accepts a detached engine: it waits for a callback
-// that was running when Control(Detach) returned ErrInProgress, then returns
-// ErrDetached. It returns nil for an attached engine, or ctx's error if ctx
-// ends first. Calling it from the engine's own callback never returns before
-// ctx ends.
+// (utrace_barrier), and the reporting pass it belongs to has finished, so
+// the thread's state reflects what the engine returned: after a callback
+// returned Stop, Barrier returns once the thread counts as stopped. It
+// accepts a detached engine: it waits for a callback that was running when
+// Control(Detach) returned ErrInProgress, then returns ErrDetached. It
+// returns nil for an attached engine, or ctx's error if ctx ends first.
+// Calling it from a callback on the same thread never returns before ctx
+// ends.
 func (e *Engine) Barrier(ctx context.Context) error {
 	th := e.th
 	for {
 		th.mu.Lock()
-		if th.stopped || th.reporting != e {
+		if th.stopped || th.reporting != e && !th.passing {
 			detached := e.detached
 			th.mu.Unlock()
 			if detached {

@@ -23,6 +23,7 @@ type thread struct {
 	// and Barrier; idle is closed and replaced whenever a callback ends.
 	reporting *Engine
 	idle      chan struct{}
+	passing   bool // a reporting pass is running
 	syncing   bool // the report running now is synchronous
 	stopped   bool // held in a synchronous stop after the last report
 	// wantReport and wantInterrupt record a Report or Interrupt request not yet
@@ -79,6 +80,17 @@ func (th *thread) remove(e *Engine) (last bool) {
 // callbackDone ends the callback in progress. Called with th.mu held.
 func (th *thread) callbackDone() {
 	th.reporting = nil
+	th.wake()
+}
+
+// endPass ends a reporting pass. Called with th.mu held.
+func (th *thread) endPass() {
+	th.passing = false
+	th.wake()
+}
+
+// wake wakes Barrier callers. Called with th.mu held.
+func (th *thread) wake() {
 	close(th.idle)
 	th.idle = make(chan struct{})
 }

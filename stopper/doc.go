@@ -1,0 +1,39 @@
+// Package stopper is the synchronous tier of utrace-bpf: the only ptracer.
+// It implements core.Stopper, holding a thread in a ptrace stop while every
+// engine's callback runs, so that their actions take effect exactly:
+// aborting a system call or changing its arguments or return value,
+// ignoring, rewriting, holding or injecting a signal, keeping the thread
+// stopped, single-stepping.
+//
+// A thread is seized (PTRACE_SEIZE) only while some engine needs it
+// synchronously (core calls SetSync or Stop) and let go of (PTRACE_DETACH)
+// as soon as none does, so a thread watched only passively runs without any
+// ptrace cost and gdb or strace can attach to it.
+//
+// Stops are classified as ptrace(2) describes them: syscall-entry and -exit
+// stops (PTRACE_O_TRACESYSGOOD, PTRACE_GET_SYSCALL_INFO), signal-delivery
+// stops, group-stops (resumed with PTRACE_LISTEN), PTRACE_EVENT stops
+// (clone, fork, vfork, exec, exit) and PTRACE_INTERRUPT stops. A stop an
+// engine asked for with Control(Stop) is reported as a QUIESCE with event 0;
+// the trap after a step likewise.
+//
+// Differences from the seed, forced by ptrace:
+//
+//   - ptrace cannot change a signal's disposition. SignalTerm and SignalCore
+//     are carried out by delivering a signal whose default action does it
+//     (SIGTERM, SIGQUIT, SIGABRT or SIGSEGV, whichever the program does not
+//     catch), SIGKILL when it catches them all; SignalStop and SignalTSTP by
+//     SIGSTOP.
+//   - SignalHold suppresses the signal now and sends it again (tgkill) once
+//     the thread resumes, so it is seen at the next delivery.
+//   - A signal injected from a QUIESCE report (Interrupt, then
+//     SignalDeliver with ev.Signal.Signo set) is sent with tgkill before the
+//     thread resumes; ptrace ignores a signal given when restarting from a
+//     non-signal stop.
+//   - An exit code changed in a synchronous ReportExit is not applied.
+//
+// Any wait in the tracer's process sees its tracees' ptrace stops, so a
+// program that also started the traced process must not wait for it while
+// the stopper traces it; the stopper waits per thread id and leaves the exit
+// of the program's own children to the program.
+package stopper

@@ -1,0 +1,126 @@
+package stopper
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Requests and constants x/sys/unix lacks, from include/uapi/linux/ptrace.h.
+const (
+	ptraceSeize             = 0x4206
+	ptraceInterrupt         = 0x4207
+	ptraceListen            = 0x4208
+	ptraceGetSyscallInfo    = 0x420e
+	ptraceSingleBlock       = 33 // x86: PTRACE_SINGLEBLOCK
+	ptraceEventStop         = 128
+	ptraceSyscallInfoEntry  = 1
+	ptraceSyscallInfoExit   = 2
+	ptraceSyscallInfoSeccmp = 3
+
+	// seizeOptions: syscall stops marked with 0x80, every event that lets
+	// the stopper follow the thread (children are attached before they
+	// run), and no PTRACE_O_EXITKILL: the tracer dying must not kill what
+	// it traces.
+	seizeOptions = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC |
+		unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK |
+		unix.PTRACE_O_TRACEEXIT
+)
+
+func ptrace(req, tid int, addr, data uintptr) error {
+	_, _, errno := unix.RawSyscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, data, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+func seize(tid int) error { return ptrace(ptraceSeize, tid, 0, seizeOptions) }
+
+func interrupt(tid int) error { return ptrace(ptraceInterrupt, tid, 0, 0) }
+
+func restart(req, tid, sig int) error { return ptrace(req, tid, 0, uintptr(sig)) }
+
+func eventMsg(tid int) (uint64, error) {
+	var msg uint64
+	err := ptrace(unix.PTRACE_GETEVENTMSG, tid, 0, uintptr(unsafe.Pointer(&msg)))
+	return msg, err
+}
+
+// siginfo is the start of the kernel's siginfo_t: enough for the fields
+// engines see (si_signo, si_errno, si_code, and si_pid for user signals).
+type siginfo struct {
+	Signo int32
+	Errno int32
+	Code  int32
+	_     int32
+	Pid   int32
+	Uid   uint32
+	_     [112]byte
+}
+
+func getSiginfo(tid int) (siginfo, error) {
+	var si siginfo
+	err := ptrace(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&si)))
+	return si, err
+}
+
+// syscallInfo is struct ptrace_syscall_info (PTRACE_GET_SYSCALL_INFO); the
+// union holds the entry or exit view depending on Op.
+type syscallInfo struct {
+	Op     uint8
+	_      [3]uint8
+	Arch   uint32
+	IP     uint64
+	SP     uint64
+	Nr     uint64    // entry: nr; exit: rval
+	Args   [6]uint64 // entry: args; exit: Args[0]&0xff is is_error
+	RetDat uint32
+	_      uint32
+}
+
+func getSyscallInfo(tid int) (syscallInfo, error) {
+	var si syscallInfo
+	err := ptrace(ptraceGetSyscallInfo, tid, unsafe.Sizeof(si), uintptr(unsafe.Pointer(&si)))
+	return si, err
+}
+
+func getRegs(tid int, r *unix.PtraceRegs) error {
+	return ptrace(unix.PTRACE_GETREGS, tid, 0, uintptr(unsafe.Pointer(r)))
+}
+
+func setRegs(tid int, r *unix.PtraceRegs) error {
+	return ptrace(unix.PTRACE_SETREGS, tid, 0, uintptr(unsafe.Pointer(r)))
+}
+
+// What peek saw.
+const (
+	peekNothing = iota
+	peekStop
+	peekExit
+)
+
+// peek reports whether tid has a stop or an exit to collect, without
+// collecting it (waitid with WNOWAIT).
+func peek(tid int) (int, error) {
+	var si siginfo
+	_, _, errno := unix.Syscall6(unix.SYS_WAITID, unix.P_PID, uintptr(tid), uintptr(unsafe.Pointer(&si)),
+		unix.WEXITED|unix.WSTOPPED|unix.WNOHANG|unix.WNOWAIT|unix.WALL, 0, 0)
+	if errno != 0 {
+		return peekNothing, errno
+	}
+	switch {
+	case si.Pid == 0:
+		return peekNothing, nil
+	case si.Code == cldExited || si.Code == cldKilled || si.Code == cldDumped:
+		return peekExit, nil
+	}
+	return peekStop, nil
+}
+
+// si_code values of SIGCHLD (include/uapi/asm-generic/siginfo.h).
+const (
+	cldExited = 1
+	cldKilled = 2
+	cldDumped = 3
+)

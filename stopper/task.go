@@ -1,0 +1,433 @@
+package stopper
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"golang.org/x/sys/unix"
+)
+
+// stopKind is what kind of ptrace stop a thread is in.
+type stopKind uint8
+
+const (
+	stopNone      stopKind = iota
+	stopSyscall            // syscall-entry or -exit stop
+	stopSignal             // signal-delivery-stop: t.sig is the signal
+	stopGroup              // group-stop (job control), resumed with PTRACE_LISTEN
+	stopEvent              // PTRACE_EVENT_* stop, or an interrupt
+	stopStep               // after a single step or block step
+	stopInterrupt          // PTRACE_INTERRUPT or a new child's first stop
+)
+
+// task is the stopper's state of one thread. Only the ptrace thread touches
+// it.
+type task struct {
+	tid, tgid int
+	sync      core.Events // events to report synchronously
+
+	seized    bool
+	running   bool // not in a ptrace stop (or in a PTRACE_LISTEN group-stop)
+	gone      bool
+	reporting bool // a report about the current stop is being made
+	held      bool // the engines keep it stopped until Resume
+	// resumeAfter is a Resume that came while the report was finishing.
+	resumeAfter core.Action
+	wantStop    bool // an engine asked for a stop; an interrupt is on its way
+	detach      bool // let go at the next stop
+	newChild    bool // auto-attached child whose first stop is not decided yet
+	pending     bool // child: its parent's CLONE report decides about it
+
+	kind     stopKind
+	mode     int         // last restart request: PTRACE_CONT, PTRACE_SYSCALL, ...
+	sig      int         // signal to deliver when it leaves a signal-delivery-stop
+	caught   uint64      // signals with handlers, at the last signal stop
+	step     core.Action // SingleStep or BlockStep for the next restart
+	stepping bool        // the last restart was a step
+	stepWith core.Action // which step it was
+	lastNr   int         // syscall number at the last entry stop
+	abortRet *int64      // an aborted syscall's return value, set at its exit stop
+	inject   int         // signal to send before resuming (Interrupt + SignalDeliver)
+	hold     int         // signal pushed back (SignalHold), sent again after resuming
+	children []*task     // clone children waiting for this task's CLONE report
+}
+
+// needed reports whether the stopper must keep the thread.
+func (t *task) needed() bool {
+	return t.sync != 0 || t.held || t.wantStop || t.abortRet != nil
+}
+
+// wantMode is the restart request that gives the stops the task needs.
+func (t *task) wantMode() int {
+	if t.sync&core.EventSyscall != 0 || t.abortRet != nil {
+		return unix.PTRACE_SYSCALL
+	}
+	return unix.PTRACE_CONT
+}
+
+// stopped handles one wait status of t.
+func (s *Stopper) stopped(t *task, ws unix.WaitStatus) {
+	if ws.Exited() || ws.Signaled() {
+		s.forget(t)
+		return
+	}
+	if !ws.Stopped() {
+		return
+	}
+	t.running = false
+	sig := ws.StopSignal()
+	cause := int(ws>>16) & 0xff
+	switch {
+	case sig == unix.SIGTRAP|0x80:
+		t.kind = stopSyscall
+		s.syscallStop(t)
+	case cause == ptraceEventStop && isStopSignal(sig):
+		t.kind = stopGroup
+		if t.sync&core.EventJctl != 0 {
+			s.report(t, &core.Event{Type: core.EventJctl, Jctl: core.Jctl{Type: cldStopped, Notify: cldStopped}})
+			return
+		}
+		s.cont(t)
+	case cause == ptraceEventStop:
+		t.kind = stopInterrupt
+		s.interruptStop(t)
+	case cause != 0:
+		t.kind = stopEvent
+		s.eventStop(t, cause)
+	default:
+		s.signalStop(t, int(sig))
+	}
+}
+
+// CLD_STOPPED from include/uapi/asm-generic/siginfo.h.
+const cldStopped = 5
+
+func (s *Stopper) syscallStop(t *task) {
+	info, err := getSyscallInfo(t.tid)
+	if err != nil {
+		s.cont(t)
+		return
+	}
+	switch info.Op {
+	case ptraceSyscallInfoEntry, ptraceSyscallInfoSeccmp:
+		t.lastNr = int(info.Nr)
+		if t.sync&core.EventSyscallEntry == 0 {
+			s.cont(t)
+			return
+		}
+		ev := &core.Event{Type: core.EventSyscallEntry, Syscall: core.Syscall{Nr: int(info.Nr), Args: info.Args}}
+		s.report(t, ev)
+	case ptraceSyscallInfoExit:
+		if t.abortRet != nil {
+			s.setReturn(t, *t.abortRet)
+			t.abortRet = nil
+		}
+		if t.sync&core.EventSyscallExit == 0 {
+			s.cont(t)
+			return
+		}
+		ev := &core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr)}}
+		s.report(t, ev)
+	default:
+		s.cont(t)
+	}
+}
+
+func (s *Stopper) interruptStop(t *task) {
+	switch {
+	case t.newChild:
+		t.newChild = false
+		if t.pending {
+			return // the parent's CLONE report decides
+		}
+		s.cont(t)
+	case t.wantStop:
+		t.wantStop = false
+		s.report(t, &core.Event{Type: core.EventQuiesce})
+	default:
+		// Our own interrupt to change the restart mode or to detach, or
+		// one that raced with another stop. A step it cut short is
+		// started again.
+		if t.stepping {
+			t.step = t.stepWith
+		}
+		s.cont(t)
+	}
+}
+
+func (s *Stopper) eventStop(t *task, cause int) {
+	msg, _ := eventMsg(t.tid)
+	switch cause {
+	case unix.PTRACE_EVENT_CLONE, unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK:
+		child := s.tasks[int(msg)]
+		if child == nil {
+			child = &task{tid: int(msg)}
+			s.tasks[child.tid] = child
+		}
+		// Attached by the kernel before it runs; its first stop is a
+		// PTRACE_EVENT_STOP.
+		child.seized, child.running, child.newChild = true, true, true
+		child.tgid = t.tgid
+		if cause != unix.PTRACE_EVENT_CLONE {
+			child.tgid = child.tid
+		}
+		if t.sync&core.EventClone == 0 {
+			s.cont(t)
+			return
+		}
+		child.pending = true
+		t.children = append(t.children, child)
+		s.report(t, &core.Event{Type: core.EventClone, Clone: core.Clone{
+			Child: child.tid, Thread: cause == unix.PTRACE_EVENT_CLONE && child.tgid == t.tgid}})
+	case unix.PTRACE_EVENT_EXEC:
+		if old := int(msg); old != t.tid {
+			// A non-leader exec'd and now has the leader's tid; its
+			// state moves there, the old leader's is gone.
+			if nt := s.tasks[old]; nt != nil {
+				delete(s.tasks, old)
+				nt.tid, nt.running, nt.kind = t.tid, false, stopEvent
+				s.tasks[t.tid] = nt
+				t.gone = true
+				t = nt
+			}
+		}
+		t.tgid = t.tid
+		if t.sync&core.EventExec == 0 {
+			s.cont(t)
+			return
+		}
+		exe, _ := os.Readlink("/proc/" + strconv.Itoa(t.tid) + "/exe")
+		s.report(t, &core.Event{Type: core.EventExec, Exec: core.Exec{Filename: exe, OldTid: int(msg)}})
+	case unix.PTRACE_EVENT_EXIT:
+		if t.sync&core.EventExit == 0 {
+			s.cont(t)
+			return
+		}
+		s.report(t, &core.Event{Type: core.EventExit, Exit: core.Exit{Code: int(msg), OrigCode: int(msg)}})
+	default:
+		s.cont(t)
+	}
+}
+
+func (s *Stopper) signalStop(t *task, sig int) {
+	t.kind = stopSignal
+	si, err := getSiginfo(t.tid)
+	if err != nil {
+		s.forget(t)
+		return
+	}
+	if t.stepping && sig == int(unix.SIGTRAP) && (si.Code == trapTrace || si.Code == trapBranch) {
+		// The step finished; the trap is ours, not the program's.
+		t.kind = stopStep
+		t.stepping = false
+		s.report(t, &core.Event{Type: core.EventQuiesce})
+		return
+	}
+	t.stepping = false
+	t.sig = sig
+	ignored, caught, err := dispositions(t.tid)
+	if err != nil {
+		s.cont(t)
+		return
+	}
+	t.caught = caught
+	typ := classify(sig, ignored, caught)
+	if t.sync&typ == 0 {
+		s.cont(t)
+		return
+	}
+	s.report(t, &core.Event{Type: typ, Signal: core.Signal{
+		Signo: sig, Code: int(si.Code), Errno: int(si.Errno), Sender: int(si.Pid)}})
+}
+
+// si_code values of SIGTRAP after a step (include/uapi/asm-generic/siginfo.h).
+const (
+	trapTrace  = 2
+	trapBranch = 3
+)
+
+// report delivers ev about t's current stop on its own goroutine; the
+// action comes back to the ptrace thread through afterReport.
+func (s *Stopper) report(t *task, ev *core.Event) {
+	ev.Tid, ev.Tgid, ev.Sync = t.tid, t.tgid, true
+	ev.Time = monotonicNow()
+	t.reporting = true
+	orig := *ev
+	go func() {
+		act := s.deliver(ev)
+		s.do(func() error {
+			s.afterReport(t, &orig, ev, act)
+			return nil
+		})
+	}()
+}
+
+// afterReport carries out what the engines decided about a stop.
+func (s *Stopper) afterReport(t *task, orig, ev *core.Event, act core.Action) {
+	t.reporting = false
+	if t.gone {
+		return
+	}
+	switch ev.Type {
+	case core.EventSyscallEntry:
+		s.applyEntry(t, orig, ev, act)
+	case core.EventSyscallExit:
+		if ev.Syscall.Ret != orig.Syscall.Ret {
+			s.setReturn(t, ev.Syscall.Ret)
+		}
+	case core.EventQuiesce:
+		if ev.Signal.Signo != 0 && act.SignalAction() == core.SignalDeliver {
+			t.inject = ev.Signal.Signo
+		}
+	case core.EventClone:
+		for _, c := range t.children {
+			c.pending = false
+			if !c.newChild && !c.running && !c.gone {
+				s.cont(c) // its first stop came during the report
+			}
+		}
+		t.children = nil
+	default:
+		if ev.Type&core.EventSignalAll != 0 {
+			t.sig = deliverAs(act, ev.Signal.Signo, t.caught)
+			if act.Held() {
+				t.hold, t.sig = ev.Signal.Signo, 0
+			}
+		}
+	}
+	a := act.ResumeAction()
+	if a == core.Stop {
+		if t.resumeAfter == 0 {
+			t.held = true
+			return
+		}
+		a = t.resumeAfter
+	}
+	t.resumeAfter = 0
+	s.resume(t, a)
+}
+
+func (s *Stopper) applyEntry(t *task, orig, ev *core.Event, act core.Action) {
+	abort := act.SyscallAction() == core.SyscallAbort
+	if !abort && ev.Syscall.Args == orig.Syscall.Args && ev.Syscall.Nr == orig.Syscall.Nr {
+		return
+	}
+	var regs unix.PtraceRegs
+	if getRegs(t.tid, &regs) != nil {
+		return
+	}
+	if abort {
+		// orig_rax -1 makes the kernel skip the call; the return value
+		// is written at the exit stop, which the abort makes sure of.
+		regs.Orig_rax = ^uint64(0)
+		ret := ev.Syscall.Ret
+		t.abortRet = &ret
+	} else {
+		regs.Orig_rax = uint64(ev.Syscall.Nr)
+		a := ev.Syscall.Args
+		regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9 = a[0], a[1], a[2], a[3], a[4], a[5]
+	}
+	setRegs(t.tid, &regs)
+}
+
+func (s *Stopper) setReturn(t *task, ret int64) {
+	var regs unix.PtraceRegs
+	if getRegs(t.tid, &regs) == nil {
+		regs.Rax = uint64(ret)
+		setRegs(t.tid, &regs)
+	}
+}
+
+// resume restarts a stopped thread as the resume action says: Report and
+// Interrupt first make the QUIESCE report they ask for, steps step.
+func (s *Stopper) resume(t *task, a core.Action) error {
+	switch a {
+	case core.Report, core.Interrupt:
+		s.report(t, &core.Event{Type: core.EventQuiesce})
+		return nil
+	case core.SingleStep, core.BlockStep:
+		t.step = a
+	}
+	return s.cont(t)
+}
+
+// cont restarts a stopped thread in the mode its needs call for, or
+// detaches from it when nobody needs it stopped any more.
+func (s *Stopper) cont(t *task) error {
+	if t.reporting || t.running || t.gone {
+		return nil
+	}
+	if t.inject != 0 {
+		unix.Tgkill(t.tgid, t.tid, unix.Signal(t.inject))
+		t.inject = 0
+	}
+	sig := t.sig
+	t.sig = 0
+	if t.kind != stopSignal {
+		sig = 0 // only a signal-delivery-stop delivers on restart
+	}
+	req := t.wantMode()
+	switch {
+	case !t.needed() || t.detach && !t.held:
+		req = unix.PTRACE_DETACH
+	case t.kind == stopGroup:
+		req = ptraceListen
+	case t.step == core.SingleStep:
+		req = unix.PTRACE_SINGLESTEP
+	case t.step == core.BlockStep:
+		req = ptraceSingleBlock
+	}
+	t.stepping = req == unix.PTRACE_SINGLESTEP || req == ptraceSingleBlock
+	t.stepWith, t.step = t.step, 0
+	err := restart(req, t.tid, sig)
+	if err != nil {
+		s.forget(t)
+		return err
+	}
+	t.kind = stopNone
+	if req == unix.PTRACE_DETACH {
+		s.forget(t)
+	} else {
+		t.running, t.mode = true, req
+	}
+	if t.hold != 0 {
+		// SignalHold: the signal goes back on the queue and is seen
+		// again at the next delivery.
+		unix.Tgkill(t.tgid, t.tid, unix.Signal(t.hold))
+		t.hold = 0
+	}
+	return nil
+}
+
+func monotonicNow() uint64 {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return uint64(ts.Nano())
+}
+
+// tgidOf and tracerOf read /proc/TID/status.
+func tgidOf(tid int) int { return statusField(tid, "Tgid:") }
+
+func tracerOf(tid int) int { return statusField(tid, "TracerPid:") }
+
+func statusField(tid int, name string) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for line := range bytes.Lines(b) {
+		if v, ok := bytes.CutPrefix(line, []byte(name)); ok {
+			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
+			return n
+		}
+	}
+	return 0
+}
+
+// ownChild reports whether tid is a process this program started: its exit
+// status is for the program's own wait, not the stopper's.
+func ownChild(tid int) bool {
+	return statusField(tid, "Tgid:") == tid && statusField(tid, "PPid:") == os.Getpid()
+}
