@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t usr1;
@@ -35,6 +37,20 @@ __asm__(".text\n"
 	"   add $3, %rcx\n"
 	"   jmp 1b\n"
 	"spin_end:\n");
+
+static void *getppids(void *arg) {
+	for (long i = 0; i < (long)arg; i++)
+		syscall(SYS_getppid);
+	return NULL;
+}
+
+static const char *exec_path;
+
+static void *exec_from_thread(void *arg) {
+	(void)arg;
+	execl(exec_path, exec_path, "getpid", (char *)NULL);
+	return NULL;
+}
 
 int main(int argc, char **argv) {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -68,6 +84,31 @@ int main(int argc, char **argv) {
 	} else if (!strcmp(mode, "busy")) {
 		for (volatile unsigned long i = 0;; i++)
 			;
+	} else if (!strcmp(mode, "threads")) {
+		// argv[2] threads each make 100 getppid calls.
+		int n = atoi(arg);
+		pthread_t th[64];
+		for (int i = 0; i < n && i < 64; i++)
+			pthread_create(&th[i], NULL, getppids, (void *)100L);
+		for (int i = 0; i < n && i < 64; i++)
+			pthread_join(th[i], NULL);
+		printf("threads done\n");
+	} else if (!strcmp(mode, "fork-exec")) {
+		pid_t child = fork();
+		if (child == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		int st;
+		waitpid(child, &st, 0);
+		printf("child status=%d\n", st);
+	} else if (!strcmp(mode, "thread-exec")) {
+		// A non-leader thread execs this program again, which then
+		// reads a new go byte and prints getpid.
+		pthread_t th;
+		exec_path = argv[0];
+		pthread_create(&th, NULL, exec_from_thread, NULL);
+		pthread_join(th, NULL);
 	} else if (!strcmp(mode, "sleep")) {
 		sleep(atoi(arg));
 		printf("done\n");
