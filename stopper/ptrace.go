@@ -24,7 +24,7 @@ const (
 	// it traces.
 	seizeOptions = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC |
 		unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK |
-		unix.PTRACE_O_TRACEEXIT
+		unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_TRACESECCOMP
 )
 
 func ptrace(req, tid int, addr, data uintptr) error {

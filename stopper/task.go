@@ -52,6 +52,11 @@ type task struct {
 	inject   int         // signal to send before resuming (Interrupt + SignalDeliver)
 	hold     int         // signal pushed back (SignalHold), sent again after resuming
 	children []*task     // clone children waiting for this task's CLONE report
+	// seccomp: the program runs under the launch filter; syscall entries
+	// come as PTRACE_EVENT_SECCOMP stops and the thread runs with
+	// PTRACE_CONT, except for one PTRACE_SYSCALL to reach the exit stop
+	// of a trapped call when exits are wanted (exitNext).
+	seccomp, exitNext bool
 }
 
 // needed reports whether the stopper must keep the thread.
@@ -61,6 +66,12 @@ func (t *task) needed() bool {
 
 // wantMode is the restart request that gives the stops the task needs.
 func (t *task) wantMode() int {
+	if t.seccomp {
+		if t.exitNext {
+			return unix.PTRACE_SYSCALL
+		}
+		return unix.PTRACE_CONT
+	}
 	if t.sync&core.EventSyscall != 0 || t.abortRet != nil {
 		return unix.PTRACE_SYSCALL
 	}
@@ -113,6 +124,7 @@ func (s *Stopper) syscallStop(t *task) {
 	switch info.Op {
 	case ptraceSyscallInfoEntry, ptraceSyscallInfoSeccmp:
 		t.lastNr = int(info.Nr)
+		t.exitNext = info.Op == ptraceSyscallInfoSeccmp && t.sync&core.EventSyscallExit != 0
 		if t.sync&core.EventSyscallEntry == 0 {
 			s.cont(t)
 			return
@@ -120,6 +132,7 @@ func (s *Stopper) syscallStop(t *task) {
 		ev := &core.Event{Type: core.EventSyscallEntry, Syscall: core.Syscall{Nr: int(info.Nr), Args: info.Args}}
 		s.report(t, ev)
 	case ptraceSyscallInfoExit:
+		t.exitNext = false
 		if t.abortRet != nil {
 			s.setReturn(t, *t.abortRet)
 			t.abortRet = nil
@@ -170,6 +183,7 @@ func (s *Stopper) eventStop(t *task, cause int) {
 		// PTRACE_EVENT_STOP.
 		child.seized, child.running, child.newChild = true, true, true
 		child.tgid = t.tgid
+		child.seccomp = t.seccomp // the filter is inherited
 		if cause != unix.PTRACE_EVENT_CLONE {
 			child.tgid = child.tid
 		}
@@ -200,6 +214,10 @@ func (s *Stopper) eventStop(t *task, cause int) {
 		}
 		exe, _ := os.Readlink("/proc/" + strconv.Itoa(t.tid) + "/exe")
 		s.report(t, &core.Event{Type: core.EventExec, Exec: core.Exec{Filename: exe, OldTid: int(msg)}})
+	case unix.PTRACE_EVENT_SECCOMP:
+		// A trapped call of a launched program: its entry.
+		t.kind = stopSyscall
+		s.syscallStop(t)
 	case unix.PTRACE_EVENT_EXIT:
 		if t.sync&core.EventExit == 0 {
 			s.cont(t)
@@ -318,13 +336,18 @@ func (s *Stopper) applyEntry(t *task, orig, ev *core.Event, act core.Action) {
 	if getRegs(t.tid, &regs) != nil {
 		return
 	}
-	if abort {
+	switch {
+	case abort && t.seccomp:
+		// A call skipped at its seccomp stop returns what rax holds.
+		regs.Orig_rax = ^uint64(0)
+		regs.Rax = uint64(ev.Syscall.Ret)
+	case abort:
 		// orig_rax -1 makes the kernel skip the call; the return value
 		// is written at the exit stop, which the abort makes sure of.
 		regs.Orig_rax = ^uint64(0)
 		ret := ev.Syscall.Ret
 		t.abortRet = &ret
-	} else {
+	default:
 		regs.Orig_rax = uint64(ev.Syscall.Nr)
 		a := ev.Syscall.Args
 		regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9 = a[0], a[1], a[2], a[3], a[4], a[5]

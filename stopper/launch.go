@@ -1,0 +1,259 @@
+package stopper
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"golang.org/x/sys/unix"
+)
+
+// Launching. Go cannot run code between fork and exec, and a seccomp filter
+// must be installed by the process itself, so a launched program starts as
+// a re-exec of this very binary (the shim): the shim installs the filter on
+// its main thread, waits for one byte on a pipe while the stopper seizes it
+// and the engines attach, then execs the program. The shim's only system
+// calls after the go byte are the end of that read and the execve.
+
+const shimEnv = "UTRACE_BPF_SHIM"
+
+func init() {
+	if spec, ok := os.LookupEnv(shimEnv); ok {
+		runShim(spec)
+	}
+}
+
+// LaunchOptions say how to start a program.
+type LaunchOptions struct {
+	// Syscalls, when not nil, installs a seccomp filter before the exec
+	// that makes only these system calls stop (SECCOMP_RET_TRACE); the
+	// others run without any ptrace stop. Without it, synchronous syscall
+	// events use PTRACE_SYSCALL and every system call stops.
+	Syscalls *core.SyscallSet
+	Dir      string
+	Env      []string // nil: this process's environment
+	Stdin    *os.File
+	Stdout   *os.File
+	Stderr   *os.File
+}
+
+// Process is a program started by Launch, stopped before its execve until
+// Start.
+type Process struct {
+	Pid  int
+	cmd  *exec.Cmd
+	goW  *os.File
+	pfd  int
+	stop *Stopper
+}
+
+// Launch starts argv held before its execve and seizes it. Attach engines
+// to p.Pid, then call p.Start. The program's exit status is for p.Wait
+// alone: any other wait in this process would also see its ptrace stops.
+func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("launch: no command")
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return nil, fmt.Errorf("launch: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("launch: %w", err)
+	}
+	goR, goW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("launch: %w", err)
+	}
+	defer goR.Close()
+	cmd := exec.Command(self, argv[1:]...)
+	cmd.Args[0] = argv[0]
+	cmd.Dir = opts.Dir
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(env, shimEnv+"="+encodeShim(path, opts.Syscalls))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
+	cmd.ExtraFiles = []*os.File{goR} // fd 3 in the shim
+	if err := cmd.Start(); err != nil {
+		goW.Close()
+		return nil, fmt.Errorf("launch %s: %w", argv[0], err)
+	}
+	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, goW: goW, pfd: -1, stop: s}
+	if p.pfd, err = unix.PidfdOpen(p.Pid, 0); err != nil {
+		p.kill()
+		return nil, fmt.Errorf("launch: pidfd: %w", err)
+	}
+	err = s.do(func() error {
+		t := s.tasks[p.Pid]
+		if t == nil {
+			t = s.newTask(p.Pid)
+		}
+		t.seccomp = opts.Syscalls != nil
+		return s.seize(t)
+	})
+	if err != nil {
+		p.kill()
+		return nil, fmt.Errorf("launch: %w", err)
+	}
+	return p, nil
+}
+
+// Start lets the program exec.
+func (p *Process) Start() error {
+	_, err := p.goW.Write([]byte{1})
+	p.goW.Close()
+	return err
+}
+
+// Wait waits for the program to exit and returns its wait status. It
+// waits on a pidfd, which becomes readable only at exit, and reaps the
+// process then: by that time it makes no more ptrace stops to steal.
+func (p *Process) Wait() (syscall.WaitStatus, error) {
+	fds := []unix.PollFd{{Fd: int32(p.pfd), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		if err == nil {
+			break
+		}
+		if err != unix.EINTR {
+			return 0, fmt.Errorf("wait %d: %w", p.Pid, err)
+		}
+	}
+	unix.Close(p.pfd)
+	p.cmd.Wait()
+	return p.cmd.ProcessState.Sys().(syscall.WaitStatus), nil
+}
+
+// Signal sends sig to the program.
+func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
+func (p *Process) kill() {
+	p.goW.Close()
+	p.cmd.Process.Kill()
+	p.cmd.Wait()
+	if p.pfd >= 0 {
+		unix.Close(p.pfd)
+	}
+}
+
+// encodeShim passes the program path and the seccomp syscall list to the
+// shim: "PATH" or "PATH\x00NR,NR,...".
+func encodeShim(path string, set *core.SyscallSet) string {
+	if set == nil {
+		return path
+	}
+	var nrs []string
+	for nr := 0; nr < 512; nr++ {
+		if set.Has(nr) {
+			nrs = append(nrs, strconv.Itoa(nr))
+		}
+	}
+	return path + "\x1f" + strings.Join(nrs, ",")
+}
+
+// runShim is the shim's whole life: filter, wait, exec. It never returns.
+func runShim(spec string) {
+	runtime.LockOSThread()
+	// No garbage collection between the filter and the exec: the runtime
+	// would make system calls the filter may trap before the tracer is
+	// there.
+	debug.SetGCPercent(-1)
+	path, list, filtered := strings.Cut(spec, "\x1f")
+	os.Unsetenv(shimEnv)
+	argv0, err := unix.BytePtrFromString(path)
+	if err != nil {
+		shimFail(err)
+	}
+	argv, err := syscall.SlicePtrFromStrings(os.Args)
+	if err != nil {
+		shimFail(err)
+	}
+	envv, err := syscall.SlicePtrFromStrings(os.Environ())
+	if err != nil {
+		shimFail(err)
+	}
+	if filtered {
+		var nrs []uint32
+		for _, f := range strings.Split(list, ",") {
+			if n, err := strconv.Atoi(f); err == nil {
+				nrs = append(nrs, uint32(n))
+			}
+		}
+		if err := installFilter(nrs); err != nil {
+			shimFail(fmt.Errorf("seccomp filter: %w", err))
+		}
+	}
+	var b [1]byte
+	for {
+		_, _, errno := unix.RawSyscall(unix.SYS_READ, 3, uintptr(unsafe.Pointer(&b[0])), 1)
+		if errno != unix.EINTR {
+			break
+		}
+	}
+	_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0)),
+		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
+	shimFail(fmt.Errorf("exec %s: %w", path, errno))
+}
+
+func shimFail(err error) {
+	fmt.Fprintln(os.Stderr, "utrace-bpf:", err)
+	os.Exit(127)
+}
+
+// installFilter installs, on the calling thread only, a seccomp filter that
+// makes the listed syscalls stop for the tracer and lets every other call
+// (and the shim's read of its go byte on fd 3) run.
+func installFilter(nrs []uint32) error {
+	const (
+		ldAbs  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
+		jeqK   = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
+		retK   = unix.BPF_RET | unix.BPF_K
+		offNr  = 0  // struct seccomp_data: nr
+		offArc = 4  // arch
+		offA0  = 16 // args[0], low half
+	)
+	allow, trace := uint32(unix.SECCOMP_RET_ALLOW), uint32(unix.SECCOMP_RET_TRACE)
+	prog := []unix.SockFilter{
+		{Code: ldAbs, K: offArc},
+		{Code: jeqK, K: unix.AUDIT_ARCH_X86_64, Jt: 1},
+		{Code: retK, K: allow},
+		{Code: ldAbs, K: offNr},
+		// read(3, ...) is the shim's own wait for the go byte.
+		{Code: jeqK, K: unix.SYS_READ, Jf: 3},
+		{Code: ldAbs, K: offA0},
+		{Code: jeqK, K: 3, Jf: 1},
+		{Code: retK, K: allow},
+		{Code: ldAbs, K: offNr},
+	}
+	for _, nr := range nrs {
+		prog = append(prog, unix.SockFilter{Code: jeqK, K: nr, Jf: 1}, unix.SockFilter{Code: retK, K: trace})
+	}
+	prog = append(prog, unix.SockFilter{Code: retK, K: allow})
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	install := func() error {
+		_, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))
+		if errno != 0 {
+			return errno
+		}
+		return nil
+	}
+	err := install()
+	if err == unix.EACCES {
+		// Without CAP_SYS_ADMIN a filter needs no_new_privs.
+		if err = unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err == nil {
+			err = install()
+		}
+	}
+	return err
+}
