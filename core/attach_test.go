@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -149,10 +150,13 @@ func TestWatchIsUnionOfEngines(t *testing.T) {
 	if err := b.SetSync(EventSyscallExit | EventDeath); err != nil {
 		t.Fatal(err)
 	}
-	if w := f.src.watch(tidMain); w.Events != EventSyscallEntry|EventExec|EventClone {
+	// b syncs only its filtered calls: the others stay passive.
+	if w := f.src.watch(tidMain); w.Events != EventSyscall|EventExec {
 		t.Errorf("passive after sync: %v", w.Events)
 	}
-	if got := f.stp.sync[tidMain]; got != EventSyscallExit|EventQuiesce {
+	// b's clones come synchronously too, so children are attached
+	// before they run.
+	if got := f.stp.sync[tidMain]; got != EventSyscallExit|EventQuiesce|EventClone {
 		t.Errorf("stopper sync %v", got)
 	}
 	a.SetCounting(true)
@@ -217,5 +221,23 @@ func TestProcLookup(t *testing.T) {
 	tr := NewTracer(Config{})
 	if _, err := tr.Attach(2, AttachCreate, &recorder{}, nil); err != nil && !errors.Is(err, ErrPerm) {
 		t.Errorf("attach to kthreadd: %v", err)
+	}
+}
+
+func TestDetachAll(t *testing.T) {
+	f := newFixture(t)
+	a, r := f.attach(tidMain, "a", EventQuiesce)
+	f.attach(tidOther, "b", EventExec)
+	r.ret[EventQuiesce] = Stop
+	a.Control(Stop)
+	f.tr.Deliver(plainStop(tidMain))
+	if n := f.tr.DetachAll(); n != 2 {
+		t.Errorf("detached %d", n)
+	}
+	if len(f.tr.Threads()) != 0 || lastCall(f) != "sync 100 0" {
+		t.Errorf("after DetachAll: %v %v", f.tr.Threads(), f.stp.calls())
+	}
+	if !strings.Contains(strings.Join(f.stp.calls(), ";"), "resume 100 resume") {
+		t.Errorf("held thread not resumed: %v", f.stp.calls())
 	}
 }

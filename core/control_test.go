@@ -220,6 +220,7 @@ func TestExamine(t *testing.T) {
 	if inside != nil {
 		t.Errorf("examine inside a synchronous callback: %v", inside)
 	}
+	e.SetSync(0)
 	f.tr.Deliver(syscallEntry(tidMain, 0, false))
 	if !errors.Is(inside, ErrInvalid) {
 		t.Errorf("examine inside a passive callback: %v", inside)
@@ -227,6 +228,7 @@ func TestExamine(t *testing.T) {
 	noStp := NewTracer(Config{Lookup: fakeLookup})
 	ne, _ := noStp.Attach(tidMain, AttachCreate, r, nil)
 	ne.SetEvents(EventSyscallEntry)
+	ne.SetSync(EventSyscallEntry)
 	r.hook = func(e *Engine, ev Events) { inside = e.Examine(noop) }
 	noStp.Deliver(syscallEntry(tidMain, 0, true))
 	if !errors.Is(inside, ErrNoStopper) {
@@ -410,6 +412,7 @@ func wantErrs(t *testing.T, what string, got []error, exp ...error) {
 func TestConcurrentControl(t *testing.T) {
 	f := newFixture(t)
 	e, _ := f.attach(tidMain, "a", EventSyscall|EventQuiesce)
+	e.SetSync(EventSyscall)
 	var wg sync.WaitGroup
 	for i := range 4 {
 		wg.Add(1)
@@ -418,7 +421,7 @@ func TestConcurrentControl(t *testing.T) {
 			for j := range 200 {
 				switch (i + j) % 4 {
 				case 0:
-					f.tr.Deliver(syscallEntry(tidMain, j, j%2 == 0))
+					f.tr.Deliver(syscallEntry(tidMain, j, true))
 				case 1:
 					e.SetEvents(EventSyscall | EventQuiesce)
 				case 2:

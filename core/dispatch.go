@@ -104,6 +104,10 @@ const (
 // REPORT macro: start_callback and finish_callback for each engine).
 func (th *thread) reportEvent(ev *Event) Action {
 	th.mu.Lock()
+	if th.fromOtherTier(ev) {
+		th.mu.Unlock()
+		return Resume | SyscallRun
+	}
 	engines := th.engines
 	th.passing = true
 	th.syncing = ev.Sync

@@ -11,9 +11,10 @@ import (
 // attached, and each callback's action argument is the action chosen so far.
 func TestDispatchAttachOrderAndActionSoFar(t *testing.T) {
 	f := newFixture(t)
-	_, a := f.attach(tidMain, "a", EventSyscallEntry)
+	ea, a := f.attach(tidMain, "a", EventSyscallEntry)
 	_, b := f.attach(tidMain, "b", EventSyscallEntry)
 	f.attach(tidMain, "c", EventSyscallEntry)
+	ea.SetSync(EventSyscallEntry)
 	a.ret[EventSyscallEntry] = SingleStep
 	b.ret[EventSyscallEntry] = Report
 	got := f.tr.Deliver(syscallEntry(tidMain, 39, true))
@@ -144,8 +145,9 @@ func TestSignalInitialAction(t *testing.T) {
 // action for the system call."
 func TestSyscallActionLastEngineWins(t *testing.T) {
 	f := newFixture(t)
-	_, a := f.attach(tidMain, "a", EventSyscallEntry)
+	ea, a := f.attach(tidMain, "a", EventSyscallEntry)
 	_, b := f.attach(tidMain, "b", EventSyscallEntry)
+	ea.SetSync(EventSyscallEntry)
 	a.ret[EventSyscallEntry] = Resume | SyscallAbort
 	b.ret[EventSyscallEntry] = Resume | SyscallRun
 	if got := f.tr.Deliver(syscallEntry(tidMain, 87, true)); got.SyscallAction() != SyscallRun {
@@ -287,4 +289,34 @@ func TestEveryReporter(t *testing.T) {
 		f.tr.Deliver(ev)
 	}
 	want(t, "all", f.log.take(), "a jctl 5 resume; a thread-exit 256 resume; a signal 10 resume; a exit 60 resume")
+}
+
+// Design "Three tiers": an event reaches an engine through exactly one
+// tier. When an engine needs only some system calls synchronously, those
+// come from the stopper and the rest from the passive source; the copies
+// the other tier reports are dropped.
+func TestSyscallTierSplit(t *testing.T) {
+	f := newFixture(t)
+	ea, _ := f.attach(tidMain, "sync", EventSyscallEntry)
+	var open SyscallSet
+	open.Add(257)
+	ea.SetSyscallFilter(&open)
+	ea.SetSync(EventSyscallEntry)
+	f.attach(tidMain, "log", EventSyscallEntry)
+	if w := f.src.watch(tidMain); w.Events&EventSyscallEntry == 0 {
+		t.Fatalf("syscall entries left the passive watch: %v", w.Events)
+	}
+	f.tr.Deliver(syscallEntry(tidMain, 257, true))  // the stopper's openat
+	f.tr.Deliver(syscallEntry(tidMain, 257, false)) // the kernel's copy
+	f.tr.Deliver(syscallEntry(tidMain, 39, true))   // PTRACE_SYSCALL stops every call
+	f.tr.Deliver(syscallEntry(tidMain, 39, false))
+	want(t, "one tier each", f.log.take(), "sync entry 257 resume; log entry 257 resume; log entry 39 resume")
+	// Every call synchronous: the passive copies all go.
+	ea.SetSyscallFilter(nil)
+	if w := f.src.watch(tidMain); w.Events&EventSyscallEntry != 0 {
+		t.Errorf("passive watch keeps entries: %v", w.Events)
+	}
+	f.tr.Deliver(syscallEntry(tidMain, 39, false))
+	f.tr.Deliver(syscallEntry(tidMain, 39, true))
+	want(t, "all sync", f.log.take(), "sync entry 39 resume; log entry 39 resume")
 }

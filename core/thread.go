@@ -34,6 +34,7 @@ type thread struct {
 	reap                      bool // REAP seen: engines are being detached for good
 	pushed                    Watch
 	pushedSync                Events
+	syncSys                   *SyscallSet // the synchronous system calls; nil: all of them
 }
 
 func newThread(t *Tracer, tid int, info ThreadInfo) *thread {
@@ -97,11 +98,11 @@ func (th *thread) wake() {
 
 // needs computes what the backends must do for the thread now: the passive
 // watch and the synchronous events. Called with th.mu held.
-func (th *thread) needs() (Watch, Events) {
+func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	var all, syncEv Events
 	var w Watch
-	var filter SyscallSet
-	filtered := true
+	var filter, syncSet SyscallSet
+	filtered, syncFiltered := true, true
 	for _, e := range th.engines {
 		all |= e.events
 		syncEv |= e.events & e.sync
@@ -115,19 +116,56 @@ func (th *thread) needs() (Watch, Events) {
 				filter.union(e.syscalls)
 			}
 		}
+		if e.events&e.sync&EventSyscall != 0 {
+			if e.syscalls == nil {
+				syncFiltered = false
+			} else {
+				syncSet.union(e.syscalls)
+			}
+		}
 	}
 	// QUIESCE exists only in synchronous stops, DEATH and REAP only as
 	// passive reports (no ptrace stop is left to catch them).
 	syncEv &^= EventDeath | EventReap
+	// A thread reporting synchronously reports its clones synchronously
+	// too: the engines then attach to the child while it waits at its
+	// first stop, so it never runs a moment without them (and a launched
+	// program's seccomp filter never meets a child with no tracer).
+	if syncEv != 0 && all&EventClone != 0 {
+		syncEv |= EventClone
+	}
 	if all&EventQuiesce != 0 {
 		syncEv |= EventQuiesce
 	}
-	w.Events = all &^ syncEv &^ EventQuiesce
+	passiveOnly := syncEv
+	var syncSys *SyscallSet
+	if syncEv&EventSyscall != 0 && syncFiltered {
+		// Only some system calls are synchronous: the others stay
+		// passive, and each call is taken from one tier (see
+		// thread.tierOf).
+		syncSys = &syncSet
+		passiveOnly &^= EventSyscall
+	}
+	w.Events = all &^ passiveOnly &^ EventQuiesce
 	w.Follow = all&EventClone != 0
 	if filtered && w.Events&EventSyscall != 0 {
 		w.Syscalls = &filter
 	}
-	return w, syncEv
+	return w, syncEv, syncSys
+}
+
+// fromOtherTier reports whether ev is a syscall event that belongs to the
+// other tier: the synchronous one for the numbers some engine needs
+// synchronously, the passive one for the rest. The stopper reports every
+// system call when it cannot filter them (PTRACE_SYSCALL), and the eBPF
+// source reports the synchronous ones too; each goes to the engines once.
+// Called with th.mu held.
+func (th *thread) fromOtherTier(ev *Event) bool {
+	if ev.Type&EventSyscall == 0 {
+		return false
+	}
+	sync := th.pushedSync&ev.Type != 0 && (th.syncSys == nil || th.syncSys.Has(ev.Syscall.Nr))
+	return sync != ev.Sync
 }
 
 // push tells the backends what changed since the last push. It must be
@@ -140,10 +178,10 @@ func (th *thread) push() error {
 		th.mu.Unlock()
 		return nil
 	}
-	w, syncEv := th.needs()
+	w, syncEv, syncSys := th.needs()
 	wChanged := !sameWatch(w, th.pushed)
 	sChanged := syncEv != th.pushedSync
-	th.pushed, th.pushedSync = w, syncEv
+	th.pushed, th.pushedSync, th.syncSys = w, syncEv, syncSys
 	tid := th.id()
 	th.mu.Unlock()
 

@@ -200,3 +200,27 @@ func (t *Tracer) SyscallStats(tid int) (map[int]SyscallStats, error) {
 	}
 	return agg.SyscallStats(tid)
 }
+
+// DetachAll detaches every engine from every thread, as Control(Detach) on
+// each would, and returns how many it detached. Threads held stopped are
+// resumed.
+func (t *Tracer) DetachAll() int {
+	t.mu.Lock()
+	ths := make([]*thread, 0, len(t.threads))
+	for _, th := range t.threads {
+		ths = append(ths, th)
+	}
+	t.mu.Unlock()
+	n := 0
+	for _, th := range ths {
+		th.mu.Lock()
+		engines := th.engines
+		th.mu.Unlock()
+		for _, e := range engines {
+			if err := e.Control(Detach); err == nil || err == ErrInProgress {
+				n++
+			}
+		}
+	}
+	return n
+}

@@ -19,9 +19,11 @@ import (
 // Launching. Go cannot run code between fork and exec, and a seccomp filter
 // must be installed by the process itself, so a launched program starts as
 // a re-exec of this very binary (the shim): the shim installs the filter on
-// its main thread, waits for one byte on a pipe while the stopper seizes it
-// and the engines attach, then execs the program. The shim's only system
-// calls after the go byte are the end of that read and the execve.
+// its main thread, says it is ready (a byte on fd 4), waits for one byte on
+// fd 3 while the stopper seizes it and the engines attach, then execs the
+// program. Its Go runtime has started all its threads by then, so the only
+// system calls a watch set after "ready" sees are the end of that write,
+// the read, and the execve.
 
 const shimEnv = "UTRACE_BPF_SHIM"
 
@@ -75,6 +77,12 @@ func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
 		return nil, fmt.Errorf("launch: %w", err)
 	}
 	defer goR.Close()
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		goW.Close()
+		return nil, fmt.Errorf("launch: %w", err)
+	}
+	defer readyR.Close()
 	cmd := exec.Command(self, argv[1:]...)
 	cmd.Args[0] = argv[0]
 	cmd.Dir = opts.Dir
@@ -84,10 +92,17 @@ func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
 	}
 	cmd.Env = append(env, shimEnv+"="+encodeShim(path, opts.Syscalls))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
-	cmd.ExtraFiles = []*os.File{goR} // fd 3 in the shim
-	if err := cmd.Start(); err != nil {
+	cmd.ExtraFiles = []*os.File{goR, readyW} // fds 3 and 4 in the shim
+	err = cmd.Start()
+	readyW.Close()
+	if err != nil {
 		goW.Close()
 		return nil, fmt.Errorf("launch %s: %w", argv[0], err)
+	}
+	if n, _ := readyR.Read(make([]byte, 1)); n != 1 {
+		goW.Close()
+		cmd.Wait()
+		return nil, fmt.Errorf("launch %s: the launcher failed", argv[0])
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, goW: goW, pfd: -1, stop: s}
 	if p.pfd, err = unix.PidfdOpen(p.Pid, 0); err != nil {
@@ -195,12 +210,15 @@ func runShim(spec string) {
 		}
 	}
 	var b [1]byte
+	unix.RawSyscall(unix.SYS_WRITE, 4, uintptr(unsafe.Pointer(&b[0])), 1)
+	unix.RawSyscall(unix.SYS_CLOSE, 4, 0, 0)
 	for {
 		_, _, errno := unix.RawSyscall(unix.SYS_READ, 3, uintptr(unsafe.Pointer(&b[0])), 1)
 		if errno != unix.EINTR {
 			break
 		}
 	}
+	unix.RawSyscall(unix.SYS_CLOSE, 3, 0, 0)
 	_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 	shimFail(fmt.Errorf("exec %s: %w", path, errno))
@@ -213,7 +231,9 @@ func shimFail(err error) {
 
 // installFilter installs, on the calling thread only, a seccomp filter that
 // makes the listed syscalls stop for the tracer and lets every other call
-// (and the shim's read of its go byte on fd 3) run.
+// (and the shim's own reads, writes and closes of its handshake fds 3 and
+// 4)
+// run.
 func installFilter(nrs []uint32) error {
 	const (
 		ldAbs  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
@@ -228,14 +248,17 @@ func installFilter(nrs []uint32) error {
 		{Code: ldAbs, K: offArc},
 		{Code: jeqK, K: unix.AUDIT_ARCH_X86_64, Jt: 1},
 		{Code: retK, K: allow},
-		{Code: ldAbs, K: offNr},
-		// read(3, ...) is the shim's own wait for the go byte.
-		{Code: jeqK, K: unix.SYS_READ, Jf: 3},
-		{Code: ldAbs, K: offA0},
-		{Code: jeqK, K: 3, Jf: 1},
-		{Code: retK, K: allow},
-		{Code: ldAbs, K: offNr},
 	}
+	// write(4), close(4) and read(3) are the shim's own handshake.
+	for _, own := range [][2]uint32{{unix.SYS_WRITE, 4}, {unix.SYS_CLOSE, 4}, {unix.SYS_READ, 3}, {unix.SYS_CLOSE, 3}} {
+		prog = append(prog,
+			unix.SockFilter{Code: ldAbs, K: offNr},
+			unix.SockFilter{Code: jeqK, K: own[0], Jf: 3},
+			unix.SockFilter{Code: ldAbs, K: offA0},
+			unix.SockFilter{Code: jeqK, K: own[1], Jf: 1},
+			unix.SockFilter{Code: retK, K: allow})
+	}
+	prog = append(prog, unix.SockFilter{Code: ldAbs, K: offNr})
 	for _, nr := range nrs {
 		prog = append(prog, unix.SockFilter{Code: jeqK, K: nr, Jf: 1}, unix.SockFilter{Code: retK, K: trace})
 	}

@@ -59,9 +59,11 @@ type task struct {
 	seccomp, exitNext bool
 }
 
-// needed reports whether the stopper must keep the thread.
+// needed reports whether the stopper must keep the thread. A thread under
+// the launch filter is always kept: without a tracer its trapped calls
+// would fail with ENOSYS.
 func (t *task) needed() bool {
-	return t.sync != 0 || t.held || t.wantStop || t.abortRet != nil
+	return t.sync != 0 || t.held || t.wantStop || t.abortRet != nil || t.seccomp
 }
 
 // wantMode is the restart request that gives the stops the task needs.
@@ -142,6 +144,10 @@ func (s *Stopper) syscallStop(t *task) {
 			return
 		}
 		ev := &core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr)}}
+		var regs unix.PtraceRegs
+		if getRegs(t.tid, &regs) == nil {
+			ev.Syscall.Args = [6]uint64{regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9}
+		}
 		s.report(t, ev)
 	default:
 		s.cont(t)
@@ -236,7 +242,10 @@ func (s *Stopper) signalStop(t *task, sig int) {
 		s.forget(t)
 		return
 	}
-	if t.stepping && sig == int(unix.SIGTRAP) && (si.Code == trapTrace || si.Code == trapBranch) {
+	// The kernel's trap after a step: TRAP_TRACE, TRAP_BRANCH, or
+	// TRAP_BRKPT for the first step after an exec stop; a SIGTRAP sent by
+	// a process has a user si_code instead.
+	if t.stepping && sig == int(unix.SIGTRAP) && si.Code >= trapBrkpt && si.Code <= trapBranch {
 		// The step finished; the trap is ours, not the program's.
 		t.kind = stopStep
 		t.stepping = false
@@ -262,7 +271,7 @@ func (s *Stopper) signalStop(t *task, sig int) {
 
 // si_code values of SIGTRAP after a step (include/uapi/asm-generic/siginfo.h).
 const (
-	trapTrace  = 2
+	trapBrkpt  = 1
 	trapBranch = 3
 )
 

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * helpers.h: what the programs of utrace.bpf.c share: the flags lookup and
+ * filters, record reservation with loss counting, and the classifications
+ * (signal disposition, path arguments, clone flags).
+ */
+#ifndef UTRACE_HELPERS_H
+#define UTRACE_HELPERS_H
+
+#include "maps.h"
+
+/*
+ * Ring-buffer wake-ups for syscall records are batched: the reader is woken
+ * only once more than wakeup_bytes are pending, and otherwise finds the
+ * records when it polls (package loader reads with a deadline). Other
+ * records are rare and use the kernel's default (wake the reader when it has
+ * caught up). Set at load time.
+ */
+const volatile __u64 wakeup_bytes = 64 << 10;
+
+/* Kernel constants that are macros, and so not in vmlinux.h. */
+#define SIG_DFL 0
+#define SIG_IGN 1
+
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGXCPU 24
+#define SIGXFSZ 25
+#define SIGWINCH 28
+#define SIGSYS 31
+
+#define SI_USER 0
+#define SI_QUEUE (-1)
+#define SI_MESGQ (-3)
+#define SI_TKILL (-6)
+
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+
+#define CSIGNAL 0x000000ff
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_THREAD 0x00010000
+
+#define __TASK_STOPPED 0x00000004
+
+/* signal_struct.flags */
+#define SIGNAL_STOP_STOPPED 0x00000001
+#define SIGNAL_STOP_CONTINUED 0x00000002
+#define SIGNAL_GROUP_EXIT 0x00000004
+#define SIGNAL_CLD_CONTINUED 0x00000020
+
+#define NR_exit 60
+#define NR_exit_group 231
+
+/* task_flags_of returns t's flags, or NULL when t wants no events. */
+static __always_inline struct task_flags *task_flags_of(struct task_struct *t)
+{
+	return bpf_task_storage_get(&flags, t, 0, 0);
+}
+
+/* task_stats_of returns t's syscall aggregates, or NULL when t does not count. */
+static __always_inline struct task_stats *task_stats_of(struct task_struct *t)
+{
+	return bpf_task_storage_get(&tstats, t, 0, 0);
+}
+
+/* count adds one to a slot of the counters map. */
+static __always_inline void count(__u32 slot)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &slot);
+
+	if (c)
+		(*c)++;
+}
+
+/*
+ * comm_ok reports whether f's comm filter, if any, lets t's events through:
+ * with OPT_COMM_FILTER, only while t->comm equals f->comm.
+ */
+static __always_inline bool comm_ok(struct task_flags *f, struct task_struct *t)
+{
+	__u64 comm[COMM_LEN / 8] = {};
+	__u64 want[COMM_LEN / 8] = {};
+
+	if (!(f->opts & OPT_COMM_FILTER))
+		return true;
+	bpf_probe_read_kernel(comm, sizeof(comm), t->comm);
+	__builtin_memcpy(want, f->comm, sizeof(want));
+	return comm[0] == want[0] && comm[1] == want[1];
+}
+
+/*
+ * wants reports whether f asks for event ev and its comm filter passes.
+ */
+static __always_inline bool wants(struct task_flags *f, struct task_struct *t, __u32 ev)
+{
+	return (f->events & EVBIT(ev)) && comm_ok(f, t);
+}
+
+/* syscall_ok applies f's syscall-number filter to nr. */
+static __always_inline bool syscall_ok(struct task_flags *f, long nr)
+{
+	if (!(f->opts & OPT_SYSCALL_FILTER))
+		return true;
+	if (nr < 0 || nr >= SYSCALL_MAX)
+		return false;
+	return f->syscalls[(nr >> 6) & 7] & (1ULL << (nr & 63));
+}
+
+/*
+ * needs returns the REC_NEED_* and REC_COUNTED bits of a thread with flags
+ * f and stats ts, either of which may be NULL.
+ */
+static __always_inline __u32 needs(struct task_flags *f, struct task_stats *ts)
+{
+	__u32 n = 0;
+
+	if (f && (f->events & (EVBIT(EV_SYSCALL_ENTRY) | EVBIT(EV_SYSCALL_EXIT))))
+		n |= REC_NEED_SYSCALL;
+	if (f && (f->events & EVBIT(EV_JCTL)))
+		n |= REC_NEED_JCTL;
+	if (ts && !ts->stopped)
+		n |= REC_COUNTED;
+	return n;
+}
+
+/* tid_bits_of returns the TID_BIT_* bits of tid. */
+static __always_inline __u32 tid_bits_of(__u32 tid)
+{
+	__u32 key = (tid % TID_BITS_TIDS) / 32;
+	__u64 *w = bpf_map_lookup_elem(&tid_bits, &key);
+
+	if (!w)
+		return 0;
+	return (*w >> (2 * (tid % 32))) & 3;
+}
+
+/* set_tid_bits sets the TID_BIT_* bits that needs n calls for on tid. */
+static __always_inline void set_tid_bits(__u32 tid, __u32 n)
+{
+	__u32 key = (tid % TID_BITS_TIDS) / 32;
+	__u64 bits = 0;
+	__u64 *w;
+
+	if (n & REC_NEED_SYSCALL)
+		bits |= TID_BIT_SYSCALL;
+	if (n & REC_COUNTED)
+		bits |= TID_BIT_COUNT;
+	if (!bits)
+		return;
+	w = bpf_map_lookup_elem(&tid_bits, &key);
+	if (w)
+		__sync_fetch_and_or(w, bits << (2 * (tid % 32)));
+}
+
+/*
+ * reserve reserves size bytes for a record of type ev, counting the loss
+ * when the ring buffer is full. size must be a constant at each call site.
+ */
+static __always_inline void *reserve(__u64 size, __u32 ev)
+{
+	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!rec)
+		count(ev);
+	return rec;
+}
+
+/* fill_hdr fills a record header about task t. */
+static __always_inline void fill_hdr(struct rec_hdr *h, __u32 ev, __u32 flags, struct task_struct *t)
+{
+	h->type = ev;
+	h->flags = flags;
+	h->tid = t->pid;   /* thread id */
+	h->tgid = t->tgid; /* process id */
+	h->time = bpf_ktime_get_ns();
+}
+
+/* fill_hdr_current fills a record header about the current task. */
+static __always_inline void fill_hdr_current(struct rec_hdr *h, __u32 ev)
+{
+	__u64 id = bpf_get_current_pid_tgid(); /* tgid << 32 | tid */
+
+	h->type = ev;
+	h->flags = REC_DELIVER;
+	h->tid = (__u32)id;
+	h->tgid = id >> 32;
+	h->time = bpf_ktime_get_ns();
+}
+
+/* submit_batched commits a syscall record with a batched wake-up. */
+static __always_inline void submit_batched(void *rec)
+{
+	__u64 wake = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		wake = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, wake);
+}
+
+/*
+ * path_arg returns 1 + the index of the path argument of x86-64 syscall nr,
+ * or 0 when it has none. For calls with two paths it is the first (the
+ * source of rename, link, symlink; the target of mount is arg 1, the source
+ * arg 0: arg 0 is reported).
+ */
+static __always_inline int path_arg(long nr)
+{
+	switch (nr) {
+	case 2:   /* open */
+	case 4:   /* stat */
+	case 6:   /* lstat */
+	case 21:  /* access */
+	case 59:  /* execve */
+	case 76:  /* truncate */
+	case 80:  /* chdir */
+	case 82:  /* rename */
+	case 83:  /* mkdir */
+	case 84:  /* rmdir */
+	case 85:  /* creat */
+	case 86:  /* link */
+	case 87:  /* unlink */
+	case 88:  /* symlink */
+	case 89:  /* readlink */
+	case 90:  /* chmod */
+	case 92:  /* chown */
+	case 94:  /* lchown */
+	case 133: /* mknod */
+	case 137: /* statfs */
+	case 155: /* pivot_root */
+	case 161: /* chroot */
+	case 163: /* acct */
+	case 165: /* mount */
+	case 166: /* umount2 */
+	case 167: /* swapon */
+	case 168: /* swapoff */
+	case 188: /* setxattr */
+	case 189: /* lsetxattr */
+	case 191: /* getxattr */
+	case 192: /* lgetxattr */
+	case 194: /* listxattr */
+	case 195: /* llistxattr */
+	case 197: /* removexattr */
+	case 198: /* lremovexattr */
+	case 235: /* utimes */
+	case 254: /* inotify_add_watch: arg 1 */
+		return nr == 254 ? 2 : 1;
+	case 257: /* openat */
+	case 258: /* mkdirat */
+	case 259: /* mknodat */
+	case 260: /* fchownat */
+	case 261: /* futimesat */
+	case 262: /* newfstatat */
+	case 263: /* unlinkat */
+	case 264: /* renameat */
+	case 265: /* linkat */
+	case 267: /* readlinkat */
+	case 268: /* fchmodat */
+	case 269: /* faccessat */
+	case 280: /* utimensat (may be NULL) */
+	case 316: /* renameat2 */
+	case 322: /* execveat */
+	case 332: /* statx */
+	case 437: /* openat2 */
+	case 439: /* faccessat2 */
+	case 452: /* fchmodat2 */
+		return 2;
+	case 266: /* symlinkat: target, newdirfd, linkpath */
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * signal_class classifies the delivery of signal sig whose action has
+ * handler into one of the EV_SIGNAL* events, as utrace does: the handler
+ * decides, and for SIG_DFL the signal's default action.
+ */
+static __always_inline __u32 signal_class(int sig, unsigned long handler)
+{
+	if (handler == SIG_IGN)
+		return EV_SIGNAL_IGN;
+	if (handler != SIG_DFL)
+		return EV_SIGNAL;
+	switch (sig) {
+	case SIGQUIT:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGABRT:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGSEGV:
+	case SIGXCPU:
+	case SIGXFSZ:
+	case SIGSYS:
+		return EV_SIGNAL_CORE;
+	case SIGCHLD:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGCONT:
+		return EV_SIGNAL_IGN;
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return EV_SIGNAL_STOP;
+	}
+	return EV_SIGNAL_TERM;
+}
+
+/* sig_info is what a signal record says about a signal. */
+struct sig_info {
+	int signo;
+	int code;
+	int err;
+	int sender;
+	unsigned long handler;
+};
+
+/* sender_of returns si_pid where si_code says there is one, else 0. */
+static __always_inline int sender_of(int sig, int code, int pid)
+{
+	if (code == SI_USER || code == SI_QUEUE || code == SI_TKILL || code == SI_MESGQ ||
+	    (sig == SIGCHLD && code > 0))
+		return pid;
+	return 0;
+}
+
+/*
+ * find_queued looks in the pending list at kernel address head (a struct
+ * sigpending, whose list comes first) for signal si->signo and fills in its
+ * siginfo. It gives up after a few entries, leaving the code 0.
+ */
+static __always_inline void find_queued(unsigned long head, struct sig_info *si)
+{
+	unsigned long pos = 0;
+
+	if (bpf_probe_read_kernel(&pos, sizeof(pos), (void *)head))
+		return;
+	for (int i = 0; i < 8; i++) {
+		struct sigqueue *q = (struct sigqueue *)pos;
+
+		if (!pos || pos == head)
+			return;
+		if (BPF_CORE_READ(q, info.si_signo) == si->signo) {
+			si->code = BPF_CORE_READ(q, info.si_code);
+			si->err = BPF_CORE_READ(q, info.si_errno);
+			si->sender = sender_of(si->signo, si->code, BPF_CORE_READ(q, info._sifields._kill._pid));
+			return;
+		}
+		pos = (unsigned long)BPF_CORE_READ(q, list.next);
+	}
+}
+
+/*
+ * group_fatal_signal finds the signal behind a SIGKILL delivered without
+ * siginfo. When a signal whose default action terminates (and dumps no
+ * core) is sent to a process that does not handle it, the kernel turns it
+ * into a SIGKILL for every thread at once (complete_signal), so it is never
+ * delivered itself: signal_deliver sees SIGKILL, with the original signal
+ * left in signal->group_exit_code and still pending. utrace would have
+ * reported that signal, as SIGNAL_TERM, in the thread it was sent to: this
+ * thread if it is in its private pending set, or the thread the kernel
+ * picked for a process-wide signal (signal->curr_target). SIGKILL itself,
+ * and the implicit SIGKILL of exit_group and exec, are not reported, as in
+ * utrace.
+ */
+static __always_inline bool group_fatal_signal(struct task_struct *task, struct sig_info *si)
+{
+	unsigned long cur = bpf_get_current_task(); /* task, as an address */
+	struct signal_struct *s = task->signal;
+	int sig = s->group_exit_code;
+	unsigned long sh;
+	__u64 bit;
+
+	if (!(s->flags & SIGNAL_GROUP_EXIT) || sig <= 0 || sig >= 64 || sig == SIGKILL)
+		return false;
+	bit = 1ULL << ((sig - 1) & 63);
+	si->signo = sig;
+	si->code = 0;
+	si->err = 0;
+	si->sender = 0;
+	if (task->pending.signal.sig[0] & bit) {
+		find_queued(cur + bpf_core_field_offset(struct task_struct, pending), si);
+	} else if ((s->shared_pending.signal.sig[0] & bit) && s->curr_target == task) {
+		unsigned long saddr = (unsigned long)BPF_CORE_READ((struct task_struct *)cur, signal);
+
+		find_queued(saddr + bpf_core_field_offset(struct signal_struct, shared_pending), si);
+	} else {
+		return false;
+	}
+	sh = (unsigned long)BPF_CORE_READ((struct task_struct *)cur, sighand);
+	si->handler = 0;
+	bpf_probe_read_kernel(&si->handler, sizeof(si->handler),
+			      (void *)(sh + bpf_core_field_offset(struct sighand_struct, action) +
+				       (sig - 1) * bpf_core_type_size(struct k_sigaction)));
+	return true;
+}
+
+/*
+ * clone_flags reconstructs the clone flags that made child from what it
+ * shares with parent: sched_process_fork does not pass them, and reading them
+ * at clone entry would need the syscall programs attached. CSIGNAL holds the
+ * child's exit signal.
+ */
+static __always_inline __u64 clone_flags(struct task_struct *parent, struct task_struct *child)
+{
+	__u64 fl = 0;
+
+	if (child->tgid == parent->tgid)
+		fl |= CLONE_THREAD;
+	else
+		fl |= child->exit_signal & CSIGNAL;
+	if (child->mm && child->mm == parent->mm)
+		fl |= CLONE_VM;
+	if (child->fs == parent->fs)
+		fl |= CLONE_FS;
+	if (child->files == parent->files)
+		fl |= CLONE_FILES;
+	if (child->sighand == parent->sighand)
+		fl |= CLONE_SIGHAND;
+	/* CLONE_VFORK leaves no trace before the tracepoint (vfork_done is set after it). */
+	return fl;
+}
+
+#endif /* UTRACE_HELPERS_H */

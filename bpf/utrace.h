@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * utrace.h: the ABI between the BPF programs in utrace.bpf.c and package
+ * loader. Everything here is mirrored in Go (loader/abi.go); a loader test
+ * checks the sizes and offsets against the BTF of the compiled object, so a
+ * change here that is not made there fails the tests.
+ *
+ * Ids: the kernel calls a thread's id "pid" (task->pid) and a process id
+ * "tgid" (task->tgid); user space calls them tid and pid. Records carry both,
+ * named tid and tgid, as seen in the initial pid namespace.
+ */
+#ifndef UTRACE_H
+#define UTRACE_H
+
+/*
+ * Event numbers: the bit positions of core.Events, in the seed's order
+ * (UTRACE_EVENT(type)). A record's type is one of these numbers; a thread's
+ * event mask is a set of 1 << number.
+ */
+enum utrace_event {
+	EV_QUIESCE = 0,       /* no passive source: synchronous stops only */
+	EV_REAP = 1,          /* sched_process_free */
+	EV_CLONE = 2,         /* sched_process_fork, reported by the parent */
+	EV_EXEC = 3,          /* sched_process_exec */
+	EV_EXIT = 4,          /* sched_process_exit, just before EV_DEATH */
+	EV_DEATH = 5,         /* sched_process_exit */
+	EV_SYSCALL_ENTRY = 6, /* raw_syscalls sys_enter */
+	EV_SYSCALL_EXIT = 7,  /* raw_syscalls sys_exit */
+	EV_SIGNAL = 8,        /* signal_deliver, handler will run */
+	EV_SIGNAL_IGN = 9,    /* signal_deliver, no-op */
+	EV_SIGNAL_STOP = 10,  /* signal_deliver, default action stops */
+	EV_SIGNAL_TERM = 11,  /* signal_deliver, default action terminates */
+	EV_SIGNAL_CORE = 12,  /* signal_deliver, default action dumps core */
+	EV_JCTL = 13,         /* sched_switch: job-control stop or continue */
+	NR_EVENTS = 14,
+};
+
+#define EVBIT(ev) (1U << (ev))
+
+/* task_flags.opts */
+#define OPT_FOLLOW 0x1         /* children and threads inherit the flags at fork */
+#define OPT_SYSCALL_FILTER 0x2 /* syscall records only for nrs in syscalls[] (counting covers all) */
+#define OPT_COMM_FILTER 0x4    /* report only while the task's comm equals comm[] */
+
+/* task_flags.state, kept by the programs */
+#define STATE_JCTL_STOPPED 0x1 /* switched out in TASK_STOPPED; the next switch-in is a continue */
+
+#define SYSCALL_MAX 512 /* syscall numbers 0..511 can be filtered and counted */
+#define PATH_LEN 256    /* bound of path strings in records, with the NUL */
+#define COMM_LEN 16     /* TASK_COMM_LEN */
+
+/*
+ * task_flags is the value of the per-task storage map "flags": a thread's
+ * utrace flags, present while the thread's engines want some event. Go
+ * writes the configuration; the programs keep the runtime state (Go
+ * preserves it on update, best effort) and copy the whole to children at
+ * fork when OPT_FOLLOW is set.
+ */
+struct task_flags {
+	/* Configuration, written by Go. */
+	__u32 events;                     /* EVBIT set: the union of the passive masks of the thread's engines */
+	__u32 opts;                       /* OPT_* */
+	__u64 syscalls[SYSCALL_MAX / 64]; /* with OPT_SYSCALL_FILTER: bit nr set = report syscall nr */
+	char comm[COMM_LEN];              /* with OPT_COMM_FILTER: the comm to match, NUL padded */
+	/* Runtime state, written by the programs. */
+	__u32 state;                      /* STATE_* */
+	__u32 _pad;
+};
+
+/* A thread's syscall aggregates, indexed by syscall number. */
+struct syscall_stat {
+	__u64 calls;   /* completed calls; exit and exit_group counted at entry */
+	__u64 errors;  /* calls that returned -4095..-1 */
+	__u64 time_ns; /* total time between entry and exit */
+};
+
+struct syscall_stats {
+	struct syscall_stat nr[SYSCALL_MAX];
+};
+
+/*
+ * task_stats is the value of the per-task storage map "tstats", present
+ * from the time the thread's syscalls are first counted until it is freed.
+ * Only the thread itself writes it, so the updates need no atomics.
+ */
+struct task_stats {
+	__u32 stopped;            /* set by Go: counting stopped, s keeps what was counted */
+	__u32 _pad;
+	__u64 enter_time;         /* bpf_ktime_get_ns() at the current syscall's entry, 0 = none */
+	__s64 enter_nr;           /* that syscall's number */
+	struct syscall_stats s;
+};
+
+/*
+ * The tid bitmap "tid_bits" has two bits per tid (modulo TID_BITS_TIDS),
+ * which the syscall programs test before any lookup: TID_BIT_SYSCALL set
+ * when the tid's thread may have syscall events in "flags", TID_BIT_COUNT
+ * when it may have "tstats". It over-approximates: a bit may be set for a
+ * thread that has nothing (another tid with the same bits, or one that is
+ * gone), never clear for one that has something.
+ */
+#define TID_BITS_TIDS 65536
+#define TID_BITS_WORDS (TID_BITS_TIDS / 32)
+#define TID_BIT_SYSCALL 0x1
+#define TID_BIT_COUNT 0x2
+
+/* rec_hdr.flags */
+#define REC_DELIVER 0x1      /* the subject asked for this event: hand it to the engines */
+#define REC_INHERITED 0x2    /* CLONE: the child got the parent's flags (OPT_FOLLOW) */
+#define REC_NEED_SYSCALL 0x4 /* the subject's flags want syscall events: sys_enter/sys_exit needed */
+#define REC_NEED_JCTL 0x8    /* the subject's flags need the sched_switch program */
+#define REC_COUNTED 0x10     /* the subject counts syscalls: sys_enter/sys_exit needed */
+#define REC_FINAL_STATS 0x20 /* REAP: the subject left an entry in "final_stats" to free */
+
+/*
+ * Every record starts with rec_hdr. Records without REC_DELIVER are
+ * bookkeeping for the loader (which threads need which programs attached,
+ * when stats entries can go) and are not given to engines. For CLONE, EXEC
+ * and REAP the REC_NEED_* / REC_COUNTED bits describe the thread the record
+ * is about: the child for CLONE, the exec'ing thread for EXEC, the reaped
+ * one for REAP.
+ */
+struct rec_hdr {
+	__u32 type;  /* enum utrace_event */
+	__u32 flags; /* REC_* */
+	__u32 tid;   /* thread id: task->pid, the low half of bpf_get_current_pid_tgid() */
+	__u32 tgid;  /* process id: task->tgid, the high half of bpf_get_current_pid_tgid() */
+	__u64 time;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+
+/* EV_SYSCALL_ENTRY, EV_SYSCALL_EXIT */
+struct rec_syscall {
+	struct rec_hdr h;
+	__s64 nr;      /* syscall number (orig_ax); -1 when a ptracer skipped the call */
+	__s64 ret;     /* exit: return value, -errno on failure; entry: 0 */
+	__u64 args[6]; /* di, si, dx, r10, r8, r9 */
+};
+
+/* EV_SYSCALL_ENTRY of a call with a path argument (see path_arg()) */
+struct rec_syscall_path {
+	struct rec_syscall s;
+	char path[PATH_LEN]; /* NUL-terminated; empty if the page was not resident */
+};
+
+/* EV_SIGNAL* */
+struct rec_signal {
+	struct rec_hdr h;
+	__s32 signo;
+	__s32 code;   /* si_code */
+	__s32 si_errno;
+	__s32 sender; /* si_pid for SI_USER, SI_QUEUE, SI_TKILL, SI_MESGQ and SIGCHLD; else 0 */
+};
+
+/* EV_CLONE */
+struct rec_clone {
+	struct rec_hdr h;
+	__u32 child;  /* the child's tid */
+	__u32 thread; /* 1 when CLONE_THREAD */
+	__u64 flags;  /* clone flags reconstructed from what the child shares (see clone_flags()) */
+};
+
+/* EV_EXEC */
+struct rec_exec {
+	struct rec_hdr h;
+	__u32 old_tid; /* tid before the exec; differs from h.tid when a non-leader exec'd */
+	__u32 _pad;
+	char filename[PATH_LEN]; /* bprm->filename, NUL-terminated */
+};
+
+/* EV_EXIT, EV_DEATH */
+struct rec_exit {
+	struct rec_hdr h;
+	__s32 code;       /* task->exit_code: the wait status the parent sees */
+	__u32 group_dead; /* 1 when the last thread of the process died */
+};
+
+/* EV_JCTL */
+struct rec_jctl {
+	struct rec_hdr h;
+	__s32 type;   /* CLD_STOPPED or CLD_CONTINUED */
+	__s32 notify; /* nonzero (the SIGCHLD si_code) when this thread presumably notifies the parent */
+};
+
+/* EV_REAP has the header only. */
+
+/*
+ * Slots of the per-CPU "counters" array: one loss counter per event number,
+ * then error counters.
+ */
+#define CNT_INHERIT_FAILED NR_EVENTS     /* a followed parent's child got no flags or stats (allocation failed) */
+#define CNT_STATS_FAILED (NR_EVENTS + 1) /* a dying counted thread's stats found "final_stats" full */
+#define NR_COUNTERS (NR_EVENTS + 2)
+
+#endif /* UTRACE_H */

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/stopper"
+)
+
+func runCmd(f *flags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run [flags] -- CMD [ARGS...]",
+		Short: "trace a command from its first instruction",
+		Long: `Run starts CMD with the pipeline's engines attached from its execve on,
+following its threads and children. It exits with CMD's exit status (128+N if
+a signal N killed it). SIGINT and SIGTERM are passed on to CMD.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := loadConfig(f.v, f.config, f.engines)
+			if err != nil {
+				return err
+			}
+			s, err := openSession(cfg, "run")
+			if err != nil {
+				return err
+			}
+			p, err := s.stp.Launch(args, stopper.LaunchOptions{
+				Syscalls: s.seccompSet(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+			if err != nil {
+				s.finish()
+				return badInput("run: %v", err)
+			}
+			if err := s.attachThread(p.Pid, true); err != nil {
+				p.Signal(syscall.SIGKILL)
+				p.Wait()
+				s.finish()
+				return err
+			}
+			for _, e := range s.pipeline {
+				if l, ok := e.(interface{ StartAtExec(int) }); ok {
+					l.StartAtExec(p.Pid)
+				}
+			}
+			sigs := make(chan os.Signal, 4)
+			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+			defer signal.Stop(sigs)
+			go func() {
+				for sig := range sigs {
+					p.Signal(sig)
+				}
+			}()
+			if err := p.Start(); err != nil {
+				return err
+			}
+			ws, err := p.Wait()
+			s.finish()
+			if err != nil {
+				return err
+			}
+			switch {
+			case ws.Exited() && ws.ExitStatus() == 0:
+				return nil
+			case ws.Exited():
+				return &exitError{ws.ExitStatus()}
+			case ws.Signaled():
+				return &exitError{128 + int(ws.Signal())}
+			}
+			return nil
+		},
+	}
+}
+
+func attachCmd(f *flags) *cobra.Command {
+	var pidList string
+	c := &cobra.Command{
+		Use:   "attach -p PID[,PID...] [flags]",
+		Short: "trace running processes, all their threads and new children",
+		Long: `Attach traces running processes until Ctrl-C (or SIGTERM), then detaches
+cleanly and leaves them running.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			pids, err := parsePids(pidList)
+			if err != nil {
+				return err
+			}
+			cfg, err := loadConfig(f.v, f.config, f.engines)
+			if err != nil {
+				return err
+			}
+			s, err := openSession(cfg, "attach")
+			if err != nil {
+				return err
+			}
+			for _, pid := range pids {
+				if err := s.attachProcess(pid, true); err != nil {
+					s.finish()
+					return badInput("attach %d: %v", pid, err)
+				}
+			}
+			waitForInterrupt(pids)
+			s.finish()
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&pidList, "pid", "p", "", "process ids to trace, comma-separated")
+	c.MarkFlagRequired("pid")
+	return c
+}
+
+// parsePids checks every pid before anything starts: it must exist, be a
+// user process, and not be this program.
+func parsePids(list string) ([]int, error) {
+	var pids []int
+	for _, f := range strings.Split(list, ",") {
+		pid, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || pid <= 0 {
+			return nil, badInput("-p %s: %q is not a process id", list, f)
+		}
+		if pid == os.Getpid() {
+			return nil, badInput("-p %d: that is utrace-bpf itself", pid)
+		}
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return nil, badInput("-p %d: no such process", pid)
+		}
+		if isKernelThread(stat) {
+			return nil, badInput("-p %d: a kernel thread; utrace-bpf traces user processes", pid)
+		}
+		pids = append(pids, pid)
+	}
+	return pids, nil
+}
+
+func isKernelThread(stat []byte) bool {
+	s := string(stat)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 7 {
+		return false
+	}
+	flags, _ := strconv.ParseUint(f[6], 10, 64)
+	return flags&0x00200000 != 0 // PF_KTHREAD
+}
+
+// waitForInterrupt returns on SIGINT, SIGTERM or SIGHUP, or when every
+// traced process is gone.
+func waitForInterrupt(pids []int) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	gone := make(chan struct{})
+	go func() {
+		for _, pid := range pids {
+			waitGone(pid)
+		}
+		close(gone)
+	}()
+	select {
+	case <-sigs:
+	case <-gone:
+	}
+}
+
+func enginesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "engines",
+		Short: "list engine types and their options",
+		Args:  cobra.NoArgs,
+		Run: func(c *cobra.Command, args []string) {
+			w := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+			for _, name := range engines.Names() {
+				t, _ := engines.Lookup(name)
+				fmt.Fprintf(w, "%s\t%s\n", t.Name, t.Summary)
+				for _, o := range t.Options {
+					def := ""
+					if o.Default != "" {
+						def = " (default " + o.Default + ")"
+					}
+					fmt.Fprintf(w, "  %s=%s\t%s%s\n", o.Name, o.Kind, o.Doc, def)
+				}
+			}
+			w.Flush()
+		},
+	}
+}

@@ -1,0 +1,148 @@
+// Command utrace-bpf traces Linux processes with many independent engines
+// at once: eBPF sees and filters events in the kernel, and a ptrace stopper
+// is brought in only while an engine must stop a thread, change a system
+// call or signal, or single-step.
+//
+// Usage:
+//
+//	utrace-bpf run [flags] -- CMD [ARGS...]
+//	utrace-bpf attach -p PID[,PID...] [flags]
+//	utrace-bpf monitor [flags]
+//	utrace-bpf status
+//	utrace-bpf check -c FILE
+//	utrace-bpf engines
+//	utrace-bpf version
+//
+// See the README for the configuration schema and the engines.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+)
+
+// version is set by the build (-ldflags "-X main.version=...").
+var version = "devel"
+
+func main() {
+	os.Exit(execute(os.Args[1:]))
+}
+
+// flags shared by the tracing commands.
+type flags struct {
+	config  string
+	engines []string
+	v       *viper.Viper
+}
+
+// exitError carries the exit status a command chose (run passes on the
+// traced command's).
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func execute(args []string) int {
+	root := newRoot()
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "utrace-bpf:", oneLine(err))
+	var ce *configError
+	if errors.As(err, &ce) || isUsage(err) {
+		return 2
+	}
+	return 1
+}
+
+func oneLine(err error) string {
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+}
+
+// isUsage recognizes cobra's own complaints about the command line.
+func isUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown flag", "unknown shorthand", "unknown command", "flag needs an argument",
+		"invalid argument", "accepts", "requires", "required flag"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRoot() *cobra.Command {
+	f := &flags{v: viper.New()}
+	f.v.SetEnvPrefix("UTRACE_BPF")
+	f.v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	f.v.AutomaticEnv()
+
+	root := &cobra.Command{
+		Use:           "utrace-bpf",
+		Short:         "many tracing engines on the same threads, at the lowest possible cost",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return badInput("%v", err) })
+	pf := root.PersistentFlags()
+	pf.StringVarP(&f.config, "config", "c", "", "YAML pipeline `file` (default: the built-in syscalls log)")
+	pf.StringArrayVarP(&f.engines, "engine", "e", nil, "engine `TYPE[:key=value,...]`, repeatable, in pipeline order")
+	pf.StringP("output", "o", "", "write events to `FILE` (default standard error)")
+	pf.String("format", "", "output format: text or json")
+	pf.String("buffer-size", "", "ring buffer `size`, e.g. 8MiB")
+	f.v.BindPFlag("output.file", pf.Lookup("output"))
+	f.v.BindPFlag("output.format", pf.Lookup("format"))
+	f.v.BindPFlag("buffer_size", pf.Lookup("buffer-size"))
+	if env := os.Getenv("UTRACE_BPF_CONFIG"); env != "" {
+		f.config = env
+	}
+
+	root.AddCommand(
+		runCmd(f), attachCmd(f), monitorCmd(f), statusCmd(), checkCmd(f), enginesCmd(), versionCmd(),
+	)
+	return root
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version",
+		Args:  cobra.NoArgs,
+		Run: func(c *cobra.Command, args []string) {
+			fmt.Println("utrace-bpf", version)
+		},
+	}
+}
+
+func checkCmd(f *flags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "validate a configuration without tracing",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if f.config == "" && len(f.engines) == 0 {
+				return badInput("check: give a config with -c FILE (or engines with -e)")
+			}
+			cfg, err := loadConfig(f.v, f.config, f.engines)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("%s: ok, %d engine(s):", cfg.File, len(cfg.Engines))
+			for _, e := range cfg.Engines {
+				fmt.Printf(" %s", e.Name)
+			}
+			fmt.Println()
+			return nil
+		},
+	}
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/loader"
+	"github.com/utrace-bpf/utrace-bpf/stopper"
+)
+
+// session is one tracing run: the output, the engines, and the two
+// backends around the tracer.
+type session struct {
+	cfg      *Config
+	out      *engines.Output
+	pipeline []engines.Engine
+	ldr      *loader.Loader
+	stp      *stopper.Stopper
+	tr       *core.Tracer
+	status   *statusServer
+	mode     string
+}
+
+// openSession checks privileges, makes the engines and loads the backends.
+// Nothing is attached yet.
+func openSession(cfg *Config, mode string) (*session, error) {
+	if err := checkPrivileges(); err != nil {
+		return nil, err
+	}
+	s := &session{cfg: cfg, mode: mode}
+	var err error
+	if s.out, err = openOutput(cfg); err != nil {
+		return nil, err
+	}
+	for _, spec := range cfg.Engines {
+		e, err := spec.Type.New(spec.Name, spec.Options, s.out)
+		if err != nil {
+			s.out.Close()
+			return nil, badInput("%s: %v", spec.Where, err)
+		}
+		s.pipeline = append(s.pipeline, e)
+	}
+	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize}); err != nil {
+		s.out.Close()
+		return nil, err
+	}
+	s.stp = stopper.New()
+	s.tr = core.NewTracer(core.Config{Source: s.ldr, Stopper: s.stp})
+	s.stp.Start(s.tr.Deliver)
+	if err := s.ldr.Start(func(ev *core.Event) { s.tr.Deliver(ev) }); err != nil {
+		s.stp.Close()
+		s.ldr.Close()
+		s.out.Close()
+		return nil, err
+	}
+	s.status = startStatus(s)
+	return s, nil
+}
+
+func openOutput(cfg *Config) (*engines.Output, error) {
+	if cfg.OutputFile == "" || cfg.OutputFile == "-" {
+		return engines.NewOutput(os.Stderr, nil, cfg.Format == "json"), nil
+	}
+	f, err := os.Create(cfg.OutputFile)
+	if err != nil {
+		return nil, badInput("output: %v", err)
+	}
+	return engines.NewOutput(f, f, cfg.Format == "json"), nil
+}
+
+// attachThread attaches the whole pipeline to one thread, in order.
+func (s *session) attachThread(tid int, follow bool) error {
+	for _, e := range s.pipeline {
+		if err := e.Attach(s.tr, tid, follow); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attachProcess attaches the pipeline to every thread of pid.
+func (s *session) attachProcess(pid int, follow bool) error {
+	for _, tid := range threadsOf(pid) {
+		if err := s.attachThread(tid, follow); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seccompSet is the set of system calls a launched program must stop for:
+// those some engine needs synchronously. nil means no filter: either no
+// engine needs synchronous syscalls, or one needs every one of them.
+func (s *session) seccompSet() *core.SyscallSet {
+	var set core.SyscallSet
+	any := false
+	for _, e := range s.pipeline {
+		needs := e.NeedsOf()
+		if needs.Sync&core.EventSyscall == 0 {
+			continue
+		}
+		if needs.Syscalls == nil {
+			return nil
+		}
+		for nr := range 512 {
+			if needs.Syscalls.Has(nr) {
+				set.Add(nr)
+			}
+		}
+		any = true
+	}
+	if !any {
+		return nil
+	}
+	return &set
+}
+
+// finish detaches everything, prints the summary and releases the
+// backends. Events already in the ring buffer are delivered first.
+func (s *session) finish() {
+	s.ldr.Flush()
+	s.tr.DetachAll()
+	s.stp.Close()
+	s.summary()
+	s.status.close()
+	s.ldr.Close()
+	s.out.Close()
+}
+
+// summary ends every run: reports per engine and lost events, never silent.
+func (s *session) summary() {
+	for _, e := range s.pipeline {
+		e.Summary(&textSink{s.out, e.Name()})
+	}
+	st, err := s.ldr.Stats()
+	if err != nil {
+		s.out.Text("utrace-bpf", "utrace-bpf: reading loss counters: "+err.Error())
+		return
+	}
+	var parts []string
+	for _, e := range s.pipeline {
+		parts = append(parts, fmt.Sprintf("%s %d", e.Name(), e.Reports()))
+	}
+	all := st.For(core.EventAll)
+	line := fmt.Sprintf("utrace-bpf: reports: %s; events delivered %d, lost %d", strings.Join(parts, ", "), all.Delivered, all.Lost)
+	if all.Lost > 0 {
+		var lost []string
+		for i := range 14 {
+			ev := core.Events(1) << i
+			if l := st.For(ev).Lost; l > 0 {
+				lost = append(lost, fmt.Sprintf("%v %d", ev, l))
+			}
+		}
+		line += " (" + strings.Join(lost, ", ") + "; try a larger --buffer-size)"
+	}
+	s.out.Text("utrace-bpf", line)
+}
+
+// textSink lets an engine write summary lines to the output.
+type textSink struct {
+	out  *engines.Output
+	name string
+}
+
+func (t *textSink) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		t.out.Text(t.name, line)
+	}
+	return len(p), nil
+}
+
+// threadsOf lists the threads of a process from /proc/PID/task.
+func threadsOf(pid int) []int {
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		return []int{pid}
+	}
+	var tids []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil {
+			tids = append(tids, n)
+		}
+	}
+	sort.Ints(tids)
+	return tids
+}
+
+// Capabilities utrace-bpf needs, by bit number in CapEff
+// (include/uapi/linux/capability.h).
+var needCaps = []struct {
+	bit  uint
+	name string
+}{{39, "CAP_BPF"}, {38, "CAP_PERFMON"}, {19, "CAP_SYS_PTRACE"}, {24, "CAP_SYS_RESOURCE"}}
+
+// checkPrivileges explains what is missing before anything is started.
+func checkPrivileges() error {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return nil // let the kernel say no
+	}
+	var eff uint64
+	for line := range bytes.Lines(b) {
+		if v, ok := bytes.CutPrefix(line, []byte("CapEff:")); ok {
+			eff, _ = strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
+		}
+	}
+	const capSysAdmin = 21
+	var missing []string
+	for _, c := range needCaps {
+		if eff&(1<<c.bit) == 0 && !(c.bit != 19 && eff&(1<<capSysAdmin) != 0) {
+			missing = append(missing, c.name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return badInput("missing capabilities %s: run as root (sudo utrace-bpf ...) or grant them with "+
+		"'setcap cap_bpf,cap_perfmon,cap_sys_ptrace,cap_sys_resource+ep utrace-bpf'", strings.Join(missing, ", "))
+}

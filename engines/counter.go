@@ -1,0 +1,153 @@
+package engines
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
+)
+
+func init() {
+	Register(&Type{
+		Name:    "counter",
+		Summary: "strace -c: calls, errors and time per system call, counted in the kernel",
+		Options: []Option{
+			{Name: "trace", Kind: String, Doc: "system calls or classes to count, e.g. file,network or openat,read (default all)"},
+			{Name: "sort", Kind: String, Default: "time", Doc: "order of the table: time, calls, errors or name"},
+		},
+		New: newCounter,
+	})
+}
+
+// counter aggregates in the kernel (the cheapest tier): no event leaves it,
+// and the table is read at the end.
+type counter struct {
+	Base
+	sortBy string
+	mu     sync.Mutex
+	tr     *core.Tracer
+	tids   map[int]bool
+}
+
+func newCounter(name string, opts Options, out *Output) (Engine, error) {
+	c := &counter{sortBy: opts.Str("sort"), tids: map[int]bool{}}
+	switch c.sortBy {
+	case "time", "calls", "errors", "name":
+	default:
+		return nil, fmt.Errorf("sort %q: want time, calls, errors or name", c.sortBy)
+	}
+	set, err := syscallSet(opts.Str("trace"))
+	if err != nil {
+		return nil, err
+	}
+	c.Init(name, c, out, Needs{Count: true, Syscalls: set})
+	c.OnAttach = func(e *core.Engine) {
+		c.mu.Lock()
+		c.tr = e.Tracer()
+		c.tids[e.Tid()] = true
+		c.mu.Unlock()
+		c.Count()
+	}
+	return c, nil
+}
+
+// syscallSet turns a trace spec into a set; "" means all.
+func syscallSet(spec string) (*core.SyscallSet, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	nrs, err := sysent.Expand(spec)
+	if err != nil {
+		return nil, err
+	}
+	var set core.SyscallSet
+	for _, nr := range nrs {
+		set.Add(nr)
+	}
+	return &set, nil
+}
+
+type countRow struct {
+	nr int
+	core.SyscallStats
+}
+
+// Summary prints strace -c's table.
+func (c *counter) Summary(w io.Writer) {
+	c.mu.Lock()
+	tr, tids := c.tr, c.tids
+	c.mu.Unlock()
+	if tr == nil {
+		return
+	}
+	total := map[int]core.SyscallStats{}
+	for tid := range tids {
+		st, err := tr.SyscallStats(tid)
+		if err != nil {
+			fmt.Fprintf(w, "%s: thread %d: %v\n", c.Name(), tid, err)
+			continue
+		}
+		for nr, s := range st {
+			t := total[nr]
+			t.Calls += s.Calls
+			t.Errors += s.Errors
+			t.Time += s.Time
+			total[nr] = t
+		}
+	}
+	rows := make([]countRow, 0, len(total))
+	var sum core.SyscallStats
+	for nr, s := range total {
+		rows = append(rows, countRow{nr, s})
+		sum.Calls += s.Calls
+		sum.Errors += s.Errors
+		sum.Time += s.Time
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		switch c.sortBy {
+		case "calls":
+			if a.Calls != b.Calls {
+				return a.Calls > b.Calls
+			}
+		case "errors":
+			if a.Errors != b.Errors {
+				return a.Errors > b.Errors
+			}
+		case "name":
+			return sysent.Name(a.nr) < sysent.Name(b.nr)
+		default:
+			if a.Time != b.Time {
+				return a.Time > b.Time
+			}
+		}
+		return sysent.Name(a.nr) < sysent.Name(b.nr)
+	})
+	fmt.Fprintf(w, "%% time     seconds  usecs/call     calls    errors syscall\n")
+	fmt.Fprintf(w, "------ ----------- ----------- --------- --------- ----------------\n")
+	for _, r := range rows {
+		writeCountRow(w, r.SyscallStats, sum.Time, sysent.Name(r.nr))
+	}
+	fmt.Fprintf(w, "------ ----------- ----------- --------- --------- ----------------\n")
+	writeCountRow(w, sum, sum.Time, "total")
+}
+
+func writeCountRow(w io.Writer, s core.SyscallStats, total time.Duration, name string) {
+	pct := 0.0
+	if total > 0 {
+		pct = 100 * float64(s.Time) / float64(total)
+	}
+	per := int64(0)
+	if s.Calls > 0 {
+		per = s.Time.Microseconds() / int64(s.Calls)
+	}
+	errs := ""
+	if s.Errors > 0 {
+		errs = fmt.Sprint(s.Errors)
+	}
+	fmt.Fprintf(w, "%6.2f %11.6f %11d %9d %9s %s\n", pct, s.Time.Seconds(), per, s.Calls, errs, name)
+}

@@ -1,0 +1,180 @@
+package engines
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	Register(&Type{
+		Name:    "inject",
+		Summary: "syscall fault injection: fail, fake a return value, or delay chosen calls",
+		Options: []Option{
+			{Name: "syscall", Kind: String, Doc: "system calls to act on, e.g. openat or openat,open (required)"},
+			{Name: "path", Kind: String, Doc: "only calls whose path argument starts with this"},
+			{Name: "error", Kind: String, Doc: "fail the call with this errno, e.g. ENOENT"},
+			{Name: "retval", Kind: Int, Doc: "skip the call and return this value instead"},
+			{Name: "delay", Kind: Duration, Doc: "hold the thread this long before the call runs"},
+			{Name: "nth", Kind: Int, Doc: "act on the nth matching call only (1 = the first)"},
+			{Name: "every", Kind: Int, Doc: "act on every nth matching call"},
+			{Name: "probability", Kind: Float, Default: "1", Doc: "act on a matching call with this probability"},
+			{Name: "seed", Kind: Int, Default: "1", Doc: "seed of the random choice, for repeatable runs"},
+		},
+		New: newInject,
+	})
+}
+
+// inject acts at syscall entry, synchronously; only the calls it names
+// stop (a seccomp filter for launched programs), all others run untouched.
+type inject struct {
+	Base
+	nrs       map[int]bool
+	path      string
+	errno     unix.Errno
+	retval    int64
+	hasRet    bool
+	delay     time.Duration
+	nth, each int64
+	prob      float64
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	matched  int64
+	injected int64
+}
+
+func newInject(name string, opts Options, out *Output) (Engine, error) {
+	spec := opts.Str("syscall")
+	if spec == "" {
+		return nil, fmt.Errorf("option syscall is required (e.g. -e inject:syscall=openat,error=ENOENT)")
+	}
+	nrs, err := sysent.Expand(spec)
+	if err != nil {
+		return nil, err
+	}
+	in := &inject{nrs: map[int]bool{}, path: opts.Str("path"), delay: opts.Dur("delay"),
+		nth: opts.IntVal("nth"), each: opts.IntVal("every"), prob: opts.FloatVal("probability"),
+		rng: rand.New(rand.NewPCG(uint64(opts.IntVal("seed")), 0x7574726163652d62))}
+	var set core.SyscallSet
+	for _, nr := range nrs {
+		in.nrs[nr] = true
+		set.Add(nr)
+	}
+	if e := opts.Str("error"); e != "" {
+		in.errno = errnoByName(strings.ToUpper(e))
+		if in.errno == 0 {
+			return nil, fmt.Errorf("error %q: not an errno name such as ENOENT", e)
+		}
+	}
+	if opts.Has("retval") {
+		in.retval, in.hasRet = opts.IntVal("retval"), true
+	}
+	if in.errno == 0 && !in.hasRet && in.delay == 0 {
+		return nil, fmt.Errorf("say what to inject: error=ERRNO, retval=N or delay=DURATION")
+	}
+	if in.errno != 0 && in.hasRet {
+		return nil, fmt.Errorf("error and retval exclude each other")
+	}
+	if in.prob < 0 || in.prob > 1 {
+		return nil, fmt.Errorf("probability %v: want 0..1", in.prob)
+	}
+	in.Init(name, in, out, Needs{Events: core.EventSyscallEntry, Sync: core.EventSyscallEntry, Syscalls: &set})
+	return in, nil
+}
+
+// choose decides whether this matching call is injected.
+func (in *inject) choose() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.matched++
+	switch {
+	case in.nth > 0 && in.matched != in.nth:
+		return false
+	case in.each > 0 && in.matched%in.each != 0:
+		return false
+	case in.prob < 1 && in.rng.Float64() >= in.prob:
+		return false
+	}
+	in.injected++
+	return true
+}
+
+// ReportSyscallEntry injects into the calls that match.
+func (in *inject) ReportSyscallEntry(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	keep := core.Resume | action.SyscallAction()
+	if !in.nrs[ev.Syscall.Nr] || !ev.Sync {
+		return keep
+	}
+	if in.path != "" {
+		idx, ok := sysent.PathArg(ev.Syscall.Nr)
+		p, have := syscallPath(e, ev, idxOr(idx, ok))
+		if !have || !strings.HasPrefix(p, in.path) {
+			return keep
+		}
+	}
+	if !in.choose() {
+		return keep
+	}
+	in.Count()
+	result := keep
+	what := ""
+	switch {
+	case in.errno != 0:
+		ev.Syscall.Ret = -int64(in.errno)
+		result = core.Resume | core.SyscallAbort
+		what = string(sysent.FormatReturn(nil, ev.Syscall.Nr, -int64(in.errno))) + " (INJECTED)"
+	case in.hasRet:
+		ev.Syscall.Ret = in.retval
+		result = core.Resume | core.SyscallAbort
+		what = string(sysent.FormatReturn(nil, ev.Syscall.Nr, in.retval)) + " (INJECTED)"
+	}
+	if in.delay > 0 {
+		// Keep the thread stopped for the delay; the call runs after.
+		result = core.Stop | result.SyscallAction()
+		time.AfterFunc(in.delay, func() { e.Control(core.Resume) })
+		what += fmt.Sprintf(" (delayed %v)", in.delay)
+	}
+	r := NewRecord()
+	r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, in.Name()
+	r.Text = fmt.Appendf(r.Text, "%s(", sysent.Name(ev.Syscall.Nr))
+	if ev.Syscall.Path != "" {
+		r.Text = fmt.Appendf(r.Text, "%q, ...", ev.Syscall.Path)
+	}
+	r.Text = append(r.Text, ") "+strings.TrimSpace(what)...)
+	r.Fields = append(r.Fields, IntField("nr", int64(ev.Syscall.Nr)), StrField("name", sysent.Name(ev.Syscall.Nr)),
+		StrField("injected", strings.TrimSpace(what)))
+	in.Out.Emit(r)
+	return result
+}
+
+func idxOr(idx int, ok bool) int {
+	if !ok {
+		return -1
+	}
+	return idx
+}
+
+// Summary says how many calls matched and how many were injected.
+func (in *inject) Summary(w io.Writer) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	fmt.Fprintf(w, "%s: %d matching calls, %d injected\n", in.Name(), in.matched, in.injected)
+}
+
+// errnoByName returns the errno called name (ENOENT), or 0.
+func errnoByName(name string) unix.Errno {
+	for e := unix.Errno(1); e < 4096; e++ {
+		if unix.ErrnoName(e) == name {
+			return e
+		}
+	}
+	return 0
+}

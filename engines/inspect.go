@@ -1,0 +1,337 @@
+package engines
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
+)
+
+func init() {
+	Register(&Type{
+		Name:    "inspect",
+		Summary: "on a condition, stop the thread and dump registers, argument memory and a stack trace; resume, or leave it stopped for a debugger",
+		Options: []Option{
+			{Name: "syscall", Kind: String, Doc: "system calls that trigger, e.g. openat"},
+			{Name: "path", Kind: String, Doc: "only when the path argument starts with this"},
+			{Name: "ret", Kind: String, Doc: "trigger at the call's exit when its return value matches, e.g. <0, =-2, !=0"},
+			{Name: "signal", Kind: String, Doc: "trigger at the delivery of this signal, e.g. SIGSEGV"},
+			{Name: "exec", Kind: String, Doc: "trigger at an exec of a file whose path starts with this"},
+			{Name: "then", Kind: String, Default: "resume", Doc: "resume, or stop: leave the process stopped and detached for a debugger"},
+			{Name: "depth", Kind: Int, Default: "16", Doc: "stack frames to walk (frame pointers)"},
+			{Name: "count", Kind: Int, Default: "1", Doc: "how many times to trigger (0: always)"},
+		},
+		New: newInspect,
+	})
+}
+
+type inspect struct {
+	Base
+	nrs    map[int]bool
+	path   string
+	ret    func(int64) bool
+	signo  int
+	exec   string
+	stop   bool
+	depth  int
+	limit  int64
+	mu     sync.Mutex
+	fired  int64
+	lastBy map[int]*core.Event // syscall entries awaiting a ret check, by tid
+}
+
+func newInspect(name string, opts Options, out *Output) (Engine, error) {
+	in := &inspect{nrs: map[int]bool{}, path: opts.Str("path"), exec: opts.Str("exec"),
+		depth: int(opts.IntVal("depth")), limit: opts.IntVal("count"), lastBy: map[int]*core.Event{}}
+	switch opts.Str("then") {
+	case "resume":
+	case "stop":
+		in.stop = true
+	default:
+		return nil, fmt.Errorf("then %q: want resume or stop", opts.Str("then"))
+	}
+	var needs Needs
+	if spec := opts.Str("syscall"); spec != "" {
+		nrs, err := sysent.Expand(spec)
+		if err != nil {
+			return nil, err
+		}
+		var set core.SyscallSet
+		for _, nr := range nrs {
+			in.nrs[nr] = true
+			set.Add(nr)
+		}
+		needs.Syscalls = &set
+		needs.Events |= core.EventSyscallEntry
+		if r := opts.Str("ret"); r != "" {
+			cond, err := parseRetCond(r)
+			if err != nil {
+				return nil, err
+			}
+			in.ret = cond
+			needs.Events |= core.EventSyscallExit
+		}
+	}
+	if s := opts.Str("signal"); s != "" {
+		n, err := parseSignal(s)
+		if err != nil {
+			return nil, err
+		}
+		in.signo = n
+		needs.Events |= core.EventSignalAll
+	}
+	if in.exec != "" {
+		needs.Events |= core.EventExec
+	}
+	if needs.Events == 0 {
+		return nil, fmt.Errorf("say when to inspect: syscall=NAME, signal=SIG or exec=PATH")
+	}
+	needs.Sync = needs.Events
+	in.Init(name, in, out, needs)
+	return in, nil
+}
+
+// parseRetCond parses "<0", "<=-1", "=-2", "==3", "!=0", ">0", ">=1".
+func parseRetCond(s string) (func(int64) bool, error) {
+	for _, op := range []string{"<=", ">=", "==", "!=", "<", ">", "="} {
+		rest, ok := strings.CutPrefix(s, op)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(rest, 0, 64)
+		if err != nil {
+			break
+		}
+		switch op {
+		case "<=":
+			return func(r int64) bool { return r <= n }, nil
+		case ">=":
+			return func(r int64) bool { return r >= n }, nil
+		case "!=":
+			return func(r int64) bool { return r != n }, nil
+		case "<":
+			return func(r int64) bool { return r < n }, nil
+		case ">":
+			return func(r int64) bool { return r > n }, nil
+		}
+		return func(r int64) bool { return r == n }, nil
+	}
+	return nil, fmt.Errorf("ret %q: want a comparison such as <0, =-2 or !=0", s)
+}
+
+func (in *inspect) take() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.limit > 0 && in.fired >= in.limit {
+		return false
+	}
+	in.fired++
+	return true
+}
+
+func (in *inspect) matchesPath(e *core.Engine, ev *core.Event) bool {
+	if in.path == "" {
+		return true
+	}
+	idx, ok := sysent.PathArg(ev.Syscall.Nr)
+	p, have := syscallPath(e, ev, idxOr(idx, ok))
+	return have && strings.HasPrefix(p, in.path)
+}
+
+// ReportSyscallEntry triggers at the entry, or remembers the call for its
+// exit when a return condition is set.
+func (in *inspect) ReportSyscallEntry(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	keep := core.Resume | action.SyscallAction()
+	if !in.nrs[ev.Syscall.Nr] || !in.matchesPath(e, ev) {
+		return keep
+	}
+	if in.ret != nil {
+		c := *ev
+		in.mu.Lock()
+		in.lastBy[ev.Tid] = &c
+		in.mu.Unlock()
+		return keep
+	}
+	if !in.take() {
+		return keep
+	}
+	return in.fire(e, ev, ev, action.SyscallAction())
+}
+
+// ReportSyscallExit triggers when the return value matches.
+func (in *inspect) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	in.mu.Lock()
+	entry := in.lastBy[ev.Tid]
+	delete(in.lastBy, ev.Tid)
+	in.mu.Unlock()
+	if entry == nil || in.ret == nil || !in.ret(ev.Syscall.Ret) || !in.take() {
+		return core.Resume
+	}
+	entry.Syscall.Ret = ev.Syscall.Ret
+	return in.fire(e, ev, entry, 0)
+}
+
+// ReportSignal triggers at the delivery of the chosen signal.
+func (in *inspect) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	keep := core.Resume | action.SignalAction()
+	if ev.Signal.Signo != in.signo || !in.take() {
+		return keep
+	}
+	return in.fire(e, ev, nil, action.SignalAction())
+}
+
+// ReportExec triggers at an exec of the chosen file.
+func (in *inspect) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	if in.exec == "" || !strings.HasPrefix(ev.Exec.Filename, in.exec) || !in.take() {
+		return core.Resume
+	}
+	return in.fire(e, ev, nil, 0)
+}
+
+// fire dumps the thread's state; call is the syscall to decode, if any.
+func (in *inspect) fire(e *core.Engine, ev, call *core.Event, keep core.Action) core.Action {
+	in.Count()
+	var regs *unix.PtraceRegs
+	var stack []uint64
+	var callLine []byte
+	err := e.Examine(func(st core.Stopped) error {
+		r, err := st.Registers()
+		if err != nil {
+			return err
+		}
+		regs = r
+		stack = walkStack(st, r, in.depth)
+		if call != nil {
+			mem := stoppedMem{st}
+			if ev.Type == core.EventSyscallExit {
+				callLine = sysent.FormatLine(nil, call.Syscall.Nr, call.Syscall.Args, call.Syscall.Ret, sysent.NoPath, mem)
+			} else {
+				callLine = append(sysent.FormatCall(nil, call.Syscall.Nr, call.Syscall.Args, sysent.NoPath, mem), ')')
+			}
+		}
+		return nil
+	})
+	rec := NewRecord()
+	rec.Time, rec.Event, rec.Pid, rec.Tid, rec.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, in.Name()
+	if err != nil {
+		rec.Text = fmt.Appendf(rec.Text, "inspect at %v: %v", ev.Type, err)
+		rec.Fields = append(rec.Fields, StrField("error", err.Error()))
+		in.Out.Emit(rec)
+		return core.Resume | keep
+	}
+	syms := newSymbolizer(ev.Tgid)
+	var frames []string
+	for _, pc := range stack {
+		frames = append(frames, fmt.Sprintf("%#x %s", pc, syms.name(pc)))
+	}
+	regText := formatRegs(regs)
+	rec.Text = fmt.Appendf(rec.Text, "inspect at %v", ev.Type)
+	if callLine != nil {
+		rec.Text = append(append(rec.Text, ": "...), callLine...)
+	}
+	rec.Text = append(rec.Text, "\n  registers: "+strings.Join(regText, " ")...)
+	rec.Text = append(rec.Text, "\n  stack:\n    "+strings.Join(frames, "\n    ")...)
+	rec.Fields = append(rec.Fields, StrsField("registers", regText), StrsField("stack", frames))
+	if callLine != nil {
+		rec.Fields = append(rec.Fields, StrField("call", string(callLine)))
+	}
+	if in.stop {
+		rec.Text = append(rec.Text, "\n  left stopped for a debugger: gdb -p "+strconv.Itoa(ev.Tgid)...)
+	}
+	in.Out.Emit(rec)
+	if in.stop {
+		// A SIGSTOP queued now stops the whole process once every tracer
+		// has let go; a debugger can then attach.
+		unix.Kill(ev.Tgid, unix.SIGSTOP)
+		return core.Detach | keep
+	}
+	return core.Resume | keep
+}
+
+func formatRegs(r *unix.PtraceRegs) []string {
+	named := []struct {
+		n string
+		v uint64
+	}{{"rip", r.Rip}, {"rsp", r.Rsp}, {"rbp", r.Rbp}, {"rax", r.Rax}, {"orig_rax", r.Orig_rax},
+		{"rdi", r.Rdi}, {"rsi", r.Rsi}, {"rdx", r.Rdx}, {"r10", r.R10}, {"r8", r.R8}, {"r9", r.R9},
+		{"rbx", r.Rbx}, {"rcx", r.Rcx}, {"r11", r.R11}, {"r12", r.R12}, {"r13", r.R13}, {"r14", r.R14},
+		{"r15", r.R15}, {"eflags", r.Eflags}, {"fs_base", r.Fs_base}}
+	out := make([]string, len(named))
+	for i, x := range named {
+		out[i] = fmt.Sprintf("%s=%#x", x.n, x.v)
+	}
+	return out
+}
+
+// walkStack follows the frame-pointer chain from the registers: the
+// return address sits above each saved rbp. Code built without frame
+// pointers gives a short or wrong chain; the walk stops at the first
+// unreadable or non-increasing frame.
+func walkStack(st core.Stopped, r *unix.PtraceRegs, depth int) []uint64 {
+	pcs := []uint64{r.Rip}
+	fp := r.Rbp
+	var buf [16]byte
+	for len(pcs) < depth && fp != 0 && fp%8 == 0 {
+		if n, _ := st.ReadMemory(uintptr(fp), buf[:]); n != len(buf) {
+			break
+		}
+		next := binary.LittleEndian.Uint64(buf[:8])
+		ret := binary.LittleEndian.Uint64(buf[8:])
+		if ret == 0 {
+			break
+		}
+		pcs = append(pcs, ret)
+		if next <= fp {
+			break
+		}
+		fp = next
+	}
+	return pcs
+}
+
+// stoppedMem is sysent.Mem over a thread held stopped.
+type stoppedMem struct{ st core.Stopped }
+
+func (m stoppedMem) Read(addr uint64, n int) ([]byte, error) {
+	b := make([]byte, n)
+	got, err := m.st.ReadMemory(uintptr(addr), b)
+	if got < n {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+func (m stoppedMem) ReadString(addr uint64, max int) (string, bool, error) {
+	b := make([]byte, max+1)
+	n, err := m.st.ReadMemory(uintptr(addr), b)
+	if n == 0 {
+		return "", false, err
+	}
+	b = b[:n]
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i]), false, nil
+		}
+	}
+	if len(b) > max {
+		return string(b[:max]), true, nil
+	}
+	return string(b), false, nil
+}
+
+// Summary says how often it fired.
+func (in *inspect) Summary(w io.Writer) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	fmt.Fprintf(w, "%s: inspected %d time(s)\n", in.Name(), in.fired)
+}

@@ -1,0 +1,234 @@
+package engines
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+)
+
+// Record is one line of output: text like strace's, or a JSON object.
+type Record struct {
+	Time   uint64 // CLOCK_MONOTONIC ns of the event
+	Event  core.Events
+	Pid    int
+	Tid    int
+	Engine string
+	Text   []byte  // the text form, after the "[pid N] " prefix
+	Fields []Field // JSON fields after ts, event, pid, tid, engine
+}
+
+// Field is one JSON field of a Record.
+type Field struct {
+	Key  string
+	kind uint8
+	i    int64
+	s    string
+	ss   []string
+}
+
+const (
+	fieldInt = iota
+	fieldStr
+	fieldStrs
+)
+
+// IntField, StrField and StrsField make fields.
+func IntField(key string, v int64) Field     { return Field{Key: key, kind: fieldInt, i: v} }
+func StrField(key, v string) Field           { return Field{Key: key, kind: fieldStr, s: v} }
+func StrsField(key string, v []string) Field { return Field{Key: key, kind: fieldStrs, ss: v} }
+func (f Field) String() string               { return string(f.appendJSON(nil)) }
+func (f Field) appendJSON(b []byte) []byte   { return f.appendValue(appendJSONString(b, f.Key)) }
+
+func (f Field) appendValue(b []byte) []byte {
+	b = append(b, ':')
+	switch f.kind {
+	case fieldInt:
+		return strconv.AppendInt(b, f.i, 10)
+	case fieldStr:
+		return appendJSONString(b, f.s)
+	}
+	b = append(b, '[')
+	for i, s := range f.ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+var recordPool = sync.Pool{New: func() any { return new(Record) }}
+
+// NewRecord returns an empty record for Emit, which takes it back: engines
+// report from several goroutines at once and should not share one.
+func NewRecord() *Record {
+	r := recordPool.Get().(*Record)
+	r.Text, r.Fields = r.Text[:0], r.Fields[:0]
+	return r
+}
+
+// Output writes records, from any goroutine, as text or JSON lines. It is
+// buffered and flushed every 100 ms and on Flush and Close.
+type Output struct {
+	mu     sync.Mutex
+	w      *bufio.Writer
+	closer io.Closer
+	json   bool
+	buf    []byte
+	lines  uint64
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+// NewOutput writes to w; closer, if not nil, is closed by Close.
+func NewOutput(w io.Writer, closer io.Closer, json bool) *Output {
+	o := &Output{w: bufio.NewWriterSize(w, 64<<10), closer: closer, json: json,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go o.flusher()
+	return o
+}
+
+// JSON reports whether the output is JSON lines.
+func (o *Output) JSON() bool { return o.json }
+
+func (o *Output) flusher() {
+	defer close(o.done)
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			o.Flush()
+		case <-o.stop:
+			return
+		}
+	}
+}
+
+// Emit writes one record and recycles it.
+func (o *Output) Emit(r *Record) {
+	defer recordPool.Put(r)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b := o.buf[:0]
+	if o.json {
+		b = append(b, `{"ts":`...)
+		b = strconv.AppendUint(b, r.Time, 10)
+		b = append(b, `,"event":`...)
+		b = appendJSONString(b, r.Event.String())
+		b = append(b, `,"pid":`...)
+		b = strconv.AppendInt(b, int64(r.Pid), 10)
+		b = append(b, `,"tid":`...)
+		b = strconv.AppendInt(b, int64(r.Tid), 10)
+		b = append(b, `,"engine":`...)
+		b = appendJSONString(b, r.Engine)
+		for _, f := range r.Fields {
+			b = append(b, ',')
+			b = f.appendJSON(b)
+		}
+		b = append(b, "}\n"...)
+	} else {
+		b = append(b, "[pid "...)
+		b = strconv.AppendInt(b, int64(r.Tid), 10)
+		b = append(b, "] "...)
+		b = append(b, r.Text...)
+		b = append(b, '\n')
+	}
+	o.buf = b
+	o.w.Write(b)
+	o.lines++
+}
+
+// Text writes a line of text (summaries) as is, or as a JSON object
+// {"engine":..., "summary":...} in JSON mode.
+func (o *Output) Text(engine, line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.json {
+		b := append(o.buf[:0], `{"engine":`...)
+		b = appendJSONString(b, engine)
+		b = append(b, `,"summary":`...)
+		b = appendJSONString(b, line)
+		b = append(b, "}\n"...)
+		o.buf = b
+		o.w.Write(b)
+		return
+	}
+	o.w.WriteString(line)
+	o.w.WriteByte('\n')
+}
+
+// Warn reports a problem that does not stop tracing, on standard error.
+func (o *Output) Warn(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "utrace-bpf: "+format+"\n", args...)
+}
+
+// Lines returns how many records were written.
+func (o *Output) Lines() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.lines
+}
+
+// Flush writes out what is buffered.
+func (o *Output) Flush() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.w.Flush()
+}
+
+// Close flushes and closes the output.
+func (o *Output) Close() error {
+	close(o.stop)
+	<-o.done
+	err := o.Flush()
+	if o.closer != nil {
+		if cerr := o.closer.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
+// U+FFFD, as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}

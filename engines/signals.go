@@ -1,0 +1,163 @@
+package engines
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	Register(&Type{
+		Name:    "signals",
+		Summary: "log signal deliveries; per-signal rules: deliver, ignore, rewrite, stop, hold",
+		Options: []Option{
+			{Name: "rules", Kind: String, Doc: "comma-separated SIG=ACTION: deliver, ignore, stop, hold, or another signal to rewrite to, e.g. SIGUSR1=ignore,SIGTERM=SIGUSR1"},
+			{Name: "hold", Kind: Duration, Default: "1s", Doc: "how long a held signal waits before it is delivered"},
+			{Name: "log", Kind: Bool, Default: "true", Doc: "log every delivery"},
+		},
+		New: newSignals,
+	})
+}
+
+// signalRule is what to do with one signal.
+type signalRule struct {
+	action core.Action // SignalDeliver, SignalIgn or SignalStop
+	to     int         // rewrite to this signal (with SignalDeliver)
+	hold   bool
+}
+
+// signals logs deliveries passively; with rules it needs the signal
+// reports synchronously, since only then can it change what happens.
+type signals struct {
+	Base
+	rules  map[int]signalRule
+	holdAt time.Duration
+	log    bool
+	mu     sync.Mutex
+	// released marks the threads whose held signal is due: the next
+	// report of it delivers it.
+	released map[int]bool
+}
+
+func newSignals(name string, opts Options, out *Output) (Engine, error) {
+	s := &signals{rules: map[int]signalRule{}, holdAt: opts.Dur("hold"), log: opts.BoolVal("log"), released: map[int]bool{}}
+	if spec := opts.Str("rules"); spec != "" {
+		for _, r := range strings.Split(spec, ",") {
+			sig, act, ok := strings.Cut(strings.TrimSpace(r), "=")
+			if !ok {
+				return nil, fmt.Errorf("rule %q: want SIGNAL=ACTION", r)
+			}
+			n, err := parseSignal(sig)
+			if err != nil {
+				return nil, fmt.Errorf("rule %q: %v", r, err)
+			}
+			rule := signalRule{action: core.SignalDeliver}
+			switch act {
+			case "deliver":
+			case "ignore", "ign":
+				rule.action = core.SignalIgn
+			case "stop":
+				rule.action = core.SignalStop
+			case "hold":
+				rule.hold = true
+			default:
+				to, err := parseSignal(act)
+				if err != nil {
+					return nil, fmt.Errorf("rule %q: want deliver, ignore, stop, hold or a signal: %v", r, err)
+				}
+				rule.to = to
+			}
+			s.rules[n] = rule
+		}
+	}
+	needs := Needs{Events: core.EventSignalAll}
+	if len(s.rules) > 0 {
+		needs.Sync = core.EventSignalAll
+	}
+	s.Init(name, s, out, needs)
+	return s, nil
+}
+
+// parseSignal accepts SIGUSR1, USR1 or 10.
+func parseSignal(s string) (int, error) {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 65 {
+		return n, nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if n := unix.SignalNum(name); n != 0 {
+		return int(n), nil
+	}
+	return 0, fmt.Errorf("unknown signal %q", s)
+}
+
+func signalName(n int) string {
+	if s := unix.SignalName(unix.Signal(n)); s != "" {
+		return s
+	}
+	return "SIG" + strconv.Itoa(n)
+}
+
+// ReportSignal applies the rule for the signal and logs the delivery.
+func (s *signals) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	s.Count()
+	orig := ev.Signal.Signo
+	result := core.Resume | action.SignalAction()
+	what := ""
+	if rule, ok := s.rules[orig]; ok && ev.Sync {
+		s.mu.Lock()
+		due := s.released[ev.Tid]
+		delete(s.released, ev.Tid)
+		s.mu.Unlock()
+		switch {
+		case rule.hold && due:
+			what = "delivered after hold"
+		case rule.hold:
+			// Push it back and keep the thread stopped for a while.
+			result = core.Stop | action.SignalAction() | core.SignalHold
+			what = "held " + s.holdAt.String()
+			tid := ev.Tid
+			time.AfterFunc(s.holdAt, func() {
+				s.mu.Lock()
+				s.released[tid] = true
+				s.mu.Unlock()
+				e.Control(core.Resume)
+			})
+		case rule.to != 0:
+			ev.Signal.Signo = rule.to
+			result = core.Resume | core.SignalDeliver
+			what = "rewritten to " + signalName(rule.to)
+		default:
+			result = core.Resume | rule.action
+			what = map[core.Action]string{core.SignalDeliver: "delivered", core.SignalIgn: "ignored", core.SignalStop: "stopped"}[rule.action]
+		}
+	}
+	if s.log {
+		r := NewRecord()
+		r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, s.Name()
+		r.Text = fmt.Appendf(r.Text[:0], "--- %s {si_signo=%s, si_code=%d, si_pid=%d} ---",
+			signalName(orig), signalName(orig), ev.Signal.Code, ev.Signal.Sender)
+		if what != "" {
+			r.Text = append(r.Text, " ("+what+")"...)
+		}
+		r.Fields = append(r.Fields[:0], StrField("signal", signalName(orig)), IntField("signo", int64(orig)),
+			IntField("code", int64(ev.Signal.Code)), IntField("sender", int64(ev.Signal.Sender)),
+			StrField("disposition", ev.Type.String()))
+		if what != "" {
+			r.Fields = append(r.Fields, StrField("action", what))
+		}
+		s.Out.Emit(r)
+	}
+	return result
+}
+
+// Summary prints nothing beyond the report count the run prints.
+func (s *signals) Summary(w io.Writer) {}

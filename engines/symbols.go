@@ -1,0 +1,128 @@
+package engines
+
+import (
+	"bufio"
+	"debug/elf"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// symbolizer names code addresses of a process from its memory map and the
+// ELF symbol tables of the mapped files (where they have any).
+type symbolizer struct {
+	maps  []mapping
+	mu    sync.Mutex
+	files map[string]*elfSyms
+}
+
+type mapping struct {
+	start, end, off uint64
+	path            string
+}
+
+type elfSyms struct {
+	progs []elf.ProgHeader
+	syms  []elf.Symbol // sorted by Value
+}
+
+func newSymbolizer(pid int) *symbolizer {
+	s := &symbolizer{files: map[string]*elfSyms{}}
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/maps")
+	if err != nil {
+		return s
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// 55d0c0a00000-55d0c0a21000 r-xp 00002000 08:01 1234  /usr/bin/cat
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 6 || !strings.Contains(fields[1], "x") {
+			continue
+		}
+		lo, hi, _ := strings.Cut(fields[0], "-")
+		var m mapping
+		m.start, _ = strconv.ParseUint(lo, 16, 64)
+		m.end, _ = strconv.ParseUint(hi, 16, 64)
+		m.off, _ = strconv.ParseUint(fields[2], 16, 64)
+		m.path = fields[5]
+		s.maps = append(s.maps, m)
+	}
+	return s
+}
+
+// name returns "symbol+0xoff (file)" or "file+0xoff" or the bare address.
+func (s *symbolizer) name(addr uint64) string {
+	for _, m := range s.maps {
+		if addr < m.start || addr >= m.end {
+			continue
+		}
+		fileOff := addr - m.start + m.off
+		base := m.path[strings.LastIndexByte(m.path, '/')+1:]
+		es := s.load(m.path)
+		if es == nil {
+			return fmt.Sprintf("%s+%#x", base, fileOff)
+		}
+		vaddr, ok := es.vaddr(fileOff)
+		if !ok {
+			return fmt.Sprintf("%s+%#x", base, fileOff)
+		}
+		if sym, ok := es.lookup(vaddr); ok {
+			return fmt.Sprintf("%s+%#x (%s)", sym.Name, vaddr-sym.Value, base)
+		}
+		return fmt.Sprintf("%s+%#x", base, fileOff)
+	}
+	return fmt.Sprintf("%#x", addr)
+}
+
+func (s *symbolizer) load(path string) *elfSyms {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if es, ok := s.files[path]; ok {
+		return es
+	}
+	var es *elfSyms
+	if f, err := elf.Open(path); err == nil {
+		es = &elfSyms{}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD {
+				es.progs = append(es.progs, p.ProgHeader)
+			}
+		}
+		syms, _ := f.Symbols()
+		dyn, _ := f.DynamicSymbols()
+		for _, sym := range append(syms, dyn...) {
+			if elf.ST_TYPE(sym.Info) == elf.STT_FUNC && sym.Value != 0 {
+				es.syms = append(es.syms, sym)
+			}
+		}
+		sort.Slice(es.syms, func(i, j int) bool { return es.syms[i].Value < es.syms[j].Value })
+		f.Close()
+	}
+	s.files[path] = es
+	return es
+}
+
+func (es *elfSyms) vaddr(fileOff uint64) (uint64, bool) {
+	for _, p := range es.progs {
+		if fileOff >= p.Off && fileOff < p.Off+p.Filesz {
+			return fileOff - p.Off + p.Vaddr, true
+		}
+	}
+	return 0, false
+}
+
+func (es *elfSyms) lookup(vaddr uint64) (elf.Symbol, bool) {
+	i := sort.Search(len(es.syms), func(i int) bool { return es.syms[i].Value > vaddr }) - 1
+	if i < 0 {
+		return elf.Symbol{}, false
+	}
+	sym := es.syms[i]
+	if sym.Size != 0 && vaddr >= sym.Value+sym.Size {
+		return elf.Symbol{}, false
+	}
+	return sym, true
+}

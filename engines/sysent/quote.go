@@ -1,0 +1,63 @@
+package sysent
+
+// strace's default -s: strings and buffers longer than this print their
+// first maxStrLen bytes followed by "...".
+const maxStrLen = 32
+
+// pathMax bounds file names the way strace's printpath does (PATH_MAX):
+// file names are not cut at -s, only at PATH_MAX.
+const pathMax = 4096
+
+const hexDigits = "0123456789abcdef"
+
+// appendQuoted appends s in double quotes with strace's escaping:
+// \" \\ \f \n \r \t \v, printable ASCII as is, anything else in octal
+// using as few digits as possible, unless the next byte is itself an octal
+// digit, in which case all three digits are needed to stay unambiguous
+// ("\0011" is "\1" then "1"). With hex, every byte is written as \xNN,
+// which strace uses for data that is binary by nature (getrandom).
+func appendQuoted[S ~string | ~[]byte](b []byte, s S, hex bool) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if hex {
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+			continue
+		}
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\v':
+			b = append(b, '\\', 'v')
+		default:
+			if c >= ' ' && c < 0x7f {
+				b = append(b, c)
+				continue
+			}
+			b = append(b, '\\')
+			if i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '7' {
+				b = append(b, '0'+c>>6, '0'+(c>>3)&7)
+			} else if c>>3 != 0 {
+				if c>>6 != 0 {
+					b = append(b, '0'+c>>6)
+				}
+				b = append(b, '0'+(c>>3)&7)
+			}
+			b = append(b, '0'+c&7)
+		}
+	}
+	return append(b, '"')
+}
+
+// Quote returns s quoted as strace prints strings, without truncation.
+func Quote(s string) string {
+	return string(appendQuoted(nil, s, false))
+}

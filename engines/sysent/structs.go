@@ -1,0 +1,717 @@
+package sysent
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// Decoders for arguments that point at structures. Layouts are the x86-64
+// kernel ABI ones. strace prints most structures abbreviated by default
+// (without -v), e.g. {st_mode=S_IFREG|0644, st_size=35007, ...}; these
+// print the same subset.
+
+var le = binary.LittleEndian
+
+// saRestorer is SA_RESTORER, which x/sys/unix does not export.
+const saRestorer = 0x04000000
+
+// maxElems bounds arrays the way strace's -s bounds strings: after this
+// many elements it prints "...".
+const maxElems = maxStrLen
+
+// structArg prints the pointer-to-structure kinds.
+func (p *printer) structArg(k kind, i int) {
+	v := p.args[i]
+	if v == 0 {
+		p.str("NULL")
+		return
+	}
+	// Input structures are readable at entry; outputs only once filled in.
+	switch k {
+	case kStatOut, kStatxOut, kSigsetOut, kSigactOut, kWstatusOut, kSockaddrOut,
+		kSocklenOut, kIntPairOut, kIntOut, kTimevalOut, kTimespecOut, kItimervalOut,
+		kRlimitOut, kIovecOut, kMsghdrOut, kEpollEventsOut, kUtsnameOut, kDirentsOut,
+		kCPUSetOut, kStackOut, kUintOut, kGidsOut, kPtrOut:
+		if !p.done() {
+			p.hex(v)
+			return
+		}
+	}
+	if p.mem == nil || !p.decodeStruct(k, i, v) {
+		p.hex(v)
+	}
+}
+
+// decodeStruct prints the structure at v, reporting false (having printed
+// nothing) if it could not be read.
+func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
+	switch k {
+	case kStatOut:
+		st := p.read(v, 144)
+		if st == nil {
+			return false
+		}
+		mode := le.Uint32(st[24:])
+		p.str("{st_mode=")
+		p.fileMode(mode)
+		if t := mode & unix.S_IFMT; t == unix.S_IFCHR || t == unix.S_IFBLK {
+			p.str(", st_rdev=")
+			p.makedev(le.Uint64(st[40:]))
+		} else {
+			p.str(", st_size=")
+			p.dec(int64(le.Uint64(st[48:])))
+		}
+		p.str(", ...}")
+	case kStatxOut:
+		st := p.read(v, 48)
+		if st == nil {
+			return false
+		}
+		p.str("{stx_mask=")
+		p.flags(statxMask, uint64(le.Uint32(st[0:])), "STATX_???")
+		p.str(", stx_attributes=")
+		p.flags(statxAttrs, le.Uint64(st[8:]), "STATX_ATTR_???")
+		p.str(", stx_mode=")
+		p.fileMode(uint32(le.Uint16(st[28:])))
+		p.str(", stx_size=")
+		p.udec(le.Uint64(st[40:]))
+		p.str(", ...}")
+	case kSigsetIn, kSigsetOut:
+		set := p.read(v, 8)
+		if set == nil {
+			return false
+		}
+		p.sigset(le.Uint64(set))
+	case kSigactIn, kSigactOut:
+		sa := p.read(v, 32)
+		if sa == nil {
+			return false
+		}
+		p.sigaction(sa)
+	case kWstatusOut:
+		if p.ret <= 0 { // WNOHANG with nothing to report: not written
+			return false
+		}
+		st := p.read(v, 4)
+		if st == nil {
+			return false
+		}
+		p.str("[")
+		p.waitStatus(le.Uint32(st))
+		p.str("]")
+	case kSockaddrIn:
+		return p.sockaddr(v, p.args[i+1])
+	case kSockaddrOut:
+		// The kernel stores the real length through the next argument.
+		n := p.read(p.args[i+1], 4)
+		if n == nil {
+			return false
+		}
+		return p.sockaddr(v, uint64(le.Uint32(n)))
+	case kSocklenOut, kIntOut, kUintOut:
+		n := p.read(v, 4)
+		if n == nil {
+			return false
+		}
+		p.str("[")
+		if k == kIntOut {
+			p.dec(int64(int32(le.Uint32(n))))
+		} else {
+			p.udec(uint64(le.Uint32(n)))
+		}
+		p.str("]")
+	case kPtrOut:
+		n := p.read(v, 8)
+		if n == nil {
+			return false
+		}
+		p.str("[")
+		p.hex(le.Uint64(n))
+		p.str("]")
+	case kIntPairOut:
+		fds := p.read(v, 8)
+		if fds == nil {
+			return false
+		}
+		p.str("[")
+		p.dec(int64(int32(le.Uint32(fds))))
+		p.str(", ")
+		p.dec(int64(int32(le.Uint32(fds[4:]))))
+		p.str("]")
+	case kTimespecIn, kTimespecOut:
+		ts := p.read(v, 16)
+		if ts == nil {
+			return false
+		}
+		p.timespec(ts)
+	case kTimevalOut:
+		tv := p.read(v, 16)
+		if tv == nil {
+			return false
+		}
+		p.timeval(tv)
+	case kItimervalIn, kItimervalOut:
+		it := p.read(v, 32)
+		if it == nil {
+			return false
+		}
+		p.str("{it_interval=")
+		p.timeval(it)
+		p.str(", it_value=")
+		p.timeval(it[16:])
+		p.str("}")
+	case kRlimitIn, kRlimitOut:
+		rl := p.read(v, 16)
+		if rl == nil {
+			return false
+		}
+		p.str("{rlim_cur=")
+		p.rlim(le.Uint64(rl))
+		p.str(", rlim_max=")
+		p.rlim(le.Uint64(rl[8:]))
+		p.str("}")
+	case kIovecIn:
+		return p.iovec(v, p.args[i+1], ^uint64(0))
+	case kIovecOut:
+		return p.iovec(v, p.args[i+1], uint64(p.ret))
+	case kMsghdrIn:
+		return p.msghdr(v, ^uint64(0))
+	case kMsghdrOut:
+		return p.msghdr(v, uint64(p.ret))
+	case kEpollEventIn:
+		ev := p.read(v, 12)
+		if ev == nil {
+			return false
+		}
+		p.epollEvent(ev)
+	case kEpollEventsOut:
+		n := min(uint64(p.ret), maxElems)
+		evs := p.read(v, int(n)*12)
+		if evs == nil && n > 0 {
+			return false
+		}
+		p.str("[")
+		for j := uint64(0); j < n; j++ {
+			if j > 0 {
+				p.str(", ")
+			}
+			p.epollEvent(evs[j*12:])
+		}
+		if uint64(p.ret) > n {
+			p.str(", ...")
+		}
+		p.str("]")
+	case kPollfds:
+		return p.pollfds(v, p.args[i+1])
+	case kFdSet:
+		return p.fdset(v, p.args[0])
+	case kPselectSig:
+		ss := p.read(v, 16)
+		if ss == nil {
+			return false
+		}
+		p.str("{sigmask=")
+		if set := le.Uint64(ss); set == 0 {
+			p.str("NULL")
+		} else if data := p.read(set, 8); data != nil {
+			p.sigset(le.Uint64(data))
+		} else {
+			p.hex(set)
+		}
+		p.str(", sigsetsize=")
+		p.udec(le.Uint64(ss[8:]))
+		p.str("}")
+	case kUtsnameOut:
+		u := p.read(v, 130)
+		if u == nil {
+			return false
+		}
+		p.str("{sysname=")
+		p.b = appendQuoted(p.b, cstr(u[:65]), false)
+		p.str(", nodename=")
+		p.b = appendQuoted(p.b, cstr(u[65:130]), false)
+		p.str(", ...}")
+	case kDirentsOut:
+		// Abbreviated like strace: the address and how many entries.
+		n := uint64(p.ret)
+		data := p.read(v, int(n))
+		if data == nil && n > 0 {
+			return false
+		}
+		count := 0
+		for off := uint64(0); off+19 <= n; count++ {
+			reclen := uint64(le.Uint16(data[off+16:]))
+			if reclen == 0 {
+				break
+			}
+			off += reclen
+		}
+		p.hex(v)
+		p.str(" /* ")
+		p.dec(int64(count))
+		if count == 1 {
+			p.str(" entry */")
+		} else {
+			p.str(" entries */")
+		}
+	case kCPUSetOut:
+		n := uint64(p.ret)
+		data := p.read(v, int(n))
+		if data == nil && n > 0 {
+			return false
+		}
+		p.str("[")
+		first := true
+		for bit := 0; bit < len(data)*8; bit++ {
+			if data[bit/8]&(1<<(bit%8)) != 0 {
+				if !first {
+					p.str(" ")
+				}
+				first = false
+				p.dec(int64(bit))
+			}
+		}
+		p.str("]")
+	case kStackIn, kStackOut:
+		ss := p.read(v, 24)
+		if ss == nil {
+			return false
+		}
+		p.str("{ss_sp=")
+		p.ptr(le.Uint64(ss))
+		p.str(", ss_flags=")
+		p.flags(ssFlags, uint64(le.Uint32(ss[8:])), "SS_???")
+		p.str(", ss_size=")
+		p.udec(le.Uint64(ss[16:]))
+		p.str("}")
+	case kGidsOut:
+		n := min(uint64(p.ret), maxElems)
+		ids := p.read(v, int(n)*4)
+		if ids == nil && n > 0 {
+			return false
+		}
+		p.str("[")
+		for j := uint64(0); j < n; j++ {
+			if j > 0 {
+				p.str(", ")
+			}
+			p.udec(uint64(le.Uint32(ids[j*4:])))
+		}
+		if uint64(p.ret) > n {
+			p.str(", ...")
+		}
+		p.str("]")
+	case kUtimensIn:
+		ts := p.read(v, 32)
+		if ts == nil {
+			return false
+		}
+		p.str("[")
+		p.utimespec(ts)
+		p.str(", ")
+		p.utimespec(ts[16:])
+		p.str("]")
+	case kOpenHow:
+		how := p.read(v, 24)
+		if how == nil {
+			return false
+		}
+		flags, mode, resolve := le.Uint64(how), le.Uint64(how[8:]), le.Uint64(how[16:])
+		p.str("{flags=")
+		p.b = appendOpenFlags(p.b, flags)
+		if mode != 0 || flags&(oCreat|oTmpfile) != 0 {
+			p.str(", mode=")
+			p.b = appendOctal(p.b, mode)
+		}
+		if resolve != 0 {
+			p.str(", resolve=")
+			p.flags(resolveFl, resolve, "RESOLVE_???")
+		}
+		p.str("}")
+	default:
+		return false
+	}
+	return true
+}
+
+// cstr cuts a fixed-size char array at its NUL.
+func cstr(b []byte) []byte {
+	for i, c := range b {
+		if c == 0 {
+			return b[:i]
+		}
+	}
+	return b
+}
+
+// fileMode prints st_mode as strace does: S_IFDIR|S_ISVTX|0777.
+func (p *printer) fileMode(mode uint32) {
+	if t := uint64(mode & unix.S_IFMT); t != 0 {
+		p.xval(fileTypes, t, "")
+		p.str("|")
+	}
+	if mode&unix.S_ISUID != 0 {
+		p.str("S_ISUID|")
+	}
+	if mode&unix.S_ISGID != 0 {
+		p.str("S_ISGID|")
+	}
+	if mode&unix.S_ISVTX != 0 {
+		p.str("S_ISVTX|")
+	}
+	p.b = appendOctal(p.b, uint64(mode&0o777))
+}
+
+// makedev prints a device number the way strace does: makedev(0x1, 0x3).
+func (p *printer) makedev(dev uint64) {
+	p.str("makedev(")
+	p.hex(uint64(unix.Major(dev)))
+	p.str(", ")
+	p.hex(uint64(unix.Minor(dev)))
+	p.str(")")
+}
+
+// sigset prints a signal mask the strace way: names without "SIG",
+// space-separated, inverted as ~[...] when more than half are set (so a
+// full mask is "~[]").
+func (p *printer) sigset(set uint64) {
+	const nsig = 64
+	n := 0
+	for s := set; s != 0; s &= s - 1 {
+		n++
+	}
+	if n >= nsig/2 {
+		p.str("~")
+		set = ^set
+	}
+	p.str("[")
+	first := true
+	for sig := 1; sig <= nsig; sig++ {
+		if set&(1<<(sig-1)) == 0 {
+			continue
+		}
+		if !first {
+			p.str(" ")
+		}
+		first = false
+		// The name without its "SIG" prefix; every name in range has one.
+		start := len(p.b)
+		p.b = appendSignal(p.b, int64(sig))
+		p.b = append(p.b[:start], p.b[start+3:]...)
+	}
+	p.str("]")
+}
+
+func (p *printer) sigaction(sa []byte) {
+	handler, flags, restorer, mask := le.Uint64(sa), le.Uint64(sa[8:]), le.Uint64(sa[16:]), le.Uint64(sa[24:])
+	p.str("{sa_handler=")
+	switch handler {
+	case 0:
+		p.str("SIG_DFL")
+	case 1:
+		p.str("SIG_IGN")
+	default:
+		p.hex(handler)
+	}
+	p.str(", sa_mask=")
+	p.sigset(mask)
+	p.str(", sa_flags=")
+	p.flags(saFlags, flags, "SA_???")
+	if flags&saRestorer != 0 {
+		p.str(", sa_restorer=")
+		p.ptr(restorer)
+	}
+	p.str("}")
+}
+
+// waitStatus prints a wait status as strace's
+// [{WIFEXITED(s) && WEXITSTATUS(s) == 0}] without the brackets.
+func (p *printer) waitStatus(s uint32) {
+	switch {
+	case s&0x7f == 0:
+		p.str("{WIFEXITED(s) && WEXITSTATUS(s) == ")
+		p.udec(uint64(s >> 8 & 0xff))
+		p.str("}")
+	case s == 0xffff:
+		p.str("{WIFCONTINUED(s)}")
+	case s&0xff == 0x7f:
+		p.str("{WIFSTOPPED(s) && WSTOPSIG(s) == ")
+		p.b = appendSignal(p.b, int64(s>>8&0xff))
+		if s>>16 != 0 {
+			p.str(" && s >> 16 == ")
+			p.udec(uint64(s >> 16))
+		}
+		p.str("}")
+	default:
+		p.str("{WIFSIGNALED(s) && WTERMSIG(s) == ")
+		p.b = appendSignal(p.b, int64(s&0x7f))
+		if s&0x80 != 0 {
+			p.str(" && WCOREDUMP(s)")
+		}
+		p.str("}")
+	}
+}
+
+// sockaddr prints a socket address of n bytes at v.
+func (p *printer) sockaddr(v, n uint64) bool {
+	if n < 2 {
+		return false
+	}
+	n = min(n, 128) // sizeof(struct sockaddr_storage)
+	sa := p.read(v, int(n))
+	if sa == nil {
+		return false
+	}
+	fam := le.Uint16(sa)
+	p.str("{sa_family=")
+	p.xval(addrFams, uint64(fam), "AF_???")
+	switch {
+	case fam == unix.AF_UNIX:
+		if path := sa[2:]; len(path) > 0 {
+			p.str(", sun_path=")
+			if path[0] == 0 {
+				p.str("@")
+				p.b = appendQuoted(p.b, path[1:], false)
+			} else {
+				p.b = appendQuoted(p.b, cstr(path), false)
+			}
+		}
+	case fam == unix.AF_INET && n >= 8:
+		p.str(", sin_port=htons(")
+		p.udec(uint64(binary.BigEndian.Uint16(sa[2:])))
+		p.str("), sin_addr=inet_addr(\"")
+		p.b = netip.AddrFrom4([4]byte(sa[4:8])).AppendTo(p.b)
+		p.str("\")")
+	case fam == unix.AF_INET6 && n >= 24:
+		p.str(", sin6_port=htons(")
+		p.udec(uint64(binary.BigEndian.Uint16(sa[2:])))
+		p.str("), sin6_flowinfo=htonl(")
+		p.udec(uint64(binary.BigEndian.Uint32(sa[4:])))
+		p.str("), inet_pton(AF_INET6, \"")
+		p.b = netip.AddrFrom16([16]byte(sa[8:24])).AppendTo(p.b)
+		p.str("\", &sin6_addr)")
+		if n >= 28 {
+			p.str(", sin6_scope_id=")
+			p.udec(uint64(le.Uint32(sa[24:])))
+		}
+	case fam == unix.AF_NETLINK && n >= 12:
+		p.str(", nl_pid=")
+		p.udec(uint64(le.Uint32(sa[4:])))
+		p.str(", nl_groups=")
+		g := strconv.FormatUint(uint64(le.Uint32(sa[8:])), 16)
+		for len(g) < 8 {
+			g = "0" + g
+		}
+		p.str(g)
+	default:
+		if n > 2 {
+			p.str(", sa_data=")
+			p.b = appendQuoted(p.b, sa[2:], false)
+		}
+	}
+	p.str("}")
+	return true
+}
+
+// iovec prints cnt iovecs at v; limit is how many data bytes are valid
+// across all of them (the return value of readv), or all ones for input.
+func (p *printer) iovec(v, cnt, limit uint64) bool {
+	cnt = uint64(uint32(cnt))
+	n := min(cnt, maxElems)
+	iov := p.read(v, int(n)*16)
+	if iov == nil && n > 0 {
+		return false
+	}
+	p.str("[")
+	for j := uint64(0); j < n; j++ {
+		if j > 0 {
+			p.str(", ")
+		}
+		base, l := le.Uint64(iov[j*16:]), le.Uint64(iov[j*16+8:])
+		show := min(l, limit)
+		limit -= show
+		p.str("{iov_base=")
+		p.buf(base, show, false)
+		p.str(", iov_len=")
+		p.udec(l)
+		p.str("}")
+	}
+	if cnt > n {
+		p.str(", ...")
+	}
+	p.str("]")
+	return true
+}
+
+// msghdr prints a struct msghdr; limit is as for iovec.
+func (p *printer) msghdr(v, limit uint64) bool {
+	m := p.read(v, 56)
+	if m == nil {
+		return false
+	}
+	name, namelen := le.Uint64(m), uint64(le.Uint32(m[8:]))
+	iov, iovlen := le.Uint64(m[16:]), le.Uint64(m[24:])
+	control, controllen := le.Uint64(m[32:]), le.Uint64(m[40:])
+	flags := uint64(le.Uint32(m[48:]))
+	p.str("{msg_name=")
+	if name == 0 || namelen == 0 || !p.sockaddr(name, namelen) {
+		p.ptr(name)
+	}
+	p.str(", msg_namelen=")
+	p.udec(namelen)
+	p.str(", msg_iov=")
+	if iov == 0 || !p.iovec(iov, iovlen, limit) {
+		p.ptr(iov)
+	}
+	p.str(", msg_iovlen=")
+	p.udec(iovlen)
+	if controllen != 0 {
+		p.str(", msg_control=")
+		p.ptr(control)
+	}
+	p.str(", msg_controllen=")
+	p.udec(controllen)
+	p.str(", msg_flags=")
+	p.flags(msgFlags, flags, "MSG_???")
+	p.str("}")
+	return true
+}
+
+func (p *printer) epollEvent(ev []byte) {
+	p.str("{events=")
+	p.flags(epollEvs, uint64(le.Uint32(ev)), "EPOLL???")
+	data := le.Uint64(ev[4:])
+	p.str(", data={u32=")
+	p.udec(uint64(uint32(data)))
+	p.str(", u64=")
+	p.udec(data)
+	p.str("}}")
+}
+
+func (p *printer) pollfds(v, cnt uint64) bool {
+	cnt = uint64(uint32(cnt))
+	n := min(cnt, maxElems)
+	fds := p.read(v, int(n)*8)
+	if fds == nil && n > 0 {
+		return false
+	}
+	p.str("[")
+	for j := uint64(0); j < n; j++ {
+		if j > 0 {
+			p.str(", ")
+		}
+		fd := int32(le.Uint32(fds[j*8:]))
+		p.str("{fd=")
+		p.dec(int64(fd))
+		if fd >= 0 {
+			p.str(", events=")
+			p.flags(pollEvs, uint64(le.Uint16(fds[j*8+4:])), "POLL???")
+		}
+		p.str("}")
+	}
+	if cnt > n {
+		p.str(", ...")
+	}
+	p.str("]")
+	return true
+}
+
+// revents appends " ([{fd=0, revents=POLLIN}]" (no closing parenthesis)
+// for poll's return, or reports false if the array cannot be read.
+func (p *printer) revents(v, cnt, ready uint64) bool {
+	n := min(uint64(uint32(cnt)), 1024)
+	fds := p.read(v, int(n)*8)
+	if fds == nil {
+		return false
+	}
+	p.str(" ([")
+	shown := uint64(0)
+	for j := uint64(0); j < n && shown < ready; j++ {
+		rev := uint64(le.Uint16(fds[j*8+6:]))
+		if rev == 0 {
+			continue
+		}
+		if shown > 0 {
+			p.str(", ")
+		}
+		shown++
+		p.str("{fd=")
+		p.dec(int64(int32(le.Uint32(fds[j*8:]))))
+		p.str(", revents=")
+		p.flags(pollEvs, rev, "POLL???")
+		p.str("}")
+	}
+	p.str("]")
+	return true
+}
+
+func (p *printer) fdset(v, nfds uint64) bool {
+	nfds = uint64(uint32(nfds))
+	if nfds > 1024 {
+		nfds = 1024
+	}
+	words := (nfds + 63) / 64
+	data := p.read(v, int(words)*8)
+	if data == nil && words > 0 {
+		return false
+	}
+	p.str("[")
+	first := true
+	for fd := uint64(0); fd < nfds; fd++ {
+		if data[fd/8]&(1<<(fd%8)) != 0 {
+			if !first {
+				p.str(" ")
+			}
+			first = false
+			p.udec(fd)
+		}
+	}
+	p.str("]")
+	return true
+}
+
+func (p *printer) timespec(ts []byte) {
+	p.str("{tv_sec=")
+	p.dec(int64(le.Uint64(ts)))
+	p.str(", tv_nsec=")
+	p.dec(int64(le.Uint64(ts[8:])))
+	p.str("}")
+}
+
+func (p *printer) timeval(tv []byte) {
+	p.str("{tv_sec=")
+	p.dec(int64(le.Uint64(tv)))
+	p.str(", tv_usec=")
+	p.dec(int64(le.Uint64(tv[8:])))
+	p.str("}")
+}
+
+// utimespec prints one utimensat time, naming the special nanosecond
+// values.
+func (p *printer) utimespec(ts []byte) {
+	switch le.Uint64(ts[8:]) {
+	case unix.UTIME_NOW:
+		p.str("UTIME_NOW")
+	case unix.UTIME_OMIT:
+		p.str("UTIME_OMIT")
+	default:
+		p.timespec(ts)
+	}
+}
+
+// rlim prints a resource limit: RLIM64_INFINITY, N*1024 for round
+// kibibytes above 1024, else decimal, as strace does.
+func (p *printer) rlim(v uint64) {
+	switch {
+	case v == ^uint64(0):
+		p.str("RLIM64_INFINITY")
+	case v > 1024 && v%1024 == 0:
+		p.udec(v / 1024)
+		p.str("*1024")
+	default:
+		p.udec(v)
+	}
+}

@@ -1,0 +1,101 @@
+package loader
+
+// The layout of bpf/utrace.h, mirrored. Records are decoded from these
+// offsets with encoding/binary; abi_test.go checks them against the types
+// bpf2go generated from the object's BTF.
+
+// Event numbers (enum utrace_event) are the bit numbers of core.Events.
+const (
+	evReap        = 1
+	evClone       = 2
+	evExec        = 3
+	evExit        = 4
+	evDeath       = 5
+	evSyscallExit = 7
+	evJctl        = 13
+	nrEvents      = 14
+)
+
+// task_flags.opts
+const (
+	optFollow        = 0x1
+	optSyscallFilter = 0x2
+	optCommFilter    = 0x4
+)
+
+// rec_hdr.flags
+const (
+	recDeliver     = 0x1
+	recInherited   = 0x2
+	recNeedSyscall = 0x4
+	recNeedJctl    = 0x8
+	recCounted     = 0x10
+	recFinalStats  = 0x20
+)
+
+// The tid bitmap: two bits per tid modulo tidBitsTids.
+const (
+	tidBitsTids   = 65536
+	tidBitsWords  = tidBitsTids / 32
+	tidBitSyscall = 0x1
+	tidBitCount   = 0x2
+)
+
+// Slots of the counters map after the per-event loss counters.
+const (
+	cntInheritFailed = nrEvents
+	cntStatsFailed   = nrEvents + 1
+	nrCounters       = nrEvents + 2
+)
+
+const (
+	syscallMax = 512
+	commLen    = 16
+)
+
+// Offsets and sizes of the records.
+const (
+	// rec_hdr
+	offType   = 0
+	offFlags  = 4
+	offTid    = 8
+	offTgid   = 12
+	offTime   = 16
+	recHdrLen = 24
+
+	// rec_syscall, rec_syscall_path
+	offSysNr          = 24
+	offSysRet         = 32
+	offSysArgs        = 40
+	recSyscallLen     = 88
+	offSysPath        = 88
+	recSyscallPathLen = 344
+
+	// rec_signal
+	offSigSigno  = 24
+	offSigCode   = 28
+	offSigErrno  = 32
+	offSigSender = 36
+	recSignalLen = 40
+
+	// rec_clone
+	offCloneChild  = 24
+	offCloneThread = 28
+	offCloneFlags  = 32
+	recCloneLen    = 40
+
+	// rec_exec
+	offExecOldTid   = 24
+	offExecFilename = 32
+	recExecLen      = 288
+
+	// rec_exit
+	offExitCode      = 24
+	offExitGroupDead = 28
+	recExitLen       = 32
+
+	// rec_jctl
+	offJctlType   = 24
+	offJctlNotify = 28
+	recJctlLen    = 32
+)

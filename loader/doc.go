@@ -1,0 +1,125 @@
+// Package loader is utrace-bpf's passive event source: it loads the eBPF
+// programs of ../bpf into the kernel, keeps each watched thread's utrace
+// flags in a BPF task-storage map, and reads the ring buffer the programs
+// write to, decoding each record into a core.Event.
+//
+// A Loader implements core.Source and core.Aggregator:
+//
+//	l, err := loader.Load(nil)
+//	...
+//	t := core.NewTracer(core.Config{Source: l})
+//	l.Start(func(ev *core.Event) { t.Deliver(ev) })
+//
+// # Flags and filtering in the kernel
+//
+// SetWatch (or SetFlags, which adds a comm filter) stores a thread's flags
+// in BPF task storage: the union of its engines' passive event masks,
+// whether its children inherit them (Follow), an optional syscall-number
+// set, and whether its syscalls are counted (Count). Every BPF program
+// first looks up the flags of the thread its event is about; a thread
+// without flags costs that one lookup and nothing else. The syscall
+// programs, which run on every system call of every process, test a bitmap
+// of tids first (two bits per tid, an over-approximation of the threads
+// that have syscall events or counts), so that there an unwatched thread
+// costs a bit test instead of a lookup. Children of a followed thread get
+// the flags in sched_process_fork, before they first run, so their first
+// system calls are seen.
+//
+// # Where events come from
+//
+//	SYSCALL_ENTRY/EXIT  raw_syscalls sys_enter/sys_exit. Entry records carry
+//	                    the path for calls with a path argument (bounded,
+//	                    and empty if the page was not resident: BPF cannot
+//	                    fault it in). Exit records carry the arguments as
+//	                    the registers hold them at exit, and no path.
+//	CLONE               sched_process_fork, in the parent before the child
+//	                    runs. Clone.Flags is reconstructed from what the
+//	                    child shares with the parent (CLONE_THREAD, _VM, _FS,
+//	                    _FILES, _SIGHAND, and the exit signal; CLONE_VFORK
+//	                    and the others leave no trace there).
+//	EXEC                sched_process_exec; Exec.OldTid is the thread's tid
+//	                    before a non-leader exec took over the leader's.
+//	EXIT                sched_process_exit, immediately before DEATH, with
+//	                    the same code: every way of exiting is covered
+//	                    (exit, exit_group, a fatal signal, a sibling's exec)
+//	                    without hooking syscalls. Exit.Code is the wait
+//	                    status, as in DEATH.
+//	DEATH               sched_process_exit: exit code and group_dead.
+//	REAP                sched_process_free. For the old leader of a process
+//	                    in which a non-leader exec'd, the kernel has already
+//	                    swapped the tids, so REAP names the exec'ing
+//	                    thread's old tid.
+//	SIGNAL*             signal_deliver, classified as utrace does: a handler
+//	                    gives SIGNAL, SIG_IGN gives SIGNAL_IGN, SIG_DFL the
+//	                    default action (CORE for QUIT ILL TRAP ABRT BUS FPE
+//	                    SEGV XCPU XFSZ SYS; IGN for CHLD URG WINCH CONT;
+//	                    STOP for STOP TSTP TTIN TTOU; TERM otherwise). As in
+//	                    utrace, SIGKILL (and the implicit SIGKILL that
+//	                    exit_group, exec or a fatal signal deal to the other
+//	                    threads) is not reported. A fatal signal the process
+//	                    does not handle is turned into a group SIGKILL by
+//	                    the kernel when it is sent and never delivered
+//	                    itself; it is reported as itself (SIGNAL_TERM with
+//	                    its number, code and sender), once, by the thread it
+//	                    was sent to. A signal whose action is to ignore it
+//	                    is normally dropped when sent and never delivered,
+//	                    so SIGNAL_IGN is seen for signals that were blocked
+//	                    when sent.
+//	JCTL                sched_switch: a watched thread that switches out in
+//	                    TASK_STOPPED (a job-control stop, not a ptrace stop)
+//	                    reports CLD_STOPPED; when SIGCONT makes it run again
+//	                    it reports CLD_CONTINUED. Every thread of a stopped
+//	                    process reports. Jctl.Notify is exact for a single
+//	                    thread and a best guess when several threads stop at
+//	                    once.
+//	QUIESCE             none: it is synchronous only, and ignored here.
+//
+// # Cost
+//
+// The programs on sys_enter and sys_exit run for every system call of every
+// process, and the one on sched_switch for every context switch. The loader
+// attaches them only while some thread's flags need them (syscall events or
+// Count; JCTL), including threads that inherited flags in the kernel, and
+// detaches them after: the kernel tells it through bookkeeping records for
+// CLONE, EXEC and REAP that are not delivered to engines. The other programs
+// run on rare events and stay attached. Measured costs are in
+// test/bench/RESULTS-passive.md (go run ./test/bench -only passive).
+//
+// Syscall records wake the reader only once Options.WakeupBytes are pending;
+// the reader also polls every Options.PollInterval, so records never wait
+// longer than that. Other records wake it at once. Records are decoded
+// without reflection into one reused core.Event, and delivered from a
+// single goroutine, so the events of a thread arrive in order.
+//
+// # Losses
+//
+// A record that finds the ring buffer full is lost and counted, per event
+// type, in a per-CPU array; Stats reports delivered and lost records per
+// type. Nothing is lost silently.
+//
+// # Counting
+//
+// With Count, every system call of the thread is aggregated in the kernel,
+// with no record: sys_enter notes the entry time and sys_exit adds the
+// call, its error and its duration to the thread's counts, indexed by
+// syscall number, in a second task-storage map (exit and exit_group,
+// which never return, are counted at entry). The syscall-number filter and
+// the comm filter apply to records, not to counting. SyscallStats reads the
+// counts. Counting starts from zero each time it is turned on; turning it
+// off keeps what was counted. When the thread exits its counts are copied
+// to a hash map, where they stay readable until the thread is reaped and
+// its REAP event delivered.
+//
+// Counts live in task storage rather than in a hash map keyed by tid
+// because the hash lookup costs about 44 ns more per system call (measured:
+// counting at 1.52x the empty-program floor instead of 1.36x); they move to
+// a hash map only when the thread exits.
+//
+// # Requirements
+//
+// Loading needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF
+// (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF) and BPF task storage
+// (5.11+). Watching a thread that is not a process leader needs pidfds for
+// threads (PIDFD_THREAD, Linux 6.9+). The objects are generated by bpf2go
+// and committed; see gen.go to regenerate them.
+package loader

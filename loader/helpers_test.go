@@ -1,0 +1,174 @@
+package loader_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/loader"
+)
+
+// needRoot skips a test that needs the real kernel, but only outside CI:
+// in CI it must run.
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 && os.Getenv("CI") == "" {
+		t.Skip("needs root to load BPF programs (CI unset, so skipping)")
+	}
+}
+
+// collector gathers delivered events.
+type collector struct {
+	mu     sync.Mutex
+	events []core.Event
+}
+
+func (c *collector) deliver(ev *core.Event) {
+	c.mu.Lock()
+	c.events = append(c.events, *ev)
+	c.mu.Unlock()
+}
+
+// snapshot returns the events gathered so far.
+func (c *collector) snapshot() []core.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]core.Event(nil), c.events...)
+}
+
+// of returns the events gathered so far about the threads of process tgid.
+func (c *collector) of(tgid int) []core.Event {
+	var r []core.Event
+	for _, ev := range c.snapshot() {
+		if ev.Tgid == tgid {
+			r = append(r, ev)
+		}
+	}
+	return r
+}
+
+// waitFor waits until some gathered event satisfies pred.
+func (c *collector) waitFor(t *testing.T, what string, pred func(*core.Event) bool) core.Event {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, ev := range c.snapshot() {
+			if pred(&ev) {
+				return ev
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s; got:\n%s", what, dump(c.snapshot()))
+	return core.Event{}
+}
+
+// start loads a Loader with opts, starts its reader into a new collector,
+// and closes it at the end of the test.
+func start(t *testing.T, opts *loader.Options) (*loader.Loader, *collector) {
+	t.Helper()
+	needRoot(t)
+	l, err := loader.Load(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	c := &collector{}
+	if err := l.Start(c.deliver); err != nil {
+		t.Fatal(err)
+	}
+	return l, c
+}
+
+func flush(t *testing.T, l *loader.Loader) {
+	t.Helper()
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func describe(ev *core.Event) string {
+	s := fmt.Sprintf("%-13s tid=%d tgid=%d", ev.Type, ev.Tid, ev.Tgid)
+	switch {
+	case ev.Type&core.EventSyscall != 0:
+		s += fmt.Sprintf(" nr=%d ret=%d path=%q", ev.Syscall.Nr, ev.Syscall.Ret, ev.Syscall.Path)
+	case ev.Type&core.EventSignalAll != 0:
+		s += fmt.Sprintf(" %+v", ev.Signal)
+	case ev.Type == core.EventClone:
+		s += fmt.Sprintf(" %+v", ev.Clone)
+	case ev.Type == core.EventExec:
+		s += fmt.Sprintf(" %+v", ev.Exec)
+	case ev.Type&(core.EventExit|core.EventDeath) != 0:
+		s += fmt.Sprintf(" %+v", ev.Exit)
+	case ev.Type == core.EventJctl:
+		s += fmt.Sprintf(" %+v", ev.Jctl)
+	}
+	return s
+}
+
+func dump(evs []core.Event) string {
+	var b strings.Builder
+	for i := range evs {
+		b.WriteString("  ")
+		b.WriteString(describe(&evs[i]))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func syscallSet(nrs ...int) *core.SyscallSet {
+	var s core.SyscallSet
+	for _, nr := range nrs {
+		s.Add(nr)
+	}
+	return &s
+}
+
+func describeAll(evs []core.Event) []string {
+	r := make([]string, len(evs))
+	for i := range evs {
+		r[i] = describe(&evs[i])
+	}
+	return r
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func join(s []string) string { return "  " + strings.Join(s, "\n  ") }
+
+// threadsOf lists the tids of process pid.
+func threadsOf(t *testing.T, pid int) []int {
+	t.Helper()
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tids []int
+	for _, e := range ents {
+		tid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tids = append(tids, tid)
+	}
+	return tids
+}

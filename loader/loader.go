@@ -1,0 +1,325 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+)
+
+// Options tune a Loader. The zero value of a field selects its default.
+type Options struct {
+	// RingSize is the size of the ring buffer in bytes, a power of two and
+	// a multiple of the page size. Default 8 MiB.
+	RingSize int
+	// WakeupBytes is how many bytes of syscall records may be pending
+	// before the reader is woken. Default 64 KiB, at most RingSize/4.
+	WakeupBytes int
+	// PollInterval is how often the reader looks for records nobody woke
+	// it for: the longest a syscall record waits. Default 10 ms.
+	PollInterval time.Duration
+}
+
+const (
+	defaultRingSize     = 8 << 20
+	defaultWakeupBytes  = 64 << 10
+	defaultPollInterval = 10 * time.Millisecond
+)
+
+func (o *Options) withDefaults() (Options, error) {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.RingSize == 0 {
+		r.RingSize = defaultRingSize
+	}
+	page := os.Getpagesize()
+	if r.RingSize < page || r.RingSize&(r.RingSize-1) != 0 {
+		return r, fmt.Errorf("ring buffer size %d: want a power of two of at least %d", r.RingSize, page)
+	}
+	if r.WakeupBytes == 0 {
+		r.WakeupBytes = min(defaultWakeupBytes, r.RingSize/4)
+	}
+	if r.WakeupBytes < 0 || r.WakeupBytes > r.RingSize {
+		return r, fmt.Errorf("wakeup threshold %d: want 0..%d (the ring size)", r.WakeupBytes, r.RingSize)
+	}
+	if r.PollInterval == 0 {
+		r.PollInterval = defaultPollInterval
+	}
+	if r.PollInterval < 0 {
+		return r, fmt.Errorf("poll interval %v: want > 0", r.PollInterval)
+	}
+	return r, nil
+}
+
+// A Loader is the loaded BPF programs and maps and the reader of their ring
+// buffer. Its methods may be called from any goroutine.
+type Loader struct {
+	opts Options
+	objs utraceObjects
+	// always holds the links of the programs that stay attached.
+	always  []link.Link
+	rd      *ringbuf.Reader
+	pos     *ringPos
+	tidBits *tidBits
+
+	// mu guards the lazily attached links and the needs bookkeeping.
+	mu          sync.Mutex
+	sysEnter    link.Link // attached while nSyscall > 0
+	sysExit     link.Link
+	schedSwitch link.Link // attached while nJctl > 0
+	needs       map[int]need
+	nSyscall    int
+	nJctl       int
+	attachErr   error // last failure to attach from the reader, for Stats
+	closed      bool
+
+	delivered [nrEvents]counter
+	reader    readerState
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Load loads the BPF objects into the kernel and attaches the programs
+// that stay attached (fork, exec, exit, free, signal delivery). The
+// syscall and sched_switch programs are attached when a watch needs them.
+// Call Start to read events and Close to release everything.
+func Load(opts *Options) (*Loader, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("loader options: %w", err)
+	}
+	if err := checkSystem(); err != nil {
+		return nil, err
+	}
+
+	spec, err := loadUtrace()
+	if err != nil {
+		return nil, fmt.Errorf("reading embedded BPF object: %w", err)
+	}
+	spec.Maps[utraceMapEvents].MaxEntries = uint32(o.RingSize)
+	if err := spec.Variables[utraceVarWakeupBytes].Set(uint64(o.WakeupBytes)); err != nil {
+		return nil, fmt.Errorf("setting wakeup_bytes: %w", err)
+	}
+
+	l := &Loader{opts: o, needs: make(map[int]need)}
+	if err := spec.LoadAndAssign(&l.objs, nil); err != nil {
+		return nil, explainLoad(err)
+	}
+	for _, p := range []*ebpf.Program{
+		l.objs.UtraceFork, l.objs.UtraceExec, l.objs.UtraceExit,
+		l.objs.UtraceFree, l.objs.UtraceSignal,
+	} {
+		lk, err := attach(p)
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		l.always = append(l.always, lk)
+	}
+	if l.rd, err = ringbuf.NewReader(l.objs.Events); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("opening ring buffer reader: %w", err)
+	}
+	if l.pos, err = mapRingPos(l.objs.Events.FD()); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if l.tidBits, err = mapTidBits(l.objs.TidBits.FD()); err != nil {
+		l.Close()
+		return nil, err
+	}
+	l.reader.init()
+	return l, nil
+}
+
+// checkSystem turns the usual reasons why loading fails into a message
+// that says what to do. (Without privilege the library's feature probes
+// fail first, with misleading messages.)
+func checkSystem() error {
+	if !privileged() {
+		return errors.New("loading BPF programs needs privilege: run as root, or with the capabilities CAP_BPF and CAP_PERFMON")
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		return fmt.Errorf("kernel BTF not found (%v): utrace-bpf needs a kernel built with CONFIG_DEBUG_INFO_BTF=y", err)
+	}
+	return nil
+}
+
+// privileged reports whether the process has the capabilities loading and
+// attaching tracing programs needs.
+func privileged() bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return true // unknown: let the kernel decide
+	}
+	eff := uint64(data[0].Effective) | uint64(data[1].Effective)<<32
+	has := func(c int) bool { return eff&(1<<c) != 0 }
+	return has(unix.CAP_SYS_ADMIN) || has(unix.CAP_BPF) && has(unix.CAP_PERFMON)
+}
+
+func explainLoad(err error) error {
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		return fmt.Errorf("loading BPF programs: %w (run as root, or with the capabilities CAP_BPF and CAP_PERFMON)", err)
+	}
+	var ve *ebpf.VerifierError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("loading BPF programs: the kernel's verifier rejected them: %+v", ve)
+	}
+	return fmt.Errorf("loading BPF programs: %w", err)
+}
+
+// attach attaches a tp_btf program.
+func attach(p *ebpf.Program) (link.Link, error) {
+	lk, err := link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
+	if err != nil {
+		name := p.String()
+		if errors.Is(err, unix.EPERM) {
+			return nil, fmt.Errorf("attaching %s: %w (run as root)", name, err)
+		}
+		return nil, fmt.Errorf("attaching %s: %w", name, err)
+	}
+	return lk, nil
+}
+
+// Close detaches the programs, stops the reader and releases the maps.
+// Watched threads run on; their flags go with the maps. Records not yet
+// read are dropped.
+func (l *Loader) Close() error {
+	l.closeOnce.Do(func() {
+		var errs []error
+		l.mu.Lock()
+		l.closed = true
+		for _, lk := range []*link.Link{&l.sysEnter, &l.sysExit, &l.schedSwitch} {
+			if *lk != nil {
+				errs = append(errs, (*lk).Close())
+				*lk = nil
+			}
+		}
+		l.mu.Unlock()
+		for _, lk := range l.always {
+			errs = append(errs, lk.Close())
+		}
+		if l.rd != nil {
+			errs = append(errs, l.rd.Close())
+		}
+		l.reader.stop()
+		if l.pos != nil {
+			errs = append(errs, l.pos.unmap())
+		}
+		if l.tidBits != nil {
+			errs = append(errs, l.tidBits.unmap())
+			l.tidBits = nil
+		}
+		errs = append(errs, l.objs.Close())
+		l.closeErr = errors.Join(errs...)
+	})
+	return l.closeErr
+}
+
+// Attached reports which lazily attached programs are attached now: the
+// syscall programs (sys_enter, sys_exit) and the job-control program
+// (sched_switch).
+func (l *Loader) Attached() (syscalls, jctl bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sysEnter != nil, l.schedSwitch != nil
+}
+
+// syncLinksLocked attaches the lazily attached programs that the current
+// needs require and detaches those no longer needed. l.mu must be held.
+func (l *Loader) syncLinksLocked() error {
+	if l.closed {
+		return fmt.Errorf("loader: %w", os.ErrClosed)
+	}
+	var errs []error
+	if l.nSyscall > 0 && l.sysEnter == nil {
+		enter, err := attach(l.objs.UtraceSysEnter)
+		if err != nil {
+			return err
+		}
+		exit, err := attach(l.objs.UtraceSysExit)
+		if err != nil {
+			enter.Close()
+			return err
+		}
+		// A thread inside a system call now reports its exit without an
+		// entry; engines see that for any watch set mid-call anyway.
+		l.sysEnter, l.sysExit = enter, exit
+	}
+	if l.nSyscall == 0 && l.sysEnter != nil {
+		errs = append(errs, l.sysEnter.Close(), l.sysExit.Close())
+		l.sysEnter, l.sysExit = nil, nil
+		// No thread needs them: forget the bits of those gone. Threads
+		// added later set theirs again.
+		l.tidBits.clear()
+	}
+	if l.nJctl > 0 && l.schedSwitch == nil {
+		lk, err := attach(l.objs.UtraceSchedSwitch)
+		if err != nil {
+			return err
+		}
+		l.schedSwitch = lk
+	}
+	if l.nJctl == 0 && l.schedSwitch != nil {
+		errs = append(errs, l.schedSwitch.Close())
+		l.schedSwitch = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("detaching programs: %w", err)
+	}
+	return nil
+}
+
+// tidBits is a shared mapping of the tid bitmap (map tid_bits): two bits
+// per tid, which the syscall programs test before any lookup. User space
+// sets bits atomically, as the programs do; it clears them all only when
+// the syscall programs are detached.
+type tidBits struct {
+	mem []byte
+}
+
+func mapTidBits(fd int) (*tidBits, error) {
+	mem, err := unix.Mmap(fd, 0, tidBitsWords*8, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("mapping the tid bitmap: %w", err)
+	}
+	return &tidBits{mem: mem}, nil
+}
+
+func (b *tidBits) word(i int) *uint64 { return (*uint64)(unsafe.Pointer(&b.mem[8*i])) }
+
+// set sets bits (tidBitSyscall, tidBitCount) for tid.
+func (b *tidBits) set(tid int, bits uint64) {
+	if b == nil || bits == 0 {
+		return
+	}
+	t := tid % tidBitsTids
+	atomic.OrUint64(b.word(t/32), bits<<(2*(t%32)))
+}
+
+func (b *tidBits) clear() {
+	for i := range tidBitsWords {
+		atomic.StoreUint64(b.word(i), 0)
+	}
+}
+
+func (b *tidBits) unmap() error { return unix.Munmap(b.mem) }
+
+// Interface checks.
+var (
+	_ core.Source     = (*Loader)(nil)
+	_ core.Aggregator = (*Loader)(nil)
+)

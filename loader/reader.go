@@ -1,0 +1,355 @@
+package loader
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+)
+
+var le = binary.LittleEndian
+
+// readerState is the reader goroutine's state as other goroutines see it.
+type readerState struct {
+	started atomic.Bool
+	exited  chan struct{} // closed when the reader goroutine returns
+	// done is the ring-buffer consumer position up to which every record
+	// has been handled.
+	done atomic.Uint64
+	bad  atomic.Uint64 // malformed records
+
+	mu     sync.Mutex // guards the fields below; cond waits on it
+	cond   *sync.Cond // broadcast whenever the reader has drained the ring
+	closed bool
+	err    error // why the reader stopped
+}
+
+func (r *readerState) init() {
+	r.exited = make(chan struct{})
+	r.cond = sync.NewCond(&r.mu)
+}
+
+// drained wakes Flush callers after the reader read all there was.
+func (r *readerState) drained(pos uint64) {
+	r.done.Store(pos)
+	r.mu.Lock()
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
+func (r *readerState) finish(err error) {
+	r.mu.Lock()
+	r.closed = true
+	r.err = err
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
+// stop waits for the reader goroutine, whose ring buffer has been closed.
+func (r *readerState) stop() {
+	if r.exited == nil {
+		return
+	}
+	if r.started.Load() {
+		<-r.exited
+	}
+	r.finish(nil)
+}
+
+// ringPos is a read-only mapping of the ring buffer's consumer and producer
+// positions, for Flush.
+type ringPos struct {
+	mem        []byte
+	cons, prod *uint64
+}
+
+func mapRingPos(fd int) (*ringPos, error) {
+	page := os.Getpagesize()
+	mem, err := unix.Mmap(fd, 0, 2*page, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("mapping ring buffer positions: %w", err)
+	}
+	return &ringPos{
+		mem:  mem,
+		cons: (*uint64)(unsafe.Pointer(&mem[0])),
+		prod: (*uint64)(unsafe.Pointer(&mem[page])),
+	}, nil
+}
+
+func (p *ringPos) consumed() uint64 { return atomic.LoadUint64(p.cons) }
+func (p *ringPos) produced() uint64 { return atomic.LoadUint64(p.prod) }
+func (p *ringPos) unmap() error     { return unix.Munmap(p.mem) }
+
+// Start starts the reader goroutine, which decodes every record into one
+// reused core.Event and calls deliver with it; deliver must not keep the
+// pointer. Records of one thread are delivered in order, one at a time.
+// deliver may call SetWatch and SetFlags, but not Flush or Close.
+func (l *Loader) Start(deliver func(*core.Event)) error {
+	if deliver == nil {
+		return errors.New("loader: Start with a nil deliver func")
+	}
+	if !l.reader.started.CompareAndSwap(false, true) {
+		return errors.New("loader: reader already started")
+	}
+	go l.read(deliver)
+	return nil
+}
+
+func (l *Loader) read(deliver func(*core.Event)) {
+	defer close(l.reader.exited)
+	var (
+		rec ringbuf.Record
+		ev  core.Event
+	)
+	l.rd.SetDeadline(time.Now().Add(l.opts.PollInterval))
+	for {
+		err := l.rd.ReadInto(&rec)
+		if err == nil {
+			l.handle(rec.RawSample, &ev, deliver)
+			continue
+		}
+		// The errors other than closing come only once the ring is empty.
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			l.rd.SetDeadline(time.Now().Add(l.opts.PollInterval))
+		case errors.Is(err, ringbuf.ErrFlushed):
+		case errors.Is(err, os.ErrClosed):
+			l.reader.finish(nil)
+			return
+		default:
+			l.reader.finish(fmt.Errorf("reading ring buffer: %w", err))
+			return
+		}
+		l.reader.drained(l.pos.consumed())
+	}
+}
+
+// Flush waits until every record the kernel wrote before the call has been
+// delivered. It must not be called from the deliver func.
+func (l *Loader) Flush() error {
+	if !l.reader.started.Load() {
+		return errors.New("loader: Flush before Start")
+	}
+	target := l.pos.produced()
+	r := &l.reader
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for r.done.Load() < target {
+		if r.closed {
+			if r.err != nil {
+				return r.err
+			}
+			return fmt.Errorf("loader: %w", os.ErrClosed)
+		}
+		// Wakes the reader, which drains the ring and broadcasts.
+		if err := l.rd.Flush(); err != nil {
+			return fmt.Errorf("loader: flushing ring buffer: %w", err)
+		}
+		r.cond.Wait()
+	}
+	return nil
+}
+
+// handle does the bookkeeping a record calls for and delivers it if the
+// thread asked for it.
+func (l *Loader) handle(b []byte, ev *core.Event, deliver func(*core.Event)) {
+	if len(b) < recHdrLen {
+		l.reader.bad.Add(1)
+		return
+	}
+	typ := le.Uint32(b[offType:])
+	flags := le.Uint32(b[offFlags:])
+	tid := int(le.Uint32(b[offTid:]))
+	if typ >= nrEvents {
+		l.reader.bad.Add(1)
+		return
+	}
+
+	// Bookkeeping of inherited and moved flags comes first, so that a
+	// callback that sets the child's watch has the last word.
+	switch typ {
+	case evClone:
+		if flags&recInherited != 0 && len(b) >= recCloneLen {
+			if n := needsFromRecord(flags); n != 0 {
+				l.bookkeep(func() { l.setNeedLocked(int(le.Uint32(b[offCloneChild:])), n) })
+			}
+		}
+	case evExec:
+		if len(b) >= recExecLen {
+			if old := int(le.Uint32(b[offExecOldTid:])); old != tid {
+				n := needsFromRecord(flags)
+				l.bookkeep(func() {
+					l.setNeedLocked(old, 0)
+					l.setNeedLocked(tid, n)
+				})
+			}
+		}
+	}
+
+	if flags&recDeliver != 0 {
+		if decode(b, typ, ev) {
+			l.delivered[typ].Add(1)
+			deliver(ev)
+		} else {
+			l.reader.bad.Add(1)
+		}
+	}
+
+	if typ == evReap {
+		l.bookkeep(func() {
+			if _, ok := l.needs[tid]; ok {
+				l.setNeedLocked(tid, 0)
+			}
+		})
+		if flags&recFinalStats != 0 {
+			// The REAP callbacks have had their chance to read the stats.
+			l.objs.FinalStats.Delete(uint32(tid))
+		}
+	}
+}
+
+// bookkeep applies a change of needs learnt from the kernel and attaches or
+// detaches programs to match.
+func (l *Loader) bookkeep(change func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	change()
+	if err := l.syncLinksLocked(); err != nil {
+		l.attachErr = err
+	}
+}
+
+// decode fills ev from record b of type typ. It reports false for a record
+// too short for its type.
+func decode(b []byte, typ uint32, ev *core.Event) bool {
+	*ev = core.Event{
+		Type: core.Events(1) << typ,
+		Tid:  int(le.Uint32(b[offTid:])),
+		Tgid: int(le.Uint32(b[offTgid:])),
+		Time: le.Uint64(b[offTime:]),
+	}
+	switch ev.Type {
+	case core.EventSyscallEntry, core.EventSyscallExit:
+		if len(b) < recSyscallLen {
+			return false
+		}
+		s := &ev.Syscall
+		s.Nr = int(int64(le.Uint64(b[offSysNr:])))
+		s.Ret = int64(le.Uint64(b[offSysRet:]))
+		for i := range s.Args {
+			s.Args[i] = le.Uint64(b[offSysArgs+8*i:])
+		}
+		if len(b) >= recSyscallPathLen {
+			s.Path = cstring(b[offSysPath:recSyscallPathLen])
+		}
+	case core.EventSignal, core.EventSignalIgn, core.EventSignalStop, core.EventSignalTerm, core.EventSignalCore:
+		if len(b) < recSignalLen {
+			return false
+		}
+		ev.Signal = core.Signal{
+			Signo:  int(int32(le.Uint32(b[offSigSigno:]))),
+			Code:   int(int32(le.Uint32(b[offSigCode:]))),
+			Errno:  int(int32(le.Uint32(b[offSigErrno:]))),
+			Sender: int(int32(le.Uint32(b[offSigSender:]))),
+		}
+	case core.EventClone:
+		if len(b) < recCloneLen {
+			return false
+		}
+		ev.Clone = core.Clone{
+			Child:  int(le.Uint32(b[offCloneChild:])),
+			Thread: le.Uint32(b[offCloneThread:]) != 0,
+			Flags:  le.Uint64(b[offCloneFlags:]),
+		}
+	case core.EventExec:
+		if len(b) < recExecLen {
+			return false
+		}
+		ev.Exec = core.Exec{
+			Filename: cstring(b[offExecFilename:recExecLen]),
+			OldTid:   int(le.Uint32(b[offExecOldTid:])),
+		}
+	case core.EventExit, core.EventDeath:
+		if len(b) < recExitLen {
+			return false
+		}
+		code := int(int32(le.Uint32(b[offExitCode:])))
+		ev.Exit = core.Exit{Code: code, OrigCode: code, GroupDead: le.Uint32(b[offExitGroupDead:]) != 0}
+	case core.EventJctl:
+		if len(b) < recJctlLen {
+			return false
+		}
+		ev.Jctl = core.Jctl{
+			Type:   int(int32(le.Uint32(b[offJctlType:]))),
+			Notify: int(int32(le.Uint32(b[offJctlNotify:]))),
+		}
+	case core.EventReap:
+	default:
+		return false
+	}
+	return true
+}
+
+// cstring returns the NUL-terminated string at the start of b.
+func cstring(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
+
+// SyscallStats returns tid's in-kernel syscall aggregates, by syscall
+// number, for a thread whose flags have Count (or had: after counting
+// stops they keep what was counted). It implements core.Aggregator. The
+// aggregates of a thread that exited stay readable until it is reaped and
+// the REAP event has been delivered. A thread that counts nothing has an
+// empty map.
+func (l *Loader) SyscallStats(tid int) (map[int]core.SyscallStats, error) {
+	var ts utraceTaskStats
+	fd, err := openThread(tid)
+	if err == nil {
+		err = l.objs.Tstats.Lookup(uint32(fd), &ts)
+		unix.Close(fd)
+	}
+	switch {
+	case err == nil:
+		return statsMap(&ts.S), nil
+	case errors.Is(err, unix.ESRCH) || errors.Is(err, ebpf.ErrKeyNotExist):
+		// Gone, or exited (non-leader threads are freed at once): the
+		// copy made at exit.
+		if err := l.objs.FinalStats.Lookup(uint32(tid), &ts.S); err != nil {
+			if errors.Is(err, ebpf.ErrKeyNotExist) {
+				return map[int]core.SyscallStats{}, nil
+			}
+			return nil, fmt.Errorf("reading syscall stats of thread %d: %w", tid, err)
+		}
+		return statsMap(&ts.S), nil
+	default:
+		return nil, fmt.Errorf("reading syscall stats of thread %d: %w", tid, err)
+	}
+}
+
+func statsMap(s *utraceSyscallStats) map[int]core.SyscallStats {
+	m := make(map[int]core.SyscallStats)
+	for nr, st := range s.Nr {
+		if st.Calls != 0 || st.Errors != 0 {
+			m[nr] = core.SyscallStats{Calls: st.Calls, Errors: st.Errors, Time: time.Duration(st.TimeNs)}
+		}
+	}
+	return m
+}

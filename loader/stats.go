@@ -1,0 +1,114 @@
+package loader
+
+import (
+	"fmt"
+	"math/bits"
+	"strings"
+	"sync/atomic"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+)
+
+type counter = atomic.Uint64
+
+// TypeStats counts the records of one event type.
+type TypeStats struct {
+	Delivered uint64 // decoded and handed to the deliver func
+	// Lost records found the ring buffer full. Bookkeeping records the
+	// loader reads but does not deliver (see package doc) count here too.
+	Lost uint64
+}
+
+// Stats are a Loader's counters since it was loaded.
+type Stats struct {
+	types [nrEvents]TypeStats
+	// InheritFailed counts children of followed threads that got no flags
+	// or no counts because the kernel could not allocate them.
+	InheritFailed uint64
+	// StatsFailed counts counting threads whose aggregates could not be
+	// saved when they exited (map full), and so are unreadable after.
+	StatsFailed uint64
+	// Malformed counts records the reader could not decode.
+	Malformed uint64
+	// AttachErr is the last failure to attach a program when the kernel
+	// reported a thread that needs it, if any.
+	AttachErr error
+}
+
+// For returns the sum of the counts of the event types in ev, e.g.
+// For(core.EventSyscallEntry) or For(core.EventAll).
+func (s *Stats) For(ev core.Events) TypeStats {
+	var t TypeStats
+	for rest := uint32(ev); rest != 0; rest &= rest - 1 {
+		i := bits.TrailingZeros32(rest)
+		if i < nrEvents {
+			t.Delivered += s.types[i].Delivered
+			t.Lost += s.types[i].Lost
+		}
+	}
+	return t
+}
+
+// String summarises s on one line, e.g. "syscall_entry 1000/0
+// syscall_exit 990/10 (delivered/lost)", listing the types with records
+// and the error counters that are not zero.
+func (s Stats) String() string {
+	var b strings.Builder
+	for i, t := range s.types {
+		if t == (TypeStats{}) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%v %d/%d", core.Events(1)<<i, t.Delivered, t.Lost)
+	}
+	if b.Len() == 0 {
+		b.WriteString("no records")
+	} else {
+		b.WriteString(" (delivered/lost)")
+	}
+	for _, c := range []struct {
+		name string
+		n    uint64
+	}{{"inherit failed", s.InheritFailed}, {"stats failed", s.StatsFailed}, {"malformed", s.Malformed}} {
+		if c.n != 0 {
+			fmt.Fprintf(&b, ", %s %d", c.name, c.n)
+		}
+	}
+	if s.AttachErr != nil {
+		fmt.Fprintf(&b, ", attach error: %v", s.AttachErr)
+	}
+	return b.String()
+}
+
+// Stats reads the delivered counts and the kernel's per-CPU loss counters.
+func (l *Loader) Stats() (Stats, error) {
+	var s Stats
+	var percpu []uint64
+	for slot := uint32(0); slot < nrCounters; slot++ {
+		if err := l.objs.Counters.Lookup(slot, &percpu); err != nil {
+			return s, fmt.Errorf("reading loss counters: %w", err)
+		}
+		var sum uint64
+		for _, v := range percpu {
+			sum += v
+		}
+		switch {
+		case slot < nrEvents:
+			s.types[slot].Lost = sum
+		case slot == cntInheritFailed:
+			s.InheritFailed = sum
+		case slot == cntStatsFailed:
+			s.StatsFailed = sum
+		}
+	}
+	for i := range s.types {
+		s.types[i].Delivered = l.delivered[i].Load()
+	}
+	s.Malformed = l.reader.bad.Load()
+	l.mu.Lock()
+	s.AttachErr = l.attachErr
+	l.mu.Unlock()
+	return s, nil
+}

@@ -1,0 +1,75 @@
+// Package e2e tests the utrace-bpf command end to end: the real binary,
+// real BPF programs, real ptrace, real processes.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var bin string // the utrace-bpf binary under test
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "utrace-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "utrace-bpf")
+	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/utrace-bpf").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building utrace-bpf: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "" {
+			t.Skip("end-to-end tests need root")
+		}
+		t.Fatal("end-to-end tests need root in CI")
+	}
+}
+
+// result is what a utrace-bpf run printed and how it ended.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs utrace-bpf with args, feeding stdin, within a minute.
+func run(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("utrace-bpf %v: timed out\nstderr:\n%s", args, errb.String())
+	}
+	return result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+}
