@@ -175,7 +175,7 @@ func TestWatchIsUnionOfEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Control(Detach)
-	if w := f.src.watch(tidMain); w != (Watch{}) {
+	if w := f.src.watch(tidMain); !sameWatch(w, Watch{}) {
 		t.Errorf("watch after last detach %+v", w)
 	}
 	if got := f.stp.sync[tidMain]; got != 0 {

@@ -27,6 +27,64 @@ type Watch struct {
 	// Count asks for in-kernel per-syscall aggregation (calls, errors,
 	// time) without any per-event traffic; see Aggregator.
 	Count bool
+	// Triggers are the conditions on which the kernel stops the thread
+	// by itself (see Trigger): the union of its engines' triggers.
+	Triggers []Trigger
+}
+
+// Trigger is a condition on a system call that the eBPF programs evaluate
+// in the kernel. When a call matches, the thread is stopped before it runs
+// another user instruction (bpf_send_signal_thread(SIGSTOP), recognised and
+// suppressed by the stopper) and a synchronous EventSyscallExit is reported
+// with Event.Triggered set; a callback may change ev.Syscall.Ret. Calls
+// that do not match cost a check in the kernel and nothing else: no ptrace
+// stop, no ring-buffer record. The call has run by the time of the report;
+// to keep a call from running use synchronous syscall entries instead.
+type Trigger struct {
+	Nr         int    // system call number
+	PathPrefix string // its path argument must start with this; "" matches any
+	Op         RetOp  // compare the return value with Value; RetAny matches any
+	Value      int64
+}
+
+// RetOp compares a system call's return value in a Trigger.
+type RetOp uint8
+
+// Return-value comparisons.
+const (
+	RetAny RetOp = iota
+	RetEq
+	RetNe
+	RetLt
+	RetLe
+	RetGt
+	RetGe
+)
+
+// Match reports whether ret satisfies the comparison.
+func (op RetOp) Match(ret, value int64) bool {
+	switch op {
+	case RetEq:
+		return ret == value
+	case RetNe:
+		return ret != value
+	case RetLt:
+		return ret < value
+	case RetLe:
+		return ret <= value
+	case RetGt:
+		return ret > value
+	case RetGe:
+		return ret >= value
+	}
+	return true
+}
+
+// TriggerSource is implemented by sources that evaluate Triggers. The
+// stopper asks it, at a SIGSTOP the kernel sent, whether the stop was a
+// trigger's and for the event that fired it.
+type TriggerSource interface {
+	TakeTrigger(tid int) (*Event, bool)
 }
 
 // SyscallSet is a set of x86-64 syscall numbers (0..511).

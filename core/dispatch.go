@@ -191,12 +191,12 @@ func (th *thread) call(e *Engine, p *pass, ev *Event, want Events, interrupt boo
 		}
 		return p.result | e.ops.(QuiesceReporter).ReportQuiesce(e, p.action, event), true
 	}
-	if want&ev.Type == 0 {
+	if want&ev.Type == 0 && !(ev.Triggered && e.triggersOn(ev.Syscall.Nr)) {
 		return 0, false
 	}
 	switch ev.Type {
 	case EventSyscallEntry, EventSyscallExit:
-		if e.syscalls != nil && !e.syscalls.Has(ev.Syscall.Nr) {
+		if e.syscalls != nil && !e.syscalls.Has(ev.Syscall.Nr) && !(ev.Triggered && e.triggersOn(ev.Syscall.Nr)) {
 			return 0, false
 		}
 		if ev.Type == EventSyscallEntry {

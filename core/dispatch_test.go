@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -242,7 +243,7 @@ func TestCloneAttachChild(t *testing.T) {
 	a.hook = nil
 	f.src.SetWatch(102, Watch{Events: EventSyscall}) // the kernel's inheritance
 	f.tr.Deliver(&Event{Type: EventClone, Tid: tidMain, Sync: true, Clone: Clone{Child: 102}})
-	if w := f.src.watch(102); w != (Watch{}) {
+	if w := f.src.watch(102); !sameWatch(w, Watch{}) {
 		t.Errorf("unattached child keeps watch %+v", w)
 	}
 	if f.stp.sync[102] != 0 {
@@ -319,4 +320,44 @@ func TestSyscallTierSplit(t *testing.T) {
 	f.tr.Deliver(syscallEntry(tidMain, 39, false))
 	f.tr.Deliver(syscallEntry(tidMain, 39, true))
 	want(t, "all sync", f.log.take(), "sync entry 39 resume; log entry 39 resume")
+}
+
+// Triggers: the union reaches the source, the thread is kept seized, and a
+// triggered exit reaches the engine that set the trigger even without
+// EventSyscallExit in its events, and engines that asked for exits.
+func TestTriggers(t *testing.T) {
+	f := newFixture(t)
+	ea, r := f.attach(tidMain, "trig", 0)
+	f.attach(tidMain, "log", EventSyscallExit)
+	tr := []Trigger{{Nr: 257, PathPrefix: "/etc/", Op: RetGe, Value: 0}}
+	if err := ea.SetTriggers(tr); err != nil {
+		t.Fatal(err)
+	}
+	if w := f.src.watch(tidMain); len(w.Triggers) != 1 || w.Triggers[0] != tr[0] {
+		t.Errorf("watch triggers %+v", w.Triggers)
+	}
+	if f.stp.sync[tidMain]&EventQuiesce == 0 {
+		t.Errorf("thread with triggers not kept seized: %v", f.stp.sync[tidMain])
+	}
+	r.ret[EventSyscallExit] = Resume
+	ev := &Event{Type: EventSyscallExit, Tid: tidMain, Sync: true, Triggered: true, Syscall: Syscall{Nr: 257, Ret: 3}}
+	f.tr.Deliver(ev)
+	want(t, "triggered", f.log.take(), "trig exit 257 resume; log exit 257 resume")
+	if err := ea.SetTriggers([]Trigger{{Nr: 600}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("bad trigger: %v", err)
+	}
+	type noExit struct{ ExecReporter }
+	e2, _ := f.tr.Attach(tidMain, AttachCreate, noExit{}, nil)
+	if err := e2.SetTriggers(tr); !errors.Is(err, ErrInvalid) {
+		t.Errorf("trigger without ReportSyscallExit: %v", err)
+	}
+	for _, c := range []struct {
+		op   RetOp
+		ret  int64
+		want bool
+	}{{RetAny, -5, true}, {RetEq, 0, true}, {RetNe, 0, false}, {RetLt, -1, true}, {RetLe, 0, true}, {RetGt, 0, false}, {RetGe, 0, true}} {
+		if c.op.Match(c.ret, 0) != c.want {
+			t.Errorf("%d.Match(%d, 0) != %v", c.op, c.ret, c.want)
+		}
+	}
 }

@@ -18,6 +18,7 @@ type Engine struct {
 	sync      Events      // events the engine needs reported while the thread is stopped
 	syscalls  *SyscallSet // nil: all
 	count     bool
+	triggers  []Trigger
 	wantsStop bool   // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
 	step      Action // SingleStep or BlockStep asked for while stopped
 	detached  bool
@@ -119,6 +120,33 @@ func (e *Engine) SetSyscallFilter(set *SyscallSet) error {
 		set = &cp
 	}
 	return e.update(func() { e.syscalls = set })
+}
+
+// SetTriggers installs the engine's triggers (see Trigger), replacing any it
+// had. Reports of triggered calls go to ReportSyscallExit, which the engine
+// must implement; EventSyscallExit need not be in its events.
+func (e *Engine) SetTriggers(ts []Trigger) error {
+	if len(ts) > 0 && !implements[SyscallExitReporter](e.ops) {
+		return fmt.Errorf("set triggers: %T has no ReportSyscallExit: %w", e.ops, ErrInvalid)
+	}
+	for _, t := range ts {
+		if t.Nr < 0 || t.Nr >= 512 || t.Op > RetGe {
+			return fmt.Errorf("set triggers: %+v: %w", t, ErrInvalid)
+		}
+	}
+	ts = append([]Trigger(nil), ts...)
+	return e.update(func() { e.triggers = ts })
+}
+
+// triggersOn reports whether one of e's triggers watches system call nr.
+// Called with th.mu held or from the thread's report.
+func (e *Engine) triggersOn(nr int) bool {
+	for _, t := range e.triggers {
+		if t.Nr == nr {
+			return true
+		}
+	}
+	return false
 }
 
 // SetCounting turns in-kernel syscall aggregation on or off for the thread

@@ -16,6 +16,9 @@ type Event struct {
 	Tgid int    // process id
 	Time uint64 // CLOCK_MONOTONIC nanoseconds when the kernel saw it
 	Sync bool   // the thread is held stopped while engines are called
+	// Triggered marks a synchronous EventSyscallExit made by a Trigger:
+	// the kernel stopped the thread after a matching call.
+	Triggered bool
 
 	Syscall Syscall // EventSyscallEntry, EventSyscallExit
 	Signal  Signal  // EventSignal*, and signal reports from Report/Interrupt

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -109,6 +110,11 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 		if e.count {
 			w.Count = true
 		}
+		for _, t := range e.triggers {
+			if !slices.Contains(w.Triggers, t) {
+				w.Triggers = append(w.Triggers, t)
+			}
+		}
 		if e.events&EventSyscall != 0 {
 			if e.syscalls == nil {
 				filtered = false
@@ -134,7 +140,9 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	if syncEv != 0 && all&EventClone != 0 {
 		syncEv |= EventClone
 	}
-	if all&EventQuiesce != 0 {
+	if all&EventQuiesce != 0 || len(w.Triggers) > 0 {
+		// QUIESCE keeps the thread seized without syscall stops: the
+		// kernel's SIGSTOP of a trigger must meet a tracer.
 		syncEv |= EventQuiesce
 	}
 	passiveOnly := syncEv
@@ -161,7 +169,7 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 // source reports the synchronous ones too; each goes to the engines once.
 // Called with th.mu held.
 func (th *thread) fromOtherTier(ev *Event) bool {
-	if ev.Type&EventSyscall == 0 {
+	if ev.Type&EventSyscall == 0 || ev.Triggered {
 		return false
 	}
 	sync := th.pushedSync&ev.Type != 0 && (th.syncSys == nil || th.syncSys.Has(ev.Syscall.Nr))
@@ -198,7 +206,7 @@ func (th *thread) push() error {
 }
 
 func sameWatch(a, b Watch) bool {
-	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count {
+	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count || !slices.Equal(a.Triggers, b.Triggers) {
 		return false
 	}
 	if a.Syscalls == nil || b.Syscalls == nil {
