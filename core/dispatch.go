@@ -34,10 +34,21 @@ func (t *Tracer) Deliver(ev *Event) Action {
 		th.reportReap(ev)
 		return Resume
 	}
-	act := th.reportEvent(ev)
-	if ev.Type == EventClone {
-		t.disownChild(th, ev)
+	if ev.Type != EventClone || ev.Clone.Child == 0 {
+		return th.reportEvent(ev)
 	}
+	info := ThreadInfo{Tgid: ev.Clone.Child}
+	if ev.Clone.Thread {
+		info.Tgid = ev.Tgid
+	}
+	t.mu.Lock()
+	t.cloning[ev.Clone.Child] = info
+	t.mu.Unlock()
+	act := th.reportEvent(ev)
+	t.mu.Lock()
+	delete(t.cloning, ev.Clone.Child)
+	t.mu.Unlock()
+	t.disownChild(th, ev)
 	return act
 }
 

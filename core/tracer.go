@@ -41,6 +41,11 @@ type Tracer struct {
 
 	mu      sync.Mutex
 	threads map[int]*thread // by tid; a thread is here while it has engines
+	// cloning holds the children of the CLONE reports being made: engines
+	// attach to them from ReportClone even if they already ran and died
+	// (a passive report comes after the fact), as the seed guarantees
+	// attaching to @child there is always safe.
+	cloning map[int]ThreadInfo
 
 	unclaimed atomic.Uint64 // events for threads without engines
 }
@@ -50,7 +55,7 @@ func NewTracer(cfg Config) *Tracer {
 	if cfg.Lookup == nil {
 		cfg.Lookup = procLookup
 	}
-	return &Tracer{cfg: cfg, threads: make(map[int]*thread)}
+	return &Tracer{cfg: cfg, threads: make(map[int]*thread), cloning: make(map[int]ThreadInfo)}
 }
 
 // Attach attaches a new engine to thread tid, or looks up an attached one
@@ -85,9 +90,12 @@ func (t *Tracer) Attach(tid int, flags AttachFlags, ops, data any) (*Engine, err
 		return nil, fmt.Errorf("attach %d: nil ops: %w", tid, ErrInvalid)
 	}
 	if th == nil {
-		info, err := t.cfg.Lookup(tid)
-		if err != nil {
-			return nil, fmt.Errorf("attach %d: %w (%v)", tid, ErrDetached, err)
+		info, ok := t.cloning[tid]
+		if !ok {
+			var err error
+			if info, err = t.cfg.Lookup(tid); err != nil {
+				return nil, fmt.Errorf("attach %d: %w (%v)", tid, ErrDetached, err)
+			}
 		}
 		if info.Kernel {
 			return nil, fmt.Errorf("attach %d: %w", tid, ErrPerm)

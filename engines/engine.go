@@ -41,6 +41,7 @@ type Needs struct {
 	Sync     core.Events      // the subset reported synchronously
 	Syscalls *core.SyscallSet // nil: every system call
 	Count    bool             // in-kernel syscall aggregation
+	Triggers []core.Trigger   // kernel-evaluated stops (see core.Trigger)
 }
 
 // Base implements Engine's attaching and following for an engine whose
@@ -93,6 +94,11 @@ func (b *Base) setup(e *core.Engine) error {
 	}
 	if err := e.SetCounting(b.Needs.Count); err != nil {
 		return err
+	}
+	if len(b.Needs.Triggers) > 0 {
+		if err := e.SetTriggers(b.Needs.Triggers); err != nil {
+			return err
+		}
 	}
 	if err := e.SetSync(b.Needs.Sync); err != nil {
 		return err

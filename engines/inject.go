@@ -27,6 +27,7 @@ func init() {
 			{Name: "every", Kind: Int, Doc: "act on every nth matching call"},
 			{Name: "probability", Kind: Float, Default: "1", Doc: "act on a matching call with this probability"},
 			{Name: "seed", Kind: Int, Default: "1", Doc: "seed of the random choice, for repeatable runs"},
+			{Name: "after", Kind: Bool, Default: "false", Doc: "let the call run and change its result, stopping only matching calls through a kernel trigger: the cheap way for attached processes (the call's side effects happen)"},
 		},
 		New: newInject,
 	})
@@ -44,6 +45,7 @@ type inject struct {
 	delay     time.Duration
 	nth, each int64
 	prob      float64
+	after     bool
 
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -61,7 +63,7 @@ func newInject(name string, opts Options, out *Output) (Engine, error) {
 		return nil, err
 	}
 	in := &inject{nrs: map[int]bool{}, path: opts.Str("path"), delay: opts.Dur("delay"),
-		nth: opts.IntVal("nth"), each: opts.IntVal("every"), prob: opts.FloatVal("probability"),
+		nth: opts.IntVal("nth"), each: opts.IntVal("every"), prob: opts.FloatVal("probability"), after: opts.BoolVal("after"),
 		rng: rand.New(rand.NewPCG(uint64(opts.IntVal("seed")), 0x7574726163652d62))}
 	var set core.SyscallSet
 	for _, nr := range nrs {
@@ -86,8 +88,25 @@ func newInject(name string, opts Options, out *Output) (Engine, error) {
 	if in.prob < 0 || in.prob > 1 {
 		return nil, fmt.Errorf("probability %v: want 0..1", in.prob)
 	}
-	in.Init(name, in, out, Needs{Events: core.EventSyscallEntry, Sync: core.EventSyscallEntry, Syscalls: &set})
+	needs := Needs{Events: core.EventSyscallEntry, Sync: core.EventSyscallEntry, Syscalls: &set}
+	if in.after {
+		// Only matching calls stop, after they ran; nothing else costs.
+		needs = Needs{}
+		for nr := range in.nrs {
+			needs.Triggers = append(needs.Triggers, core.Trigger{Nr: nr, PathPrefix: in.path})
+		}
+	}
+	in.Init(name, in, out, needs)
 	return in, nil
+}
+
+// ReportSyscallExit acts on a call a trigger stopped after it ran: its
+// result is replaced.
+func (in *inject) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	if !ev.Triggered || !in.nrs[ev.Syscall.Nr] || !in.choose() {
+		return core.Resume
+	}
+	return in.act(e, ev, core.Resume)
 }
 
 // choose decides whether this matching call is injected.
@@ -123,17 +142,28 @@ func (in *inject) ReportSyscallEntry(e *core.Engine, action core.Action, ev *cor
 	if !in.choose() {
 		return keep
 	}
+	return in.act(e, ev, keep)
+}
+
+// act injects into one call: at its entry (abort) or, after a trigger, at
+// its return (replace the result).
+func (in *inject) act(e *core.Engine, ev *core.Event, keep core.Action) core.Action {
 	in.Count()
 	result := keep
 	what := ""
+	atExit := ev.Type == core.EventSyscallExit
 	switch {
 	case in.errno != 0:
 		ev.Syscall.Ret = -int64(in.errno)
-		result = core.Resume | core.SyscallAbort
+		if !atExit {
+			result = core.Resume | core.SyscallAbort
+		}
 		what = string(sysent.FormatReturn(nil, ev.Syscall.Nr, -int64(in.errno))) + " (INJECTED)"
 	case in.hasRet:
 		ev.Syscall.Ret = in.retval
-		result = core.Resume | core.SyscallAbort
+		if !atExit {
+			result = core.Resume | core.SyscallAbort
+		}
 		what = string(sysent.FormatReturn(nil, ev.Syscall.Nr, in.retval)) + " (INJECTED)"
 	}
 	if in.delay > 0 {

@@ -130,6 +130,16 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 	return core.Resume | action.SyscallAction()
 }
 
+// childReturn reports whether ev is a new thread's or process's return
+// from the clone its parent made.
+func childReturn(ev *core.Event) bool {
+	switch ev.Syscall.Nr {
+	case unix.SYS_CLONE, unix.SYS_CLONE3, unix.SYS_FORK, unix.SYS_VFORK:
+		return ev.Syscall.Ret == 0
+	}
+	return false
+}
+
 // maxPending bounds the entries a thread may have waiting for exits.
 const maxPending = 256
 
@@ -169,8 +179,11 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 	}
 	c := s.takeEntry(ev.Tid, ev.Syscall.Nr, ev.Time)
 	if c == nil {
-		if ev.Syscall.Nr < 0 || s.path != "" {
-			return core.Resume // nothing to say what it was, or filtered out
+		if ev.Syscall.Nr < 0 || s.path != "" || childReturn(ev) {
+			// Nothing says what it was; or it was filtered out; or it is
+			// a new child's return from the parent's fork, which strace
+			// does not show either.
+			return core.Resume
 		}
 		// Its entry came before we attached: the exit knows enough.
 		c = &callEntry{nr: ev.Syscall.Nr, args: ev.Syscall.Args, path: sysent.NoPath}

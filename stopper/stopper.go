@@ -23,7 +23,8 @@ import (
 // ptrace thread, without deadlock. A thread makes its next stop only after
 // the previous report resumed it, so each thread's reports stay in order.
 type Stopper struct {
-	deliver func(*core.Event) core.Action
+	deliver  func(*core.Event) core.Action
+	triggers core.TriggerSource // may be nil
 
 	reqs chan request
 	quit chan struct{}
@@ -51,6 +52,10 @@ func New() *Stopper {
 		tasks: make(map[int]*task),
 	}
 }
+
+// UseTriggers tells the stopper where the kernel's trigger stops come from
+// (see core.Trigger); call it before Start.
+func (s *Stopper) UseTriggers(src core.TriggerSource) { s.triggers = src }
 
 // Start starts the ptrace thread. deliver is called for every synchronous
 // event, normally core.Tracer.Deliver; its result decides what the thread

@@ -20,6 +20,7 @@ const (
 	stopEvent              // PTRACE_EVENT_* stop, or an interrupt
 	stopStep               // after a single step or block step
 	stopInterrupt          // PTRACE_INTERRUPT or a new child's first stop
+	stopTrigger            // the SIGSTOP of a kernel trigger, suppressed
 )
 
 // task is the stopper's state of one thread. Only the ptrace thread touches
@@ -253,6 +254,15 @@ func (s *Stopper) signalStop(t *task, sig int) {
 		return
 	}
 	t.stepping = false
+	if sig == int(unix.SIGSTOP) && si.Code == siKernel && s.triggers != nil {
+		// The kernel's SIGSTOP after a call that matched a trigger: ours,
+		// not the program's; the signal is suppressed.
+		if ev, ok := s.triggers.TakeTrigger(t.tid); ok {
+			t.kind = stopTrigger
+			s.report(t, ev)
+			return
+		}
+	}
 	t.sig = sig
 	ignored, caught, err := dispositions(t.tid)
 	if err != nil {
@@ -269,8 +279,11 @@ func (s *Stopper) signalStop(t *task, sig int) {
 		Signo: sig, Code: int(si.Code), Errno: int(si.Errno), Sender: int(si.Pid)}})
 }
 
-// si_code values of SIGTRAP after a step (include/uapi/asm-generic/siginfo.h).
+// si_code values (include/uapi/asm-generic/siginfo.h): SI_KERNEL marks a
+// signal the kernel sent (bpf_send_signal_thread), the TRAP_ codes the
+// trap after a step.
 const (
+	siKernel   = 0x80
 	trapBrkpt  = 1
 	trapBranch = 3
 )
@@ -279,7 +292,9 @@ const (
 // action comes back to the ptrace thread through afterReport.
 func (s *Stopper) report(t *task, ev *core.Event) {
 	ev.Tid, ev.Tgid, ev.Sync = t.tid, t.tgid, true
-	ev.Time = monotonicNow()
+	if ev.Time == 0 {
+		ev.Time = monotonicNow()
+	}
 	t.reporting = true
 	orig := *ev
 	go func() {
@@ -301,6 +316,8 @@ func (s *Stopper) afterReport(t *task, orig, ev *core.Event, act core.Action) {
 	case core.EventSyscallEntry:
 		s.applyEntry(t, orig, ev, act)
 	case core.EventSyscallExit:
+		// At an exit stop or a trigger's stop alike, rax holds the
+		// return value the program is about to see.
 		if ev.Syscall.Ret != orig.Syscall.Ret {
 			s.setReturn(t, ev.Syscall.Ret)
 		}

@@ -51,6 +51,9 @@ func openSession(cfg *Config, mode string) (*session, error) {
 		return nil, err
 	}
 	s.stp = stopper.New()
+	if ts, ok := any(s.ldr).(core.TriggerSource); ok {
+		s.stp.UseTriggers(ts)
+	}
 	s.tr = core.NewTracer(core.Config{Source: s.ldr, Stopper: s.stp})
 	s.stp.Start(s.tr.Deliver)
 	if err := s.ldr.Start(func(ev *core.Event) { s.tr.Deliver(ev) }); err != nil {
