@@ -21,6 +21,9 @@ func (t *Tracer) Deliver(ev *Event) Action {
 	}
 	th := t.thread(ev.Tid)
 	if th == nil {
+		th = t.adoptThread(ev)
+	}
+	if th == nil {
 		t.unclaimed.Add(1)
 		return Resume
 	}
@@ -50,6 +53,40 @@ func (t *Tracer) Deliver(ev *Event) Action {
 	t.mu.Unlock()
 	t.disownChild(th, ev)
 	return act
+}
+
+// adoptThread handles an event of a thread the tracer does not know, in a
+// process it follows: the kernel made the thread inherit its creator's
+// watch, but the CLONE report that would have let the engines attach to it
+// was lost (a full ring buffer). The CLONE is reported now, by a followed
+// thread of the same process, so the engines can attach late rather than
+// never. Returns the thread if some engine attached.
+func (t *Tracer) adoptThread(ev *Event) *thread {
+	if ev.Tgid == 0 || ev.Tgid == ev.Tid || ev.Type == EventReap {
+		return nil // not a thread of a known process, or nothing left to report
+	}
+	t.mu.Lock()
+	var parent *thread
+	for _, th := range t.threads {
+		if th.tgid == ev.Tgid {
+			th.mu.Lock()
+			follows := th.pushed.Follow
+			th.mu.Unlock()
+			if follows {
+				parent = th
+				break
+			}
+		}
+	}
+	t.mu.Unlock()
+	if parent == nil {
+		return nil
+	}
+	t.lostClones.Add(1)
+	clone := &Event{Type: EventClone, Tid: parent.id(), Tgid: ev.Tgid, Time: ev.Time,
+		Clone: Clone{Child: ev.Tid, Thread: true}}
+	t.Deliver(clone)
+	return t.thread(ev.Tid)
 }
 
 // takeover moves the engines of a non-leader thread that exec'd to the

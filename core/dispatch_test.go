@@ -361,3 +361,27 @@ func TestTriggers(t *testing.T) {
 		}
 	}
 }
+
+// A thread whose CLONE record was lost is adopted at its first event: the
+// engines of its process, which follow, get the CLONE late.
+func TestAdoptThreadWithLostClone(t *testing.T) {
+	f := newFixture(t)
+	_, r := f.attach(tidMain, "a", EventClone|EventSyscallEntry)
+	r.hook = func(e *Engine, ev Events) {
+		if ev == EventClone {
+			c, _ := e.Tracer().Attach(tidOther, AttachCreate, r, nil)
+			c.SetEvents(EventSyscallEntry)
+		}
+	}
+	f.tr.Deliver(&Event{Type: EventSyscallEntry, Tid: tidOther, Tgid: tidMain, Syscall: Syscall{Nr: 39}})
+	want(t, "adopted", f.log.take(), "a clone 101 resume; a entry 39 resume")
+	if f.tr.LateClones() != 1 {
+		t.Errorf("late clones %d", f.tr.LateClones())
+	}
+	// Another process's thread, or a process leader, is not adopted.
+	f.tr.Deliver(&Event{Type: EventSyscallEntry, Tid: 300, Tgid: 299})
+	f.tr.Deliver(&Event{Type: EventSyscallEntry, Tid: 301, Tgid: 301})
+	if f.log.take() != "" || f.tr.Unclaimed() != 2 {
+		t.Errorf("unrelated events claimed")
+	}
+}

@@ -47,7 +47,8 @@ type Tracer struct {
 	// attaching to @child there is always safe.
 	cloning map[int]ThreadInfo
 
-	unclaimed atomic.Uint64 // events for threads without engines
+	unclaimed  atomic.Uint64 // events for threads without engines
+	lostClones atomic.Uint64 // CLONE reports made up for threads whose own was lost
 }
 
 // NewTracer returns a tracer using the backends in cfg.
@@ -139,6 +140,11 @@ func (t *Tracer) thread(tid int) *thread {
 // thread: events from the kernel's inheritance before an engine attached or
 // after the last one detached.
 func (t *Tracer) Unclaimed() uint64 { return t.unclaimed.Load() }
+
+// LateClones returns how many CLONE reports the tracer made up for new
+// threads of followed processes whose own CLONE record was lost; their
+// engines attached at the thread's first surviving event.
+func (t *Tracer) LateClones() uint64 { return t.lostClones.Load() }
 
 // ThreadStatus describes one traced thread, for status displays.
 type ThreadStatus struct {

@@ -24,8 +24,9 @@
 //     (SIGTERM, SIGQUIT, SIGABRT or SIGSEGV, whichever the program does not
 //     catch), SIGKILL when it catches them all; SignalStop and SignalTSTP by
 //     SIGSTOP.
-//   - SignalHold suppresses the signal now and sends it again (tgkill) once
-//     the thread resumes, so it is seen at the next delivery.
+//   - SignalHold suppresses the signal now and queues it again at once
+//     (tgkill), so it is seen at the thread's next delivery, and survives
+//     the tracer's death.
 //   - A signal injected from a QUIESCE report (Interrupt, then
 //     SignalDeliver with ev.Signal.Signo set) is sent with tgkill before the
 //     thread resumes; ptrace ignores a signal given when restarting from a

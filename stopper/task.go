@@ -51,7 +51,6 @@ type task struct {
 	lastNr   int         // syscall number at the last entry stop
 	abortRet *int64      // an aborted syscall's return value, set at its exit stop
 	inject   int         // signal to send before resuming (Interrupt + SignalDeliver)
-	hold     int         // signal pushed back (SignalHold), sent again after resuming
 	children []*task     // clone children waiting for this task's CLONE report
 	// seccomp: the program runs under the launch filter; syscall entries
 	// come as PTRACE_EVENT_SECCOMP stops and the thread runs with
@@ -337,7 +336,12 @@ func (s *Stopper) afterReport(t *task, orig, ev *core.Event, act core.Action) {
 		if ev.Type&core.EventSignalAll != 0 {
 			t.sig = deliverAs(act, ev.Signal.Signo, t.caught)
 			if act.Held() {
-				t.hold, t.sig = ev.Signal.Signo, 0
+				// Push the signal back on the thread's queue now (the
+				// seed's push_back_signal): it is seen again when the
+				// thread runs, and is not lost if this tracer dies while
+				// holding the thread.
+				unix.Tgkill(t.tgid, t.tid, unix.Signal(ev.Signal.Signo))
+				t.sig = 0
 			}
 		}
 	}
@@ -440,12 +444,6 @@ func (s *Stopper) cont(t *task) error {
 		s.forget(t)
 	} else {
 		t.running, t.mode = true, req
-	}
-	if t.hold != 0 {
-		// SignalHold: the signal goes back on the queue and is seen
-		// again at the next delivery.
-		unix.Tgkill(t.tgid, t.tid, unix.Signal(t.hold))
-		t.hold = 0
 	}
 	return nil
 }

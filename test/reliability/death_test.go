@@ -1,0 +1,168 @@
+package reliability
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// target is a load program started by the test, waiting for its go byte.
+type target struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *bufio.Reader
+}
+
+func startTarget(t *testing.T, args ...string) *target {
+	t.Helper()
+	cmd := exec.Command(loadBin, args...)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return &target{cmd, stdin, bufio.NewReader(stdout)}
+}
+
+func (g *target) pid() string { return itoa(g.cmd.Process.Pid) }
+
+// finish lets it run and returns its output and exit error.
+func (g *target) finish(t *testing.T) (string, error) {
+	t.Helper()
+	g.stdin.Write([]byte("g"))
+	done := make(chan error, 1)
+	var out strings.Builder
+	go func() {
+		io.Copy(&out, g.out)
+		done <- g.cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		return out.String(), err
+	case <-time.After(60 * time.Second):
+		t.Fatal("traced program did not finish")
+		return "", nil
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// startTracer runs utrace-bpf with args and waits until it has attached
+// (its status socket lists the pid).
+func startTracer(t *testing.T, pid string, args ...string) *exec.Cmd {
+	t.Helper()
+	tr := exec.Command(bin, args...)
+	tr.Stderr = io.Discard
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Process.Kill(); tr.Wait() })
+	sock := filepath.Join("/run/utrace-bpf", itoa(tr.Process.Pid)+".sock")
+	for i := 0; i < 500; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			out, _ := exec.Command(bin, "status", "--json").Output()
+			if strings.Contains(string(out), `"tid":`+pid+`,`) {
+				return tr
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("utrace-bpf %v never attached to %s", args, pid)
+	return nil
+}
+
+// kill -9 of utrace-bpf while it traces an attached process passively,
+// synchronously, or while an engine holds it stopped: the process runs to
+// completion with the right output.
+func TestTracerKilled(t *testing.T) {
+	needRoot(t)
+	cases := []struct {
+		name   string
+		engine string
+		want   string
+	}{
+		{"passive", "syscalls", "usr1=1000 usr2=1000"},
+		{"synchronous", "signals:rules=SIGUSR1=ignore,log=false", "usr1="},
+		// SIGUSR1 held for a minute: the tracer dies while holding the
+		// thread, and the pushed-back signal is still delivered.
+		{"holding", "signals:rules=SIGUSR1=hold,hold=60s", "usr1="},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := startTarget(t, "raise", "1000")
+			tr := startTracer(t, g.pid(), "attach", "-p", g.pid(), "-e", c.engine, "-o", "/dev/null")
+			result := make(chan string, 1)
+			go func() {
+				out, err := g.finish(t)
+				if err != nil {
+					out += " error: " + err.Error()
+				}
+				result <- out
+			}()
+			time.Sleep(100 * time.Millisecond)
+			if c.name == "holding" {
+				select {
+				case out := <-result:
+					t.Fatalf("program finished while held: %q", out)
+				default:
+				}
+				if st := procState(g.pid()); st != "t" {
+					t.Errorf("held program in state %q, want t", st)
+				}
+			}
+			tr.Process.Signal(syscall.SIGKILL)
+			tr.Wait()
+			out := <-result
+			if !strings.Contains(out, c.want) || !strings.Contains(out, "done") {
+				t.Errorf("program after the tracer's death: %q", out)
+			}
+			if c.name == "passive" && !strings.Contains(out, "usr1=1000 usr2=1000") {
+				t.Errorf("signals lost: %q", out)
+			}
+		})
+	}
+}
+
+// kill -9 of utrace-bpf run: the launched program is not killed with it;
+// it runs to completion (ptrace detaches, the BPF programs go with their
+// file descriptors). This is the chosen, documented behaviour.
+func TestRunTracerKilled(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	mark := filepath.Join(dir, "done")
+	run := exec.Command(bin, "run", "-e", "syscalls", "-e", "signals:rules=SIGUSR2=ignore", "-o", "/dev/null", "--",
+		"sh", "-c", "sleep 0.5; echo finished > "+mark)
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	run.Process.Signal(syscall.SIGKILL)
+	run.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(mark); err == nil && string(b) == "finished\n" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Error("the launched program did not finish after utrace-bpf was killed")
+}
+
+// procState is the one-letter state in /proc/PID/stat.
+func procState(pid string) string {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return f[0]
+}

@@ -1,0 +1,179 @@
+package reliability
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/test/progs"
+	"golang.org/x/sys/unix"
+)
+
+// counting follows every thread and counts getppid entries and exits per
+// thread, passively.
+type counting struct {
+	mu      sync.Mutex
+	entries map[int]int
+	exits   map[int]int
+	execs   map[int]string
+	deaths  map[int]int // wait status by pid
+	reaped  int
+}
+
+func newCounting() *counting {
+	return &counting{entries: map[int]int{}, exits: map[int]int{}, execs: map[int]string{}, deaths: map[int]int{}}
+}
+
+func (c *counting) attach(tr *core.Tracer, tid int, events core.Events) error {
+	e, err := tr.Attach(tid, core.AttachCreate, c, events)
+	if err != nil {
+		return err
+	}
+	return e.SetEvents(events)
+}
+
+func (c *counting) ReportClone(e *core.Engine, a core.Action, ev *core.Event) core.Action {
+	c.attach(e.Tracer(), ev.Clone.Child, e.Data().(core.Events))
+	return core.Resume
+}
+
+func (c *counting) ReportSyscallEntry(e *core.Engine, a core.Action, ev *core.Event) core.Action {
+	if ev.Syscall.Nr == unix.SYS_GETPPID {
+		c.mu.Lock()
+		c.entries[ev.Tid]++
+		c.mu.Unlock()
+	}
+	return core.Resume
+}
+
+func (c *counting) ReportSyscallExit(e *core.Engine, a core.Action, ev *core.Event) core.Action {
+	if ev.Syscall.Nr == unix.SYS_GETPPID {
+		c.mu.Lock()
+		c.exits[ev.Tid]++
+		c.mu.Unlock()
+	}
+	return core.Resume
+}
+
+func (c *counting) ReportExec(e *core.Engine, a core.Action, ev *core.Event) core.Action {
+	c.mu.Lock()
+	c.execs[ev.Tid] = ev.Exec.Filename
+	c.mu.Unlock()
+	return core.Resume
+}
+
+func (c *counting) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
+	if ev.Exit.GroupDead {
+		c.mu.Lock()
+		c.deaths[ev.Tgid] = ev.Exit.Code
+		c.mu.Unlock()
+	}
+	return core.Resume
+}
+
+func (c *counting) ReportReap(e *core.Engine, ev *core.Event) {
+	c.mu.Lock()
+	c.reaped++
+	c.mu.Unlock()
+}
+
+// 200 threads × 10,000 syscalls under passive syscall events: for every
+// thread, delivered + lost equals what it made; with default buffers on
+// this 2-core machine, nothing is lost.
+func TestLoadThreads(t *testing.T) {
+	tr, ldr, _ := backends(t, nil)
+	nthreads, calls := 200, scale(10000, 100000)
+	p := progs.Start(t, nil, loadBin, "threads", strconv.Itoa(nthreads), strconv.Itoa(calls))
+	c := newCounting()
+	if err := c.attach(tr, p.Pid, core.EventClone|core.EventSyscall); err != nil {
+		t.Fatal(err)
+	}
+	p.Go(t)
+	if l := p.ReadLine(t); l != "done" {
+		t.Fatalf("program: %q", l)
+	}
+	p.Wait(t)
+	if err := ldr.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := ldr.Stats()
+	lost := st.For(core.EventSyscall).Lost
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	workers, delivered := 0, 0
+	for tid, n := range c.entries {
+		if tid == p.Pid {
+			continue
+		}
+		workers++
+		delivered += n + c.exits[tid]
+		if lost == 0 && (n != calls || c.exits[tid] != calls) {
+			t.Errorf("thread %d: %d entries, %d exits, want %d each", tid, n, c.exits[tid], calls)
+		}
+	}
+	if workers != nthreads {
+		t.Errorf("%d threads reported, want %d", workers, nthreads)
+	}
+	if made := 2 * nthreads * calls; uint64(delivered)+lost < uint64(made) {
+		t.Errorf("delivered %d + lost %d < made %d", delivered, lost, made)
+	}
+	if lost != 0 {
+		t.Errorf("%d syscall events lost with default buffers", lost)
+	}
+}
+
+// 500 short-lived children under fork/exec/exit reports: every exec and
+// exit reported, none attributed to the wrong process, and no per-thread
+// state left behind.
+func TestLoadChildren(t *testing.T) {
+	tr, ldr, _ := backends(t, nil)
+	n := scale(500, 5000)
+	p := progs.Start(t, nil, loadBin, "children", strconv.Itoa(n))
+	c := newCounting()
+	if err := c.attach(tr, p.Pid, core.EventClone|core.EventExec|core.EventDeath|core.EventReap); err != nil {
+		t.Fatal(err)
+	}
+	p.Go(t)
+	if l := p.ReadLine(t); l != "done" {
+		t.Fatalf("program: %q", l)
+	}
+	p.Wait(t)
+	ldr.Flush()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(tr.Threads()) != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		ldr.Flush()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	execs := 0
+	for pid, f := range c.execs {
+		if pid == p.Pid {
+			continue
+		}
+		execs++
+		if f != "/bin/true" {
+			t.Errorf("pid %d exec %q", pid, f)
+		}
+		if st, ok := c.deaths[pid]; !ok || st != 0 {
+			t.Errorf("pid %d: death %v %#x", pid, ok, st)
+		}
+	}
+	if execs != n || len(c.deaths) != n+1 {
+		t.Errorf("%d execs and %d deaths, want %d and %d", execs, len(c.deaths), n, n+1)
+	}
+	if c.reaped != n+1 {
+		t.Errorf("%d reaps, want %d", c.reaped, n+1)
+	}
+	if left := tr.Threads(); len(left) != 0 {
+		t.Errorf("threads left traced: %v", left)
+	}
+	st, _ := ldr.Stats()
+	if all := st.For(core.EventAll); all.Lost != 0 {
+		t.Errorf("lost %d", all.Lost)
+	}
+	_ = fmt.Sprint
+}
