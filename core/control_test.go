@@ -30,7 +30,8 @@ func TestControlStopRunningThread(t *testing.T) {
 	if lastCall(f) != "stop 100" {
 		t.Fatalf("stopper not asked to stop: %v", f.stp.calls())
 	}
-	// The stopper reports the stop; a's sticky STOP keeps it.
+	// The stopper reports the stop; a's QUIESCE callback keeps it.
+	r.ret[EventQuiesce] = Stop
 	if got := f.tr.Deliver(plainStop(tidMain)); got != Stop {
 		t.Fatalf("quiesce: %v", got)
 	}
@@ -104,7 +105,9 @@ func TestControlReportAndInterrupt(t *testing.T) {
 		t.Errorf("report on stopped: %v %v", err, f.stp.calls())
 	}
 	e.Control(Stop)
+	r.ret[EventQuiesce] = Stop
 	f.tr.Deliver(plainStop(tidMain))
+	r.ret[EventQuiesce] = Resume
 	if err := e.Control(Interrupt); err != nil || lastCall(f) != "resume 100 interrupt" {
 		t.Errorf("interrupt on stopped: %v %v", err, f.stp.calls())
 	}

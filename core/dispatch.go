@@ -134,7 +134,8 @@ func (t *Tracer) disownChild(parent *thread, ev *Event) {
 
 // pass is the state of one reporting pass (the seed's struct utrace_report).
 type pass struct {
-	action   Action // most constrained resume action so far
+	action   Action // most constrained resume action returned so far
+	shown    Action // what the next callback sees: action, or Stop while an engine holds a sticky stop
 	result   Action // signal or syscall action so far
 	detaches bool
 }
@@ -171,7 +172,7 @@ func (th *thread) reportEvent(ev *Event) Action {
 	}
 	th.mu.Unlock()
 
-	p := pass{action: Resume}
+	p := pass{action: Resume, shown: Resume}
 	kind := chainNone
 	switch {
 	case ev.Type&EventSignalAll != 0:
@@ -196,7 +197,7 @@ func (th *thread) reportEvent(ev *Event) Action {
 		// engines that asked for it; signal events make it part of their
 		// own report, as the seed's utrace_get_signal does.
 		if ev.Sync && !plainStop && kind != chainSignal && want&EventQuiesce != 0 {
-			ret := e.ops.(QuiesceReporter).ReportQuiesce(e, p.action, ev.Type)
+			ret := e.ops.(QuiesceReporter).ReportQuiesce(e, p.shown, ev.Type)
 			if th.finish(e, &p, ret, chainNone) {
 				continue
 			}
@@ -207,7 +208,10 @@ func (th *thread) reportEvent(ev *Event) Action {
 		}
 		th.mu.Lock()
 		if e.wantsStop {
-			p.action = Stop
+			// The engine's sticky stop shows in what it and the engines
+			// after it see; whether the thread stops is decided at the
+			// end, by who still wants it stopped then.
+			p.shown = Stop
 		}
 		th.mu.Unlock()
 
@@ -231,13 +235,13 @@ func (th *thread) call(e *Engine, p *pass, ev *Event, want Events, interrupt boo
 			return 0, false
 		}
 		if sr, ok := e.ops.(SignalReporter); ok && (wantsEvent || interrupt || ev.Type != EventQuiesce) {
-			return sr.ReportSignal(e, p.result|p.action, ev), true
+			return sr.ReportSignal(e, p.result|p.shown, ev), true
 		}
 		event := ev.Type
 		if event == EventQuiesce {
 			event = 0
 		}
-		return p.result | e.ops.(QuiesceReporter).ReportQuiesce(e, p.action, event), true
+		return p.result | e.ops.(QuiesceReporter).ReportQuiesce(e, p.shown, event), true
 	}
 	if want&ev.Type == 0 && !(ev.Triggered && e.triggersOn(ev.Syscall.Nr)) {
 		return 0, false
@@ -248,17 +252,17 @@ func (th *thread) call(e *Engine, p *pass, ev *Event, want Events, interrupt boo
 			return 0, false
 		}
 		if ev.Type == EventSyscallEntry {
-			return e.ops.(SyscallEntryReporter).ReportSyscallEntry(e, p.result|p.action, ev), true
+			return e.ops.(SyscallEntryReporter).ReportSyscallEntry(e, p.result|p.shown, ev), true
 		}
-		return e.ops.(SyscallExitReporter).ReportSyscallExit(e, p.action, ev), true
+		return e.ops.(SyscallExitReporter).ReportSyscallExit(e, p.shown, ev), true
 	case EventClone:
-		return e.ops.(CloneReporter).ReportClone(e, p.action, ev), true
+		return e.ops.(CloneReporter).ReportClone(e, p.shown, ev), true
 	case EventExec:
-		return e.ops.(ExecReporter).ReportExec(e, p.action, ev), true
+		return e.ops.(ExecReporter).ReportExec(e, p.shown, ev), true
 	case EventExit:
-		return e.ops.(ExitReporter).ReportExit(e, p.action, ev), true
+		return e.ops.(ExitReporter).ReportExit(e, p.shown, ev), true
 	case EventJctl:
-		return e.ops.(JctlReporter).ReportJctl(e, p.action, ev), true
+		return e.ops.(JctlReporter).ReportJctl(e, p.shown, ev), true
 	}
 	return 0, false
 }
@@ -286,6 +290,9 @@ func (th *thread) finish(e *Engine, p *pass, ret Action, kind chain) (detached b
 	}
 	if a < p.action {
 		p.action = a
+	}
+	if a < p.shown {
+		p.shown = a
 	}
 	// Only Stop is sticky: it holds until this engine says otherwise.
 	e.wantsStop = a == Stop

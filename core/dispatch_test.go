@@ -385,3 +385,20 @@ func TestAdoptThreadWithLostClone(t *testing.T) {
 		t.Errorf("unrelated events claimed")
 	}
 }
+
+// Seed utrace_stop: a thread stops only while some engine still wants it
+// stopped: an engine whose sticky Stop brought a report, and that returns
+// Resume from it, lets the thread go (other engines saw Stop meanwhile).
+func TestStickyStopReleasedByOwnReport(t *testing.T) {
+	f := newFixture(t)
+	ea, a := f.attach(tidMain, "a", EventQuiesce)
+	f.attach(tidMain, "b", EventQuiesce)
+	if err := ea.Control(Stop); err != ErrInProgress {
+		t.Fatal(err)
+	}
+	a.ret[EventQuiesce] = Resume
+	if got := f.tr.Deliver(plainStop(tidMain)); got != Resume {
+		t.Errorf("final %v, want resume: nobody wants the stop any more", got)
+	}
+	want(t, "actions seen", f.log.take(), "a quiesce(0) stop; b quiesce(0) stop")
+}

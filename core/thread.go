@@ -133,17 +133,17 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	// QUIESCE exists only in synchronous stops, DEATH and REAP only as
 	// passive reports (no ptrace stop is left to catch them).
 	syncEv &^= EventDeath | EventReap
+	if all&EventQuiesce != 0 || len(w.Triggers) > 0 {
+		// QUIESCE keeps the thread seized without syscall stops: the
+		// kernel's SIGSTOP of a trigger must meet a tracer.
+		syncEv |= EventQuiesce
+	}
 	// A thread reporting synchronously reports its clones synchronously
 	// too: the engines then attach to the child while it waits at its
 	// first stop, so it never runs a moment without them (and a launched
 	// program's seccomp filter never meets a child with no tracer).
 	if syncEv != 0 && all&EventClone != 0 {
 		syncEv |= EventClone
-	}
-	if all&EventQuiesce != 0 || len(w.Triggers) > 0 {
-		// QUIESCE keeps the thread seized without syscall stops: the
-		// kernel's SIGSTOP of a trigger must meet a tracer.
-		syncEv |= EventQuiesce
 	}
 	passiveOnly := syncEv
 	var syncSys *SyscallSet

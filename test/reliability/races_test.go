@@ -57,7 +57,9 @@ func (s *stopRacer) ReportQuiesce(e *core.Engine, a core.Action, ev core.Events)
 }
 
 func (s *stopRacer) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
-	s.deaths.Add(1)
+	if ev.Tid != ev.Tgid {
+		s.deaths.Add(1)
+	}
 	return core.Detach
 }
 
