@@ -35,13 +35,13 @@ a signal N killed it). SIGINT and SIGTERM are passed on to CMD.`,
 			p, err := s.stp.Launch(args, stopper.LaunchOptions{
 				Syscalls: s.seccompSet(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 			if err != nil {
-				s.finish()
+				s.abort()
 				return badInput("run: %v", err)
 			}
 			if err := s.attachThread(p.Pid, true); err != nil {
 				p.Signal(syscall.SIGKILL)
 				p.Wait()
-				s.finish()
+				s.abort()
 				return err
 			}
 			for _, e := range s.pipeline {
@@ -99,9 +99,17 @@ cleanly and leaves them running.`,
 			if err != nil {
 				return err
 			}
+			if s.needsPtrace() {
+				for _, pid := range pids {
+					if tracer := statusField(pid, "TracerPid"); tracer != "0" && tracer != "" {
+						s.abort()
+						return badInput("-p %d: already traced by process %s; the engines need ptrace (detach the other debugger first)", pid, tracer)
+					}
+				}
+			}
 			for _, pid := range pids {
 				if err := s.attachProcess(pid, true); err != nil {
-					s.finish()
+					s.abort()
 					return badInput("attach %d: %v", pid, err)
 				}
 			}
@@ -189,4 +197,18 @@ func enginesCmd() *cobra.Command {
 			w.Flush()
 		},
 	}
+}
+
+// statusField reads one field of /proc/PID/status.
+func statusField(pid int, field string) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }

@@ -131,9 +131,31 @@ func (s *session) finish() {
 	s.tr.DetachAll()
 	s.stp.Close()
 	s.summary()
+	s.close()
+}
+
+// abort undoes a session that failed to start tracing: everything is
+// detached and released, and nothing is printed but the error.
+func (s *session) abort() {
+	s.tr.DetachAll()
+	s.stp.Close()
+	s.close()
+}
+
+func (s *session) close() {
 	s.status.close()
 	s.ldr.Close()
 	s.out.Close()
+}
+
+// needsPtrace reports whether some engine needs the synchronous tier.
+func (s *session) needsPtrace() bool {
+	for _, e := range s.pipeline {
+		if n := e.NeedsOf(); n.Sync != 0 || len(n.Triggers) > 0 || n.Events&core.EventQuiesce != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // summary ends every run: reports per engine and lost events, never silent.
