@@ -274,21 +274,21 @@ func parseEngineFlag(s string) (EngineSpec, error) {
 	typ, rest, _ := strings.Cut(s, ":")
 	t, err := engines.Lookup(typ)
 	if err != nil {
-		return EngineSpec{}, badInput("-e %s: %v", s, err)
+		return EngineSpec{}, badInput("-e %q: %v", s, err)
 	}
 	raw := map[string]string{}
 	if rest != "" {
 		for _, kv := range splitOptions(rest) {
 			k, v, ok := strings.Cut(kv, "=")
 			if !ok {
-				return EngineSpec{}, badInput("-e %s: option %q: want key=value", s, kv)
+				return EngineSpec{}, badInput("-e %q: option %q: want key=value", s, kv)
 			}
 			raw[k] = v
 		}
 	}
 	opts, err := t.Parse(raw)
 	if err != nil {
-		return EngineSpec{}, badInput("-e %s: %v", s, err)
+		return EngineSpec{}, badInput("-e %q: %v", s, err)
 	}
 	return EngineSpec{Type: t, Name: typ, Options: opts, Where: "-e " + s}, nil
 }

@@ -194,7 +194,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"check", "-c", write("opt.yaml", "engines:\n  - type: syscalls\n    colour: red\n")},
 			`opt.yaml:3: engine syscalls has no option "colour"`},
 		{[]string{"check", "-c", write("syntax.yaml", "engines: [\n")}, `syntax.yaml: line`},
-		{[]string{"run", "-e", "nosuch", "--", "true"}, `-e nosuch: unknown engine "nosuch"`},
+		{[]string{"run", "-e", "nosuch", "--", "true"}, `-e "nosuch": unknown engine "nosuch"`},
 		{[]string{"run", "-e", "syscalls:bogus=1", "--", "true"}, `engine syscalls has no option "bogus"`},
 		{[]string{"run", "-e", "inject:syscall=openat", "--", "true"}, `say what to inject`},
 		{[]string{"attach", "-p", "999999999"}, `-p 999999999: no such process`},
