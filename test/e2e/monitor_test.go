@@ -63,8 +63,23 @@ engines:
 	}
 	for time.Now().Before(deadline) {
 		raw, _ := exec.Command(bin, "status", "--json").Output()
+		// One JSON object per running instance; other tests may run some.
 		st.Threads = nil
-		json.Unmarshal(raw, &st)
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		for {
+			var one struct {
+				Threads []struct {
+					Tid     int `json:"tid"`
+					Engines []struct {
+						Name, Tier string
+					} `json:"engines"`
+				} `json:"threads"`
+			}
+			if dec.Decode(&one) != nil {
+				break
+			}
+			st.Threads = append(st.Threads, one.Threads...)
+		}
 		found := false
 		for _, th := range st.Threads {
 			found = found || th.Tid == pid

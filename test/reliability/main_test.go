@@ -10,12 +10,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
+	"golang.org/x/sys/unix"
 )
 
 var soak = flag.Bool("soak", false, "run the long variants (minutes)")
@@ -78,7 +81,19 @@ func backends(t *testing.T, opts *loader.Options) (*core.Tracer, *loader.Loader,
 		stp.UseTriggers(ts)
 	}
 	stp.Start(tr.Deliver)
-	if err := ldr.Start(func(ev *core.Event) { tr.Deliver(ev) }); err != nil {
+	var once sync.Once
+	if err := ldr.Start(func(ev *core.Event) {
+		once.Do(func() {
+			runtime.LockOSThread()
+			if err := unix.Setpriority(unix.PRIO_PROCESS, 0, -20); err != nil {
+				t.Log(err)
+			}
+			if err := unix.SchedSetAttr(0, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: 1}, 0); err != nil {
+				t.Log(err)
+			}
+		})
+		tr.Deliver(ev)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
