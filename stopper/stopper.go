@@ -75,6 +75,14 @@ func (s *Stopper) Close() error {
 	return nil
 }
 
+// post runs fn on the ptrace thread without waiting for it.
+func (s *Stopper) post(fn func()) {
+	select {
+	case s.reqs <- request{fn: func() error { fn(); return nil }}:
+	case <-s.done:
+	}
+}
+
 // do runs fn on the ptrace thread and returns its error.
 func (s *Stopper) do(fn func() error) error {
 	r := request{fn: fn, reply: make(chan error, 1)}
@@ -103,7 +111,10 @@ func (s *Stopper) loop(started chan<- struct{}) {
 	for {
 		select {
 		case r := <-s.reqs:
-			r.reply <- r.fn()
+			err := r.fn()
+			if r.reply != nil {
+				r.reply <- err
+			}
 			s.poll()
 		case <-sigchld:
 			s.poll()
@@ -136,9 +147,13 @@ func (s *Stopper) poll() {
 			}
 		}
 		for tid, known := range tids {
-			// Peek first: the exit of a process we are also the parent of
-			// (run, tests) belongs to whoever waits for it as a parent.
-			what, err := peek(tid)
+			// Peek first at a process we are also the parent of (run,
+			// tests): its exit belongs to whoever waits for it as a
+			// parent. Other threads are waited for directly.
+			what, err := peekStop, error(nil)
+			if t := s.tasks[tid]; t == nil || t.own {
+				what, err = peek(tid)
+			}
 			if err == unix.EINTR {
 				again = true
 				continue
@@ -154,7 +169,7 @@ func (s *Stopper) poll() {
 			if what == peekNothing {
 				continue
 			}
-			if what == peekExit && t != nil && ownChild(tid) {
+			if what == peekExit && t != nil && t.own {
 				s.forget(t)
 				continue
 			}
@@ -291,6 +306,7 @@ func (s *Stopper) seize(t *task) error {
 	}
 	// A seized thread runs on as after PTRACE_CONT.
 	t.seized, t.running, t.mode = true, true, unix.PTRACE_CONT
+	t.own = ownChild(t.tid)
 	return nil
 }
 

@@ -30,6 +30,7 @@ type task struct {
 	sync      core.Events // events to report synchronously
 
 	seized    bool
+	own       bool // a process this program started: it waits for its exit
 	running   bool // not in a ptrace stop (or in a PTRACE_LISTEN group-stop)
 	gone      bool
 	reporting bool // a report about the current stop is being made
@@ -298,10 +299,8 @@ func (s *Stopper) report(t *task, ev *core.Event) {
 	orig := *ev
 	go func() {
 		act := s.deliver(ev)
-		s.do(func() error {
-			s.afterReport(t, &orig, ev, act)
-			return nil
-		})
+		// Nobody waits for the answer: the report's goroutine ends here.
+		s.post(func() { s.afterReport(t, &orig, ev, act) })
 	}()
 }
 
