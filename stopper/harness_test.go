@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,19 +14,11 @@ import (
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
+	"github.com/utrace-bpf/utrace-bpf/test/testenv"
 	"golang.org/x/sys/unix"
 )
 
-// needRoot skips outside CI when not root; in CI a missing privilege fails.
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "" {
-			t.Skip("ptrace tests need root (CAP_SYS_PTRACE)")
-		}
-		t.Fatal("ptrace tests need root (CAP_SYS_PTRACE) in CI")
-	}
-}
+func needRoot(t *testing.T) { t.Helper(); testenv.NeedRoot(t) }
 
 var (
 	buildOnce sync.Once
@@ -188,18 +179,7 @@ func attach(t *testing.T, tr *core.Tracer, tid int, ops any, events, sync core.E
 	return e
 }
 
-// status reads a field of /proc/PID/status.
-func status(pid int, field string) string {
-	b, _ := os.ReadFile("/proc/" + itoa(pid) + "/status")
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, field+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
+func status(pid int, field string) string { return testenv.StatusField(pid, field) }
 
 // eventually polls cond for up to 5 seconds.
 func eventually(t *testing.T, what string, cond func() bool) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/test/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -350,12 +351,4 @@ func TestControlStopBusyThreadThenLetGo(t *testing.T) {
 	}
 }
 
-// procState is the one-letter state from /proc/PID/stat.
-func procState(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	return f[0]
-}
+func procState(pid int) string { return testenv.State(pid) }

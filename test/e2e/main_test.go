@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/utrace-bpf/utrace-bpf/test/testenv"
 )
 
 var bin string // the utrace-bpf binary under test
@@ -21,10 +22,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "utrace-bpf")
-	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/utrace-bpf").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building utrace-bpf: %v\n%s", err, out)
+	if bin, err = testenv.BuildUtrace(dir, "../.."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -34,12 +33,7 @@ func TestMain(m *testing.M) {
 
 func needRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "" {
-			t.Skip("end-to-end tests need root")
-		}
-		t.Fatal("end-to-end tests need root in CI")
-	}
+	testenv.NeedRoot(t)
 }
 
 // result is what a utrace-bpf run printed and how it ended.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
+	"github.com/utrace-bpf/utrace-bpf/test/testenv"
 )
 
 // call is one completed system call as both logs show it: the program the
@@ -330,11 +331,6 @@ func TestAttachPassiveThenStrace(t *testing.T) {
 }
 
 func statusField(pid, field string) string {
-	b, _ := os.ReadFile("/proc/" + pid + "/status")
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, field+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
+	n, _ := strconv.Atoi(pid)
+	return testenv.StatusField(n, field)
 }

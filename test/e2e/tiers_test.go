@@ -12,31 +12,11 @@ import (
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
-	"golang.org/x/sys/unix"
+	"github.com/utrace-bpf/utrace-bpf/test/testenv"
 )
 
-// backends wires a tracer to both real backends.
 func backends(t *testing.T) (*core.Tracer, *loader.Loader, *stopper.Stopper) {
-	t.Helper()
-	needRoot(t)
-	ldr, err := loader.Load(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stp := stopper.New()
-	tr := core.NewTracer(core.Config{Source: ldr, Stopper: stp})
-	if ts, ok := any(ldr).(core.TriggerSource); ok {
-		stp.UseTriggers(ts)
-	}
-	stp.Start(tr.Deliver)
-	if err := ldr.Start(func(ev *core.Event) { tr.Deliver(ev) }); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stp.Close()
-		ldr.Close()
-	})
-	return tr, ldr, stp
+	return testenv.Backends(t, nil)
 }
 
 // holder holds its thread stopped at QUIESCE and logs the final reports.
@@ -109,27 +89,8 @@ func TestSigkillHeldThread(t *testing.T) {
 	}
 }
 
-// waitTraced waits for a program this test started and a stopper traces:
-// exec.Cmd.Wait would take a ptrace stop's status for the exit (any wait in
-// the tracer's process sees its tracees' stops), so it first waits on a
-// pidfd, which becomes readable only at exit.
 func waitTraced(t *testing.T, p *progs.Proc) syscall.WaitStatus {
 	t.Helper()
-	fd, err := unix.PidfdOpen(p.Pid, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	for {
-		n, err := unix.Poll(fds, 10000)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil || n == 0 {
-			t.Fatalf("pid %d did not exit: %v", p.Pid, err)
-		}
-		break
-	}
-	return p.Wait(t)
+	testenv.WaitTraced(t, p)
+	return p.Cmd.ProcessState.Sys().(syscall.WaitStatus)
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/utrace-bpf/utrace-bpf/test/testenv"
 )
 
 // target is a load program started by the test, waiting for its go byte.
@@ -137,13 +139,18 @@ func TestTracerKilled(t *testing.T) {
 func TestRunTracerKilled(t *testing.T) {
 	needRoot(t)
 	dir := t.TempDir()
-	mark := filepath.Join(dir, "done")
+	mark, started := filepath.Join(dir, "done"), filepath.Join(dir, "started")
 	run := exec.Command(bin, "run", "-e", "syscalls", "-e", "signals:rules=SIGUSR2=ignore", "-o", "/dev/null", "--",
-		"sh", "-c", "sleep 0.5; echo finished > "+mark)
+		"sh", "-c", "touch "+started+"; sleep 0.5; echo finished > "+mark)
 	if err := run.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	for i := 0; i < 500; i++ {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	run.Process.Signal(syscall.SIGKILL)
 	run.Wait()
 	deadline := time.Now().Add(5 * time.Second)
@@ -156,13 +163,7 @@ func TestRunTracerKilled(t *testing.T) {
 	t.Error("the launched program did not finish after utrace-bpf was killed")
 }
 
-// procState is the one-letter state in /proc/PID/stat.
 func procState(pid string) string {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return ""
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return f[0]
+	n, _ := strconv.Atoi(pid)
+	return testenv.State(n)
 }

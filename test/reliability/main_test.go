@@ -8,17 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"sync"
 	"testing"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
-	"golang.org/x/sys/unix"
+	"github.com/utrace-bpf/utrace-bpf/test/testenv"
 )
 
 var soak = flag.Bool("soak", false, "run the long variants (minutes)")
@@ -35,9 +31,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "utrace-bpf")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/utrace-bpf").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building utrace-bpf: %v\n%s", err, out)
+	if bin, err = testenv.BuildUtrace(dir, "../.."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	if loadBin, err = progs.BuildIn(dir, "load"); err != nil {
@@ -49,15 +44,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "" {
-			t.Skip("reliability tests need root")
-		}
-		t.Fatal("reliability tests need root in CI")
-	}
-}
+func needRoot(t *testing.T) { t.Helper(); testenv.NeedRoot(t) }
 
 // scale picks the CI size or the soak size.
 func scale(ci, long int) int {
@@ -67,38 +54,6 @@ func scale(ci, long int) int {
 	return ci
 }
 
-// backends wires a tracer to both real backends.
 func backends(t *testing.T, opts *loader.Options) (*core.Tracer, *loader.Loader, *stopper.Stopper) {
-	t.Helper()
-	needRoot(t)
-	ldr, err := loader.Load(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stp := stopper.New()
-	tr := core.NewTracer(core.Config{Source: ldr, Stopper: stp})
-	if ts, ok := any(ldr).(core.TriggerSource); ok {
-		stp.UseTriggers(ts)
-	}
-	stp.Start(tr.Deliver)
-	var once sync.Once
-	if err := ldr.Start(func(ev *core.Event) {
-		once.Do(func() {
-			runtime.LockOSThread()
-			if err := unix.Setpriority(unix.PRIO_PROCESS, 0, -20); err != nil {
-				t.Log(err)
-			}
-			if err := unix.SchedSetAttr(0, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: 1}, 0); err != nil {
-				t.Log(err)
-			}
-		})
-		tr.Deliver(ev)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stp.Close()
-		ldr.Close()
-	})
-	return tr, ldr, stp
+	return testenv.Backends(t, opts)
 }

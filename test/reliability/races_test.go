@@ -14,6 +14,7 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
+	"github.com/utrace-bpf/utrace-bpf/test/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -172,23 +173,7 @@ func (f *follow) ReportClone(e *core.Engine, a core.Action, ev *core.Event) core
 	return core.Resume
 }
 
-// waitTraced waits on a pidfd before reaping: exec.Cmd.Wait in the
-// tracer's process would take a ptrace stop for the exit.
-func waitTraced(t *testing.T, p *progs.Proc) {
-	t.Helper()
-	fd, err := unix.PidfdOpen(p.Pid, 0)
-	if err != nil {
-		return
-	}
-	defer unix.Close(fd)
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	for {
-		if _, err := unix.Poll(fds, 10000); err != unix.EINTR {
-			break
-		}
-	}
-	p.Wait(t)
-}
+func waitTraced(t *testing.T, p *progs.Proc) { testenv.WaitTraced(t, p) }
 
 // A tid reused by a new process is never reported with the old one's
 // engines: after the old process is reaped, a new process made to get the
@@ -272,11 +257,6 @@ func TestAttachAlreadyTraced(t *testing.T) {
 }
 
 func statusField(pid, field string) string {
-	b, _ := os.ReadFile("/proc/" + pid + "/status")
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, field+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
+	n, _ := strconv.Atoi(pid)
+	return testenv.StatusField(n, field)
 }
