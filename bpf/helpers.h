@@ -144,6 +144,8 @@ static __always_inline __u32 needs(struct task_flags *f, struct task_stats *ts)
 		n |= REC_NEED_JCTL;
 	if (ts && !ts->stopped)
 		n |= REC_COUNTED;
+	if (f && f->ntrig)
+		n |= REC_NEED_TRIGGER;
 	return n;
 }
 
@@ -444,6 +446,120 @@ static __always_inline __u64 clone_flags(struct task_struct *parent, struct task
 		fl |= CLONE_SIGHAND;
 	/* CLONE_VFORK leaves no trace before the tracepoint (vfork_done is set after it). */
 	return fl;
+}
+
+/* ret_ok applies a trigger's return-value comparison (core.RetOp.Match). */
+static __always_inline bool ret_ok(__u8 op, long ret, __s64 value)
+{
+	switch (op) {
+	case RET_EQ:
+		return ret == value;
+	case RET_NE:
+		return ret != value;
+	case RET_LT:
+		return ret < value;
+	case RET_LE:
+		return ret <= value;
+	case RET_GT:
+		return ret > value;
+	case RET_GE:
+		return ret >= value;
+	}
+	return true;
+}
+
+/*
+ * prefix_ok reports whether path (8-byte aligned, at least TRIG_PREFIX_LEN
+ * bytes) starts with tr's prefix: a bounded compare of 8 bytes at a time,
+ * masked to prefix_len. A path shorter than the prefix has its NUL where
+ * the prefix has none, so it does not match.
+ */
+static __always_inline bool prefix_ok(const char *path, const struct trigger *tr)
+{
+	const __u64 *p = (const __u64 *)path;
+	const __u64 *q = (const __u64 *)tr->prefix;
+	__u32 len = tr->prefix_len;
+
+#pragma unroll
+	for (int w = 0; w < TRIG_PREFIX_LEN / 8; w++) {
+		__u64 mask = ~0ULL;
+
+		if (len <= w * 8)
+			break;
+		if (len < (w + 1) * 8)
+			mask = (1ULL << ((len - w * 8) * 8)) - 1; /* little endian: the first bytes are the low ones */
+		if ((p[w] ^ q[w]) & mask)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * trig_entry_for returns the path t's entry into syscall nr left in
+ * "entry_paths", or NULL when there is none for this call (no path
+ * argument, or the entry program was not attached when the call began).
+ */
+static __always_inline struct trig_entry *trig_entry_for(struct task_struct *t, long nr)
+{
+	struct trig_entry *e = bpf_task_storage_get(&entry_paths, t, 0, 0);
+
+	return e && e->nr == nr ? e : 0;
+}
+
+/* triggers_on reports whether one of f's triggers watches syscall nr. */
+static __always_inline bool triggers_on(struct task_flags *f, long nr)
+{
+	__u32 n = f->ntrig;
+
+#pragma unroll
+	for (int i = 0; i < TRIG_MAX; i++) {
+		if (i >= n)
+			break;
+		if (f->trig[i].nr == nr)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * trigger_match returns the index of the first of f's triggers that the
+ * call nr of thread t, which returned ret, matches, or -1. It is a pure
+ * function of the flags, nr, ret and the entry path, so that the two exit
+ * programs that evaluate it for one call (utrace_trig_exit, which fires,
+ * and utrace_sys_exit, which then leaves out the passive record) agree,
+ * whichever runs first. On a match *ep is the entry path record, or NULL.
+ */
+static __always_inline int trigger_match(struct task_flags *f, struct task_struct *t, long nr, long ret,
+					 struct trig_entry **ep)
+{
+	struct trig_entry *e = 0;
+	bool looked = false;
+	__u32 n = f->ntrig;
+
+#pragma unroll
+	for (int i = 0; i < TRIG_MAX; i++) {
+		struct trigger *tr = &f->trig[i];
+
+		if (i >= n)
+			break;
+		if (tr->nr != nr || !ret_ok(tr->op, ret, tr->value))
+			continue;
+		if (tr->prefix_len) {
+			if (!looked) {
+				e = trig_entry_for(t, nr);
+				looked = true;
+			}
+			if (!e || !prefix_ok(e->path, tr))
+				continue;
+		}
+		if (ep) {
+			if (!looked)
+				e = trig_entry_for(t, nr);
+			*ep = e;
+		}
+		return i;
+	}
+	return -1;
 }
 
 #endif /* UTRACE_HELPERS_H */

@@ -108,4 +108,37 @@ struct {
 	__type(value, __u64);
 } tid_bits SEC(".maps");
 
+/*
+ * entry_paths: the path argument of a triggered-on call, read at its entry.
+ * key:   the task (a task_struct pointer in BPF; user space does not use it)
+ * value: struct trig_entry
+ * Created by utrace_trig_enter when a thread first enters a system call
+ * with a path argument that it has a trigger on; the entry goes with the
+ * task. Per task, not per CPU: a call may sleep and migrate between entry
+ * and exit.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct trig_entry);
+} entry_paths SEC(".maps");
+
+/*
+ * pending_stops: a trigger that fired and whose stop has not been taken.
+ * key:   the task (a pidfd from user space, a task_struct pointer in BPF)
+ * value: struct trig_pending
+ * Created by utrace_trig_exit when a trigger fires (a thread has at most
+ * one: it stops before it can make another call); read and deleted by user
+ * space (Loader.TakeTrigger) once the thread has stopped. Its presence is
+ * the mark by which the stopper knows a SIGSTOP with si_code SI_KERNEL for
+ * its own.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct trig_pending);
+} pending_stops SEC(".maps");
+
 #endif /* UTRACE_MAPS_H */

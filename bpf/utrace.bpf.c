@@ -48,6 +48,27 @@
  *                       (not SIGKILL) woke it, it reports CLD_CONTINUED. So
  *                       every thread of a stopped group reports, as in utrace;
  *                       "notify" is a best guess (see utrace_sched_switch).
+ *
+ * Triggers (BPF-triggered stops, tier 3 of the design): a thread's flags
+ * may hold up to TRIG_MAX conditions on system calls (number, path prefix,
+ * return value). They are evaluated by utrace_trig_enter/utrace_trig_exit,
+ * plain tracepoint programs that package loader attaches to the per-syscall
+ * tracepoints syscalls/sys_enter_NAME and sys_exit_NAME, only for the
+ * numbers some thread has a trigger on, and only while it has: a thread
+ * with triggers and no passive syscall events does not need the raw_syscalls
+ * programs, which run for every call of every task. (Any syscall tracepoint
+ * does put every task on the kernel's slow syscall path, which checks a
+ * per-number bitmap before it runs a program: see
+ * test/bench/RESULTS-triggers.md.) The entry program is attached only for
+ * calls with a path argument, whose path it reads into "entry_paths". The
+ * exit program evaluates the triggers: evaluating at exit costs nothing in
+ * precision, since a stop can only take effect when the call returns to
+ * user mode anyway, and gives the return value. A match stores the event in
+ * "pending_stops" and sends the thread SIGSTOP (bpf_send_signal_thread,
+ * si_code SI_KERNEL), which it takes before its next user instruction; the
+ * stopper recognises the stop by the pending record and reports a
+ * synchronous EV_SYSCALL_EXIT in place of the passive one, which
+ * utrace_sys_exit leaves out for a matching call.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -65,6 +86,7 @@ const struct rec_clone *unused_rec_clone __attribute__((unused));
 const struct rec_exec *unused_rec_exec __attribute__((unused));
 const struct rec_exit *unused_rec_exit __attribute__((unused));
 const struct rec_jctl *unused_rec_jctl __attribute__((unused));
+const struct trig_pending *unused_trig_pending __attribute__((unused));
 
 /*
  * Syscall entry: for a counting thread the entry time; for a thread that
@@ -150,7 +172,10 @@ static __always_inline void count_exit(struct task_stats *ts, long ret)
 	st->time_ns += bpf_ktime_get_ns() - start;
 }
 
-/* Syscall exit: counting, and a record with the return value. */
+/*
+ * Syscall exit: counting, and a record with the return value, unless the
+ * call fires one of the thread's triggers (see utrace_trig_exit).
+ */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -173,6 +198,9 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	f = task_flags_of(task);
 	nr = regs->orig_ax;
 	if (!f || !(f->events & EVBIT(EV_SYSCALL_EXIT)) || !syscall_ok(f, nr) || !comm_ok(f, task))
+		return 0;
+	/* A call that fires a trigger is reported by the stop instead. */
+	if (f->ntrig && trigger_match(f, task, nr, ret, 0) >= 0)
 		return 0;
 
 	r = reserve(sizeof(*r), EV_SYSCALL_EXIT);
@@ -232,7 +260,7 @@ int BPF_PROG(utrace_fork, struct task_struct *parent, struct task_struct *child)
 	}
 	if (wants(pf, parent, EV_CLONE))
 		rflags |= REC_DELIVER;
-	else if (!(rflags & (REC_NEED_SYSCALL | REC_NEED_JCTL | REC_COUNTED)))
+	else if (!(rflags & (REC_NEED_SYSCALL | REC_NEED_JCTL | REC_COUNTED | REC_NEED_TRIGGER)))
 		return 0;
 
 	r = reserve(sizeof(*r), EV_CLONE);
@@ -242,6 +270,17 @@ int BPF_PROG(utrace_fork, struct task_struct *parent, struct task_struct *child)
 	r->child = child->pid;
 	r->thread = child->tgid == parent->tgid;
 	r->flags = clone_flags(parent, child);
+	/* The child's triggers are the parent's: it got a copy of pf. */
+	r->ntrig = 0;
+	r->_pad = 0;
+#pragma unroll
+	for (int i = 0; i < TRIG_MAX; i++) {
+		r->trig_nr[i] = 0;
+		if ((rflags & REC_INHERITED) && i < pf->ntrig) {
+			r->trig_nr[i] = pf->trig[i].nr;
+			r->ntrig = i + 1;
+		}
+	}
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
@@ -451,5 +490,125 @@ int BPF_PROG(utrace_sched_switch, bool preempt, struct task_struct *prev, struct
 		if ((sflags & SIGNAL_STOP_CONTINUED) && (f->events & EVBIT(EV_JCTL)) && comm_ok(f, next))
 			emit_jctl(next, CLD_CONTINUED, (sflags & SIGNAL_CLD_CONTINUED) ? CLD_CONTINUED : 0);
 	}
+	return 0;
+}
+
+/*
+ * The context of the per-syscall tracepoints (syscalls/sys_enter_NAME,
+ * sys_exit_NAME) as the kernel passes it to BPF programs (struct
+ * syscall_tp_t in kernel/trace/trace_syscalls.c): the common header, the
+ * number, then the six argument registers or the return value.
+ */
+struct syscall_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 _pad;
+	__u64 args[6];
+};
+
+struct syscall_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 _pad;
+	__s64 ret;
+};
+
+/*
+ * Entry of a system call with a path argument that some thread has a
+ * trigger on (attached to syscalls/sys_enter_NAME for those calls only):
+ * for a thread with a trigger on this call, the path, read now, as the
+ * kernel is about to use it, into "entry_paths" for the exit program.
+ */
+SEC("tracepoint")
+int utrace_trig_enter(struct syscall_enter_ctx *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_flags *f = task_flags_of(task);
+	struct trig_entry *e;
+	long nr = ctx->nr;
+	__u64 a0, a1;
+	int parg;
+
+	if (!f || !f->ntrig)
+		return 0;
+	parg = path_arg(nr);
+	if (!parg || !triggers_on(f, nr))
+		return 0;
+	e = bpf_task_storage_get(&entry_paths, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!e) {
+		count(CNT_TRIG_STORE_FAILED);
+		return 0;
+	}
+	/* Both loads as they are: the verifier refuses a computed ctx offset. */
+	a0 = ctx->args[0];
+	a1 = ctx->args[1];
+	barrier_var(a0);
+	barrier_var(a1);
+	e->nr = nr;
+	/* Fails (empty path, which matches no prefix) when the page is not resident. */
+	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)(parg == 1 ? a0 : a1)) < 0)
+		e->path[0] = 0;
+	return 0;
+}
+
+/*
+ * Exit of a system call some thread has a trigger on (attached to
+ * syscalls/sys_exit_NAME for those calls only): for a thread whose trigger
+ * matches, the pending record, then SIGSTOP. The record is stored first:
+ * the thread cannot stop before this program returns, and the stopper
+ * reads the record only once it has. With no room for the record no signal
+ * is sent (a stop nobody could recognise would be a plain SIGSTOP); the
+ * failure is counted.
+ */
+SEC("tracepoint")
+int utrace_trig_exit(struct syscall_exit_ctx *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_flags *f = task_flags_of(task);
+	struct trig_entry *e = 0;
+	struct trig_pending *p;
+	struct pt_regs *regs;
+	long nr = ctx->nr, ret = ctx->ret;
+	int i;
+
+	if (!f || !f->ntrig)
+		return 0;
+	i = trigger_match(f, task, nr, ret, &e);
+	if (i < 0)
+		return 0;
+
+	p = bpf_task_storage_get(&pending_stops, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p) {
+		count(CNT_TRIG_STORE_FAILED);
+		return 0;
+	}
+	/* A fresh record is zero; one with a time was never taken. */
+	if (p->time)
+		count(CNT_TRIG_REPLACED);
+	p->tid = task->pid;
+	p->tgid = task->tgid;
+	p->time = bpf_ktime_get_ns();
+	p->nr = nr;
+	p->ret = ret;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	p->args[0] = regs->di;
+	p->args[1] = regs->si;
+	p->args[2] = regs->dx;
+	p->args[3] = regs->r10;
+	p->args[4] = regs->r8;
+	p->args[5] = regs->r9;
+	p->index = i;
+	p->_pad = 0;
+	if (e)
+		__builtin_memcpy(p->path, e->path, sizeof(p->path));
+	else
+		p->path[0] = 0;
+
+	if (bpf_send_signal_thread(SIGSTOP) < 0) {
+		bpf_task_storage_delete(&pending_stops, task);
+		count(CNT_TRIG_SIGNAL_FAILED);
+		return 0;
+	}
+	count(CNT_TRIG_FIRED);
 	return 0;
 }

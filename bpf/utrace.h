@@ -45,16 +45,49 @@ enum utrace_event {
 /* task_flags.state, kept by the programs */
 #define STATE_JCTL_STOPPED 0x1 /* switched out in TASK_STOPPED; the next switch-in is a continue */
 
-#define SYSCALL_MAX 512 /* syscall numbers 0..511 can be filtered and counted */
+#define SYSCALL_MAX 512 /* syscall numbers 0..511 can be filtered, counted and triggered on */
 #define PATH_LEN 256    /* bound of path strings in records, with the NUL */
 #define COMM_LEN 16     /* TASK_COMM_LEN */
 
 /*
+ * Triggers (core.Trigger): conditions on a system call that the programs
+ * evaluate when the call completes (sys_exit: the stop can only take effect
+ * when the call returns to user mode anyway, and there the return value is
+ * known). A thread holds at most TRIG_MAX of them, in its task_flags; a
+ * path prefix is compared over at most TRIG_PREFIX_LEN bytes.
+ */
+#define TRIG_MAX 8
+#define TRIG_PREFIX_LEN 64
+
+/* trigger.op: the numbering of core.RetOp */
+#define RET_ANY 0
+#define RET_EQ 1
+#define RET_NE 2
+#define RET_LT 3
+#define RET_LE 4
+#define RET_GT 5
+#define RET_GE 6
+
+/*
+ * One trigger: the call matches when its number is nr, its path argument
+ * (read at entry, see path_arg()) starts with the prefix_len bytes of
+ * prefix, and its return value compares with value as op says.
+ */
+struct trigger {
+	__s32 nr;                      /* system call number, 0..SYSCALL_MAX-1 */
+	__u8 op;                       /* RET_* */
+	__u8 prefix_len;               /* 0..TRIG_PREFIX_LEN; 0 = any path (or none) */
+	__u16 _pad;
+	__s64 value;                   /* compared with the return value */
+	char prefix[TRIG_PREFIX_LEN];  /* no NUL in the first prefix_len bytes; NUL padded */
+};
+
+/*
  * task_flags is the value of the per-task storage map "flags": a thread's
- * utrace flags, present while the thread's engines want some event. Go
- * writes the configuration; the programs keep the runtime state (Go
- * preserves it on update, best effort) and copy the whole to children at
- * fork when OPT_FOLLOW is set.
+ * utrace flags, present while the thread's engines want some event or have
+ * a trigger. Go writes the configuration; the programs keep the runtime
+ * state (Go preserves it on update, best effort) and copy the whole to
+ * children at fork when OPT_FOLLOW is set, triggers included.
  */
 struct task_flags {
 	/* Configuration, written by Go. */
@@ -65,6 +98,40 @@ struct task_flags {
 	/* Runtime state, written by the programs. */
 	__u32 state;                      /* STATE_* */
 	__u32 _pad;
+	/* Configuration, written by Go: the triggers, trig[0..ntrig). */
+	__u32 ntrig;                      /* 0..TRIG_MAX */
+	__u32 _pad2;
+	struct trigger trig[TRIG_MAX];
+};
+
+/*
+ * trig_entry is the value of the per-task storage map "entry_paths": the
+ * path argument of the thread's current (or last) call to a system call it
+ * has a trigger on, read at sys_enter by utrace_trig_enter. Created by that
+ * program the first time it needs it; it goes with the task.
+ */
+struct trig_entry {
+	__s64 nr;            /* the call whose entry filled path; -1 none */
+	char path[PATH_LEN]; /* NUL-terminated; empty if the page was not resident */
+};
+
+/*
+ * trig_pending is the value of the per-task storage map "pending_stops": a
+ * trigger that fired, written by utrace_trig_exit just before it sends the
+ * thread SIGSTOP, and read and deleted by Go (Loader.TakeTrigger) when the
+ * thread has stopped. Everything the synchronous EV_SYSCALL_EXIT report
+ * needs is here.
+ */
+struct trig_pending {
+	__u32 tid;           /* task->pid */
+	__u32 tgid;          /* task->tgid */
+	__u64 time;          /* bpf_ktime_get_ns() at the call's exit; never 0 */
+	__s64 nr;            /* system call number */
+	__s64 ret;           /* its return value */
+	__u64 args[6];       /* di, si, dx, r10, r8, r9 at exit */
+	__u32 index;         /* the trigger that matched: trig[index] */
+	__u32 _pad;
+	char path[PATH_LEN]; /* the path argument read at entry, "" if none */
 };
 
 /* A thread's syscall aggregates, indexed by syscall number. */
@@ -111,6 +178,7 @@ struct task_stats {
 #define REC_NEED_JCTL 0x8    /* the subject's flags need the sched_switch program */
 #define REC_COUNTED 0x10     /* the subject counts syscalls: sys_enter/sys_exit needed */
 #define REC_FINAL_STATS 0x20 /* REAP: the subject left an entry in "final_stats" to free */
+#define REC_NEED_TRIGGER 0x40 /* the subject has triggers: per-syscall tracepoints needed */
 
 /*
  * Every record starts with rec_hdr. Records without REC_DELIVER are
@@ -157,6 +225,10 @@ struct rec_clone {
 	__u32 child;  /* the child's tid */
 	__u32 thread; /* 1 when CLONE_THREAD */
 	__u64 flags;  /* clone flags reconstructed from what the child shares (see clone_flags()) */
+	/* With REC_INHERITED: the syscall numbers of the triggers the child inherited. */
+	__u32 ntrig;
+	__u16 trig_nr[TRIG_MAX];
+	__u32 _pad;
 };
 
 /* EV_EXEC */
@@ -189,6 +261,10 @@ struct rec_jctl {
  */
 #define CNT_INHERIT_FAILED NR_EVENTS     /* a followed parent's child got no flags or stats (allocation failed) */
 #define CNT_STATS_FAILED (NR_EVENTS + 1) /* a dying counted thread's stats found "final_stats" full */
-#define NR_COUNTERS (NR_EVENTS + 2)
+#define CNT_TRIG_FIRED (NR_EVENTS + 2)   /* triggers that matched, stored their record and sent SIGSTOP */
+#define CNT_TRIG_STORE_FAILED (NR_EVENTS + 3) /* a matching call, or an entry path, found no room in task storage */
+#define CNT_TRIG_REPLACED (NR_EVENTS + 4) /* a trigger replaced a pending record nobody took */
+#define CNT_TRIG_SIGNAL_FAILED (NR_EVENTS + 5) /* bpf_send_signal_thread failed: record dropped */
+#define NR_COUNTERS (NR_EVENTS + 6)
 
 #endif /* UTRACE_H */

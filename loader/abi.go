@@ -31,6 +31,7 @@ const (
 	recNeedJctl    = 0x8
 	recCounted     = 0x10
 	recFinalStats  = 0x20
+	recNeedTrigger = 0x40
 )
 
 // The tid bitmap: two bits per tid modulo tidBitsTids.
@@ -45,7 +46,18 @@ const (
 const (
 	cntInheritFailed = nrEvents
 	cntStatsFailed   = nrEvents + 1
-	nrCounters       = nrEvents + 2
+	cntTrigFired     = nrEvents + 2
+	cntTrigStoreFail = nrEvents + 3
+	cntTrigReplaced  = nrEvents + 4
+	cntTrigSignalErr = nrEvents + 5
+	nrCounters       = nrEvents + 6
+)
+
+// Triggers: per thread at most trigMax, path prefixes of at most
+// trigPrefixLen bytes.
+const (
+	trigMax       = 8
+	trigPrefixLen = 64
 )
 
 const (
@@ -82,7 +94,9 @@ const (
 	offCloneChild  = 24
 	offCloneThread = 28
 	offCloneFlags  = 32
-	recCloneLen    = 40
+	offCloneNtrig  = 40
+	offCloneTrigNr = 44
+	recCloneLen    = 64
 
 	// rec_exec
 	offExecOldTid   = 24

@@ -2,6 +2,11 @@ package loader
 
 import (
 	"math/bits"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -22,6 +27,8 @@ func TestABI(t *testing.T) {
 		jc   utraceRecJctl
 		fl   utraceTaskFlags
 		st   utraceSyscallStats
+		te   utraceTrigEntry
+		tp   utraceTrigPending
 	)
 	checks := []struct {
 		name      string
@@ -47,6 +54,17 @@ func TestABI(t *testing.T) {
 		{"clone.child", unsafe.Offsetof(cl.Child), offCloneChild},
 		{"clone.thread", unsafe.Offsetof(cl.Thread), offCloneThread},
 		{"clone.flags", unsafe.Offsetof(cl.Flags), offCloneFlags},
+		{"clone.ntrig", unsafe.Offsetof(cl.Ntrig), offCloneNtrig},
+		{"clone.trig_nr", unsafe.Offsetof(cl.TrigNr), offCloneTrigNr},
+		{"clone.trig_nr entries", uintptr(len(cl.TrigNr)), trigMax},
+		{"task_flags.trig entries", uintptr(len(fl.Trig)), trigMax},
+		{"trigger.prefix", unsafe.Sizeof(fl.Trig[0].Prefix), trigPrefixLen},
+		{"trigger.prefix alignment", unsafe.Offsetof(fl.Trig) % 8, 0},
+		{"trigger.prefix offset alignment", unsafe.Offsetof(fl.Trig[0].Prefix) % 8, 0},
+		{"trigger size alignment", unsafe.Sizeof(fl.Trig[0]) % 8, 0},
+		{"trig_entry.path alignment", unsafe.Offsetof(te.Path) % 8, 0},
+		{"trig_entry.path", unsafe.Sizeof(te.Path), 256},
+		{"trig_pending.path", unsafe.Sizeof(tp.Path), 256},
 		{"sizeof clone", unsafe.Sizeof(cl), recCloneLen},
 		{"exec.old_tid", unsafe.Offsetof(ex.OldTid), offExecOldTid},
 		{"exec.filename", unsafe.Offsetof(ex.Filename), offExecFilename},
@@ -142,5 +160,84 @@ func TestOptions(t *testing.T) {
 	o, _ = (&Options{RingSize: 16 << 10}).withDefaults()
 	if o.WakeupBytes != 4<<10 {
 		t.Errorf("wakeup threshold %d for a 16 KiB ring, want 4 KiB", o.WakeupBytes)
+	}
+}
+
+// The Go table of calls with a path argument is path_arg() of
+// bpf/helpers.h, and the trigger comparisons are numbered as core.RetOp.
+func TestPathArgTable(t *testing.T) {
+	src, err := os.ReadFile("../bpf/helpers.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := regexp.MustCompile(`(?s)static __always_inline int path_arg\(long nr\)\n\{(.*?)\n\}`).FindSubmatch(src)
+	if fn == nil {
+		t.Fatal("path_arg not found in bpf/helpers.h")
+	}
+	var c []int
+	for _, m := range regexp.MustCompile(`case (\d+):`).FindAllSubmatch(fn[1], -1) {
+		nr, _ := strconv.Atoi(string(m[1]))
+		c = append(c, nr)
+	}
+	var g []int
+	for nr := range syscallMax {
+		if pathArg(nr) {
+			g = append(g, nr)
+		}
+	}
+	slices.Sort(c)
+	if !slices.Equal(c, g) {
+		t.Errorf("path_arg() in C has %v, pathArg in Go %v", c, g)
+	}
+
+	ops := regexp.MustCompile(`#define RET_(\w+) (\d)`).FindAllSubmatch(mustRead(t, "../bpf/utrace.h"), -1)
+	want := map[string]core.RetOp{"ANY": core.RetAny, "EQ": core.RetEq, "NE": core.RetNe, "LT": core.RetLt,
+		"LE": core.RetLe, "GT": core.RetGt, "GE": core.RetGe}
+	if len(ops) != len(want) {
+		t.Fatalf("%d RET_ constants in utrace.h, want %d", len(ops), len(want))
+	}
+	for _, m := range ops {
+		if n, _ := strconv.Atoi(string(m[2])); core.RetOp(n) != want[string(m[1])] {
+			t.Errorf("RET_%s is %d in C, %d in core", m[1], n, want[string(m[1])])
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The tracepoint names of the running kernel's system calls are in the
+// table: every syscalls/sys_enter_NAME in tracefs is some number's NAME,
+// and the calls the tests and benchmarks use are there.
+func TestTracepointNames(t *testing.T) {
+	ents, err := os.ReadDir("/sys/kernel/tracing/events/syscalls")
+	if err != nil {
+		t.Skipf("tracefs: %v", err)
+	}
+	known := map[string]bool{}
+	for _, n := range tracepointNames {
+		if n != "" {
+			if known[n] {
+				t.Errorf("%s twice in the table", n)
+			}
+			known[n] = true
+		}
+	}
+	for _, e := range ents {
+		name, ok := strings.CutPrefix(e.Name(), "sys_enter_")
+		if ok && !known[name] {
+			t.Errorf("tracepoint syscalls/%s: %s is not in the table", e.Name(), name)
+		}
+	}
+	for nr, name := range map[int]string{0: "read", 2: "open", 4: "newstat", 59: "execve", 110: "getppid", 257: "openat", 435: "clone3", 437: "openat2"} {
+		if got := tracepointName(nr); got != name {
+			t.Errorf("tracepointName(%d) = %q, want %q", nr, got, name)
+		}
 	}
 }

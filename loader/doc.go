@@ -3,7 +3,7 @@
 // flags in a BPF task-storage map, and reads the ring buffer the programs
 // write to, decoding each record into a core.Event.
 //
-// A Loader implements core.Source and core.Aggregator:
+// A Loader implements core.Source, core.Aggregator and core.TriggerSource:
 //
 //	l, err := loader.Load(nil)
 //	...
@@ -15,7 +15,7 @@
 // SetWatch (or SetFlags, which adds a comm filter) stores a thread's flags
 // in BPF task storage: the union of its engines' passive event masks,
 // whether its children inherit them (Follow), an optional syscall-number
-// set, and whether its syscalls are counted (Count). Every BPF program
+// set, whether its syscalls are counted (Count), and its triggers. Every BPF program
 // first looks up the flags of the thread its event is about; a thread
 // without flags costs that one lookup and nothing else. The syscall
 // programs, which run on every system call of every process, test a bitmap
@@ -24,6 +24,70 @@
 // costs a bit test instead of a lookup. Children of a followed thread get
 // the flags in sched_process_fork, before they first run, so their first
 // system calls are seen.
+//
+// # Triggers: BPF-triggered stops
+//
+// A watch's Triggers (core.Trigger: a system call number, an optional path
+// prefix, a comparison of the return value) are evaluated in the kernel,
+// and a matching call stops the thread by itself, with no ptrace stop for
+// the calls that do not match:
+//
+//   - When the call completes, the program on syscalls/sys_exit_NAME
+//     compares it with the thread's triggers. Evaluating at exit loses
+//     nothing: a stop can only take effect when the call returns to user
+//     mode anyway, and at exit the return value is known. The path is the
+//     one read at entry (by the program on syscalls/sys_enter_NAME, for
+//     calls with a path argument, as for passive entry records), so it is
+//     the string the kernel used, not whatever the memory holds by exit.
+//   - On a match it stores a pending record in the thread's task storage
+//     (everything a core.Event needs: number, the six argument registers,
+//     return value, path, time) and sends the thread SIGSTOP with
+//     bpf_send_signal_thread (si_code SI_KERNEL). The thread takes it
+//     before it runs another user instruction: for a thread the stopper
+//     has seized, a signal-delivery-stop; for one nobody ptraces, a
+//     job-control stop of its process.
+//   - The passive EventSyscallExit record of that call is left out (the
+//     raw sys_exit program evaluates the same triggers on the same data);
+//     the entry record, if the watch wants entries, is not.
+//   - At the stop the stopper calls TakeTrigger, which reads and deletes
+//     the pending record and returns the synchronous, triggered
+//     EventSyscallExit. Its presence is how a SIGSTOP with SI_KERNEL is
+//     known for a trigger's.
+//
+// The per-syscall tracepoints are attached only for the numbers some
+// thread has a trigger on, and only while it has (TriggerHooks lists
+// them); the sys_enter one only for calls with a path argument. A thread
+// with triggers and no passive syscall events does not need the
+// raw_syscalls programs at all. Children of a followed thread inherit its
+// triggers at fork with the rest of its flags; the CLONE bookkeeping record
+// names the inherited numbers, so that the hooks stay while they are
+// needed.
+//
+// Limits: at most MaxTriggers (8) triggers per thread and path prefixes
+// of at most MaxPathPrefix (64) bytes, compared in the kernel over the
+// first 256 bytes of the path read at entry; a prefix only on calls that
+// have a path argument (the first path of rename, link and the like; the
+// same table as passive entry records); a path whose page was not resident
+// at entry is read as empty and matches no prefix. Only calls whose
+// per-syscall tracepoint exists in the running kernel can be triggered on;
+// SetFlags refuses anything else with core.ErrInvalid. The syscall and comm
+// filters of the flags do not apply to triggers. A call already in progress
+// when its trigger's hooks are attached is evaluated without its path (or,
+// if the thread had a trigger on the same call before, with the path of its
+// previous call of that number). Changing a thread's flags while it is
+// inside a call that matches may give both the passive exit record and the
+// stop, or neither, for that call. The return value is the one the
+// tracepoint sees, which for a call a signal interrupted and the kernel
+// will restart is an internal code (-512..-516), as in passive exit
+// records. The per-syscall tracepoints need tracefs (/sys/kernel/tracing).
+//
+// Costs: any per-syscall tracepoint puts every task on the kernel's slow
+// syscall path, where a per-number bitmap is checked before a program
+// runs; calls that have no trigger pay that and nothing of ours (measured:
+// 1M getppid with a trigger on openat, 1.36x bare, the same as empty
+// programs on those tracepoints; see test/bench/RESULTS-triggers.md). Calls
+// of a triggered-on number pay a task-storage lookup, and the thread that
+// has the trigger the evaluation.
 //
 // # Where events come from
 //
@@ -79,8 +143,9 @@
 // The programs on sys_enter and sys_exit run for every system call of every
 // process, and the one on sched_switch for every context switch. The loader
 // attaches them only while some thread's flags need them (syscall events or
-// Count; JCTL), including threads that inherited flags in the kernel, and
-// detaches them after: the kernel tells it through bookkeeping records for
+// Count; JCTL), as it does the per-syscall tracepoints of triggers,
+// including for threads that inherited flags in the kernel, and detaches
+// them after: the kernel tells it through bookkeeping records for
 // CLONE, EXEC and REAP that are not delivered to engines. The other programs
 // run on rare events and stay attached. Measured costs are in
 // test/bench/RESULTS-passive.md (go run ./test/bench -only passive).

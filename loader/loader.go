@@ -82,8 +82,15 @@ type Loader struct {
 	needs       map[int]need
 	nSyscall    int
 	nJctl       int
-	attachErr   error // last failure to attach from the reader, for Stats
-	closed      bool
+	// trigUsers counts, per syscall number, the threads with a trigger on
+	// it; trigLinks holds its per-syscall tracepoint links while it is > 0.
+	trigUsers [syscallMax]int32
+	trigLinks map[int]*trigLinks
+	attachErr error // last failure to attach from the reader, for Stats
+	closed    bool
+
+	pidfds    pidfdCache // for TakeTrigger
+	trigTaken counter
 
 	delivered [nrEvents]counter
 	reader    readerState
@@ -113,7 +120,7 @@ func Load(opts *Options) (*Loader, error) {
 		return nil, fmt.Errorf("setting wakeup_bytes: %w", err)
 	}
 
-	l := &Loader{opts: o, needs: make(map[int]need)}
+	l := &Loader{opts: o, needs: make(map[int]need), trigLinks: make(map[int]*trigLinks)}
 	if err := spec.LoadAndAssign(&l.objs, nil); err != nil {
 		return nil, explainLoad(err)
 	}
@@ -208,7 +215,12 @@ func (l *Loader) Close() error {
 				*lk = nil
 			}
 		}
+		for nr, t := range l.trigLinks {
+			errs = append(errs, t.close())
+			delete(l.trigLinks, nr)
+		}
 		l.mu.Unlock()
+		l.pidfds.close()
 		for _, lk := range l.always {
 			errs = append(errs, lk.Close())
 		}
@@ -231,7 +243,8 @@ func (l *Loader) Close() error {
 
 // Attached reports which lazily attached programs are attached now: the
 // syscall programs (sys_enter, sys_exit) and the job-control program
-// (sched_switch).
+// (sched_switch). The per-syscall tracepoints of triggers are listed by
+// TriggerHooks.
 func (l *Loader) Attached() (syscalls, jctl bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -278,9 +291,9 @@ func (l *Loader) syncLinksLocked() error {
 		l.schedSwitch = nil
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("detaching programs: %w", err)
+		return errors.Join(fmt.Errorf("detaching programs: %w", err), l.syncTriggersLocked())
 	}
-	return nil
+	return l.syncTriggersLocked()
 }
 
 // tidBits is a shared mapping of the tid bitmap (map tid_bits): two bits
@@ -320,6 +333,7 @@ func (b *tidBits) unmap() error { return unix.Munmap(b.mem) }
 
 // Interface checks.
 var (
-	_ core.Source     = (*Loader)(nil)
-	_ core.Aggregator = (*Loader)(nil)
+	_ core.Source        = (*Loader)(nil)
+	_ core.Aggregator    = (*Loader)(nil)
+	_ core.TriggerSource = (*Loader)(nil)
 )

@@ -180,18 +180,32 @@ func (l *Loader) handle(b []byte, ev *core.Event, deliver func(*core.Event)) {
 	switch typ {
 	case evClone:
 		if flags&recInherited != 0 && len(b) >= recCloneLen {
-			if n := needsFromRecord(flags); n != 0 {
+			n := need{bits: needsFromRecord(flags)}
+			if flags&recNeedTrigger != 0 {
+				for i := range min(int(le.Uint32(b[offCloneNtrig:])), trigMax) {
+					n.trig.Add(int(le.Uint16(b[offCloneTrigNr+2*i:])))
+				}
+			}
+			if !n.zero() {
 				l.bookkeep(func() { l.setNeedLocked(int(le.Uint32(b[offCloneChild:])), n) })
 			}
 		}
 	case evExec:
 		if len(b) >= recExecLen {
 			if old := int(le.Uint32(b[offExecOldTid:])); old != tid {
-				n := needsFromRecord(flags)
+				n := need{bits: needsFromRecord(flags)}
 				l.bookkeep(func() {
-					l.setNeedLocked(old, 0)
+					// The thread's triggers moved with it; the record
+					// says it has some, the books say which.
+					if flags&recNeedTrigger != 0 {
+						n.trig = l.needs[old].trig
+					}
+					l.setNeedLocked(old, need{})
 					l.setNeedLocked(tid, n)
 				})
+				// The pidfds of both tids now name other threads (or none).
+				l.pidfds.evict(old)
+				l.pidfds.evict(tid)
 			}
 		}
 	}
@@ -208,9 +222,10 @@ func (l *Loader) handle(b []byte, ev *core.Event, deliver func(*core.Event)) {
 	if typ == evReap {
 		l.bookkeep(func() {
 			if _, ok := l.needs[tid]; ok {
-				l.setNeedLocked(tid, 0)
+				l.setNeedLocked(tid, need{})
 			}
 		})
+		l.pidfds.evict(tid)
 		if flags&recFinalStats != 0 {
 			// The REAP callbacks have had their chance to read the stats.
 			l.objs.FinalStats.Delete(uint32(tid))

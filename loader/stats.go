@@ -30,9 +30,31 @@ type Stats struct {
 	StatsFailed uint64
 	// Malformed counts records the reader could not decode.
 	Malformed uint64
+	// Triggers counts what triggers did.
+	Triggers TriggerStats
 	// AttachErr is the last failure to attach a program when the kernel
 	// reported a thread that needs it, if any.
 	AttachErr error
+}
+
+// TriggerStats count the triggers that fired and what became of them.
+type TriggerStats struct {
+	// Fired counts calls that matched a trigger: the record was stored
+	// and the thread sent SIGSTOP.
+	Fired uint64
+	// Taken counts records TakeTrigger returned.
+	Taken uint64
+	// StoreFailed counts matching calls whose record (or entry path)
+	// found no room in task storage (allocation failed): no stop was
+	// sent, and a matching call's report is lost.
+	StoreFailed uint64
+	// Replaced counts records that a later trigger overwrote before
+	// anyone took them: the thread was not seized when it stopped (the
+	// SIGSTOP became a job-control stop) or the stop was not recognised.
+	Replaced uint64
+	// SignalFailed counts matching calls for which bpf_send_signal_thread
+	// failed (the thread was exiting); their records were dropped.
+	SignalFailed uint64
 }
 
 // For returns the sum of the counts of the event types in ev, e.g.
@@ -71,7 +93,12 @@ func (s Stats) String() string {
 	for _, c := range []struct {
 		name string
 		n    uint64
-	}{{"inherit failed", s.InheritFailed}, {"stats failed", s.StatsFailed}, {"malformed", s.Malformed}} {
+	}{
+		{"inherit failed", s.InheritFailed}, {"stats failed", s.StatsFailed}, {"malformed", s.Malformed},
+		{"triggers fired", s.Triggers.Fired}, {"taken", s.Triggers.Taken},
+		{"trigger store failed", s.Triggers.StoreFailed}, {"trigger replaced", s.Triggers.Replaced},
+		{"trigger signal failed", s.Triggers.SignalFailed},
+	} {
 		if c.n != 0 {
 			fmt.Fprintf(&b, ", %s %d", c.name, c.n)
 		}
@@ -101,12 +128,21 @@ func (l *Loader) Stats() (Stats, error) {
 			s.InheritFailed = sum
 		case slot == cntStatsFailed:
 			s.StatsFailed = sum
+		case slot == cntTrigFired:
+			s.Triggers.Fired = sum
+		case slot == cntTrigStoreFail:
+			s.Triggers.StoreFailed = sum
+		case slot == cntTrigReplaced:
+			s.Triggers.Replaced = sum
+		case slot == cntTrigSignalErr:
+			s.Triggers.SignalFailed = sum
 		}
 	}
 	for i := range s.types {
 		s.types[i].Delivered = l.delivered[i].Load()
 	}
 	s.Malformed = l.reader.bad.Load()
+	s.Triggers.Taken = l.trigTaken.Load()
 	l.mu.Lock()
 	s.AttachErr = l.attachErr
 	l.mu.Unlock()

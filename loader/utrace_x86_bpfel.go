@@ -19,6 +19,9 @@ type utraceRecClone struct {
 	Child  uint32
 	Thread uint32
 	Flags  uint64
+	Ntrig  uint32
+	TrigNr [8]uint16
+	Pad    uint32
 }
 
 type utraceRecExec struct {
@@ -93,6 +96,9 @@ type utraceTaskFlags struct {
 	Comm     [16]int8
 	State    uint32
 	Pad      uint32
+	Ntrig    uint32
+	Pad2     uint32
+	Trig     [8]utraceTrigger
 }
 
 type utraceTaskStats struct {
@@ -104,14 +110,45 @@ type utraceTaskStats struct {
 	S         utraceSyscallStats
 }
 
+type utraceTrigEntry struct {
+	_    structs.HostLayout
+	Nr   int64
+	Path [256]int8
+}
+
+type utraceTrigPending struct {
+	_     structs.HostLayout
+	Tid   uint32
+	Tgid  uint32
+	Time  uint64
+	Nr    int64
+	Ret   int64
+	Args  [6]uint64
+	Index uint32
+	Pad   uint32
+	Path  [256]int8
+}
+
+type utraceTrigger struct {
+	_         structs.HostLayout
+	Nr        int32
+	Op        uint8
+	PrefixLen uint8
+	Pad       uint16
+	Value     int64
+	Prefix    [64]int8
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	utraceMapCounters             = "counters"
+	utraceMapEntryPaths           = "entry_paths"
 	utraceMapEvents               = "events"
 	utraceMapFinalStats           = "final_stats"
 	utraceMapFlags                = "flags"
+	utraceMapPendingStops         = "pending_stops"
 	utraceMapTidBits              = "tid_bits"
 	utraceMapTstats               = "tstats"
 	utraceMapZeroStats            = "zero_stats"
@@ -123,12 +160,15 @@ const (
 	utraceProgUtraceSignal        = "utrace_signal"
 	utraceProgUtraceSysEnter      = "utrace_sys_enter"
 	utraceProgUtraceSysExit       = "utrace_sys_exit"
+	utraceProgUtraceTrigEnter     = "utrace_trig_enter"
+	utraceProgUtraceTrigExit      = "utrace_trig_exit"
 	utraceVarUnusedRecClone       = "unused_rec_clone"
 	utraceVarUnusedRecExec        = "unused_rec_exec"
 	utraceVarUnusedRecExit        = "unused_rec_exit"
 	utraceVarUnusedRecJctl        = "unused_rec_jctl"
 	utraceVarUnusedRecSignal      = "unused_rec_signal"
 	utraceVarUnusedRecSyscallPath = "unused_rec_syscall_path"
+	utraceVarUnusedTrigPending    = "unused_trig_pending"
 	utraceVarWakeupBytes          = "wakeup_bytes"
 )
 
@@ -182,19 +222,23 @@ type utraceProgramSpecs struct {
 	UtraceSignal      *ebpf.ProgramSpec `ebpf:"utrace_signal"`
 	UtraceSysEnter    *ebpf.ProgramSpec `ebpf:"utrace_sys_enter"`
 	UtraceSysExit     *ebpf.ProgramSpec `ebpf:"utrace_sys_exit"`
+	UtraceTrigEnter   *ebpf.ProgramSpec `ebpf:"utrace_trig_enter"`
+	UtraceTrigExit    *ebpf.ProgramSpec `ebpf:"utrace_trig_exit"`
 }
 
 // utraceMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type utraceMapSpecs struct {
-	Counters   *ebpf.MapSpec `ebpf:"counters"`
-	Events     *ebpf.MapSpec `ebpf:"events"`
-	FinalStats *ebpf.MapSpec `ebpf:"final_stats"`
-	Flags      *ebpf.MapSpec `ebpf:"flags"`
-	TidBits    *ebpf.MapSpec `ebpf:"tid_bits"`
-	Tstats     *ebpf.MapSpec `ebpf:"tstats"`
-	ZeroStats  *ebpf.MapSpec `ebpf:"zero_stats"`
+	Counters     *ebpf.MapSpec `ebpf:"counters"`
+	EntryPaths   *ebpf.MapSpec `ebpf:"entry_paths"`
+	Events       *ebpf.MapSpec `ebpf:"events"`
+	FinalStats   *ebpf.MapSpec `ebpf:"final_stats"`
+	Flags        *ebpf.MapSpec `ebpf:"flags"`
+	PendingStops *ebpf.MapSpec `ebpf:"pending_stops"`
+	TidBits      *ebpf.MapSpec `ebpf:"tid_bits"`
+	Tstats       *ebpf.MapSpec `ebpf:"tstats"`
+	ZeroStats    *ebpf.MapSpec `ebpf:"zero_stats"`
 }
 
 // utraceVariableSpecs contains global variables before they are loaded into the kernel.
@@ -207,6 +251,7 @@ type utraceVariableSpecs struct {
 	UnusedRecJctl        *ebpf.VariableSpec `ebpf:"unused_rec_jctl"`
 	UnusedRecSignal      *ebpf.VariableSpec `ebpf:"unused_rec_signal"`
 	UnusedRecSyscallPath *ebpf.VariableSpec `ebpf:"unused_rec_syscall_path"`
+	UnusedTrigPending    *ebpf.VariableSpec `ebpf:"unused_trig_pending"`
 	WakeupBytes          *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
@@ -230,21 +275,25 @@ func (o *utraceObjects) Close() error {
 //
 // It can be passed to loadUtraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type utraceMaps struct {
-	Counters   *ebpf.Map `ebpf:"counters"`
-	Events     *ebpf.Map `ebpf:"events"`
-	FinalStats *ebpf.Map `ebpf:"final_stats"`
-	Flags      *ebpf.Map `ebpf:"flags"`
-	TidBits    *ebpf.Map `ebpf:"tid_bits"`
-	Tstats     *ebpf.Map `ebpf:"tstats"`
-	ZeroStats  *ebpf.Map `ebpf:"zero_stats"`
+	Counters     *ebpf.Map `ebpf:"counters"`
+	EntryPaths   *ebpf.Map `ebpf:"entry_paths"`
+	Events       *ebpf.Map `ebpf:"events"`
+	FinalStats   *ebpf.Map `ebpf:"final_stats"`
+	Flags        *ebpf.Map `ebpf:"flags"`
+	PendingStops *ebpf.Map `ebpf:"pending_stops"`
+	TidBits      *ebpf.Map `ebpf:"tid_bits"`
+	Tstats       *ebpf.Map `ebpf:"tstats"`
+	ZeroStats    *ebpf.Map `ebpf:"zero_stats"`
 }
 
 func (m *utraceMaps) Close() error {
 	return _UtraceClose(
 		m.Counters,
+		m.EntryPaths,
 		m.Events,
 		m.FinalStats,
 		m.Flags,
+		m.PendingStops,
 		m.TidBits,
 		m.Tstats,
 		m.ZeroStats,
@@ -261,6 +310,7 @@ type utraceVariables struct {
 	UnusedRecJctl        *ebpf.Variable `ebpf:"unused_rec_jctl"`
 	UnusedRecSignal      *ebpf.Variable `ebpf:"unused_rec_signal"`
 	UnusedRecSyscallPath *ebpf.Variable `ebpf:"unused_rec_syscall_path"`
+	UnusedTrigPending    *ebpf.Variable `ebpf:"unused_trig_pending"`
 	WakeupBytes          *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
@@ -276,6 +326,8 @@ type utracePrograms struct {
 	UtraceSignal      *ebpf.Program `ebpf:"utrace_signal"`
 	UtraceSysEnter    *ebpf.Program `ebpf:"utrace_sys_enter"`
 	UtraceSysExit     *ebpf.Program `ebpf:"utrace_sys_exit"`
+	UtraceTrigEnter   *ebpf.Program `ebpf:"utrace_trig_enter"`
+	UtraceTrigExit    *ebpf.Program `ebpf:"utrace_trig_exit"`
 }
 
 func (p *utracePrograms) Close() error {
@@ -288,6 +340,8 @@ func (p *utracePrograms) Close() error {
 		p.UtraceSignal,
 		p.UtraceSysEnter,
 		p.UtraceSysExit,
+		p.UtraceTrigEnter,
+		p.UtraceTrigExit,
 	)
 }
 

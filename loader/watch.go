@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
@@ -17,49 +18,85 @@ type Flags struct {
 	// Events to report. EventQuiesce has no passive source and is ignored.
 	Events core.Events
 	// Follow makes children and new threads inherit the flags (and
-	// counting) in the kernel, before they first run. It needs Events.
+	// counting, and triggers) in the kernel, before they first run.
 	Follow bool
 	// Syscalls, when non-nil, limits syscall events to these numbers.
-	// Counting covers every system call regardless.
+	// Counting covers every system call regardless, and triggers are not
+	// filtered by it.
 	Syscalls *core.SyscallSet
 	// Count aggregates every system call of the thread in the kernel,
 	// without records; see SyscallStats.
 	Count bool
-	// Comm, when not empty, limits reports (not counting) to the times
-	// when the thread's command name (comm, at most 15 bytes) equals it.
-	// Combined with Follow it picks out the descendants that run a given
-	// program.
+	// Triggers are conditions on which the kernel stops the thread after
+	// a system call (see core.Trigger and TakeTrigger): at most 8, path
+	// prefixes of at most 64 bytes, on calls that have a path argument.
+	// Neither the syscall filter nor the comm filter applies to them.
+	Triggers []core.Trigger
+	// Comm, when not empty, limits reports (not counting, not triggers)
+	// to the times when the thread's command name (comm, at most 15 bytes)
+	// equals it. Combined with Follow it picks out the descendants that run
+	// a given program.
 	Comm string
 }
 
-// need is what a thread's flags require of the lazily attached programs,
-// as the loader knows it.
-type need uint8
+// Limits of triggers, per thread.
+const (
+	// MaxTriggers is how many triggers a thread's flags can hold.
+	MaxTriggers = trigMax
+	// MaxPathPrefix is the longest Trigger.PathPrefix, in bytes.
+	MaxPathPrefix = trigPrefixLen
+)
+
+// needBits are what a thread's flags require of the lazily attached
+// raw-tracepoint programs, as the loader knows it.
+type needBits uint8
 
 const (
-	needSyscall need = 1 << iota // syscall events: sys_enter, sys_exit
-	needCount                    // counting syscalls: sys_enter, sys_exit
-	needJctl                     // JCTL: sched_switch
+	needSyscall needBits = 1 << iota // syscall events: sys_enter, sys_exit
+	needCount                        // counting syscalls: sys_enter, sys_exit
+	needJctl                         // JCTL: sched_switch
 )
+
+// need is what a thread's flags require of the lazily attached programs:
+// the raw-tracepoint programs, and the per-syscall tracepoints of the
+// numbers it has triggers on.
+type need struct {
+	bits needBits
+	trig core.SyscallSet
+}
+
+func (n need) zero() bool { return n == need{} }
+
+func (n need) union(o need) need {
+	n.bits |= o.bits
+	for i := range n.trig {
+		n.trig[i] |= o.trig[i]
+	}
+	return n
+}
 
 func needsOf(f *Flags) need {
 	var n need
 	if f.Events&core.EventSyscall != 0 {
-		n |= needSyscall
+		n.bits |= needSyscall
 	}
 	if f.Count {
-		n |= needCount
+		n.bits |= needCount
 	}
 	if f.Events&core.EventJctl != 0 {
-		n |= needJctl
+		n.bits |= needJctl
+	}
+	for _, t := range f.Triggers {
+		n.trig.Add(t.Nr)
 	}
 	return n
 }
 
 // needsFromRecord decodes the REC_NEED_* and REC_COUNTED bits of a record
-// header.
-func needsFromRecord(flags uint32) need {
-	var n need
+// header. (Trigger numbers come from the record's body, or from the
+// loader's books.)
+func needsFromRecord(flags uint32) needBits {
+	var n needBits
 	if flags&recNeedSyscall != 0 {
 		n |= needSyscall
 	}
@@ -76,28 +113,39 @@ func needsFromRecord(flags uint32) need {
 // each program, and sets tid's bits in the tid bitmap. l.mu must be held.
 func (l *Loader) setNeedLocked(tid int, n need) {
 	old := l.needs[tid]
-	if old&(needSyscall|needCount) != 0 {
+	if old.bits&(needSyscall|needCount) != 0 {
 		l.nSyscall--
 	}
-	if old&needJctl != 0 {
+	if old.bits&needJctl != 0 {
 		l.nJctl--
 	}
-	if n&(needSyscall|needCount) != 0 {
+	if n.bits&(needSyscall|needCount) != 0 {
 		l.nSyscall++
 	}
-	if n&needJctl != 0 {
+	if n.bits&needJctl != 0 {
 		l.nJctl++
 	}
-	if n == 0 {
+	if old.trig != n.trig {
+		for nr := range syscallMax {
+			was, is := old.trig.Has(nr), n.trig.Has(nr)
+			switch {
+			case was && !is:
+				l.trigUsers[nr]--
+			case is && !was:
+				l.trigUsers[nr]++
+			}
+		}
+	}
+	if n.zero() {
 		delete(l.needs, tid)
 	} else {
 		l.needs[tid] = n
 	}
 	var bits uint64
-	if n&needSyscall != 0 {
+	if n.bits&needSyscall != 0 {
 		bits |= tidBitSyscall
 	}
-	if n&needCount != 0 {
+	if n.bits&needCount != 0 {
 		bits |= tidBitCount
 	}
 	l.tidBits.set(tid, bits)
@@ -106,15 +154,18 @@ func (l *Loader) setNeedLocked(tid int, n need) {
 // SetWatch installs w as tid's flags; a zero Watch stops watching tid. It
 // implements core.Source. It clears a comm filter set by SetFlags.
 func (l *Loader) SetWatch(tid int, w core.Watch) error {
-	return l.SetFlags(tid, Flags{Events: w.Events, Follow: w.Follow, Syscalls: w.Syscalls, Count: w.Count})
+	return l.SetFlags(tid, Flags{Events: w.Events, Follow: w.Follow, Syscalls: w.Syscalls, Count: w.Count, Triggers: w.Triggers})
 }
 
 // SetFlags installs f as tid's flags: the events (with the filters and
-// Follow) and counting. Flags without events and without Count stop
-// watching tid. Programs the flags need are attached before the flags are
-// set, so the thread's next events are seen. Removing the flags of a thread
-// that is gone succeeds; setting them fails with an error wrapping
-// unix.ESRCH.
+// Follow), counting and triggers. Flags without events, Count or triggers
+// stop watching tid. Programs the flags need are attached before the flags
+// are set, so the thread's next events are seen, and programs they no
+// longer need are detached after. Removing the flags of a thread that is
+// gone succeeds; setting them fails with an error wrapping unix.ESRCH.
+// Flags the kernel cannot hold (too many triggers, a prefix too long, a
+// trigger on a call without a tracepoint) fail with an error wrapping
+// core.ErrInvalid.
 func (l *Loader) SetFlags(tid int, f Flags) error {
 	if tid <= 0 {
 		return fmt.Errorf("watching thread %d: %w", tid, core.ErrInvalid)
@@ -125,7 +176,11 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 	if len(f.Comm) >= commLen {
 		return fmt.Errorf("watching thread %d: comm %q longer than %d bytes: %w", tid, f.Comm, commLen-1, core.ErrInvalid)
 	}
+	if err := checkTriggers(f.Triggers); err != nil {
+		return fmt.Errorf("watching thread %d: %w", tid, err)
+	}
 	f.Events &^= core.EventQuiesce
+	watched := f.Events != 0 || len(f.Triggers) > 0
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -135,19 +190,25 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 
 	fd, err := openThread(tid)
 	if err != nil {
-		if errors.Is(err, unix.ESRCH) && f.Events == 0 && !f.Count {
-			l.setNeedLocked(tid, 0)
+		if errors.Is(err, unix.ESRCH) && !watched && !f.Count {
+			l.setNeedLocked(tid, need{})
+			l.pidfds.evict(tid)
 			return l.syncLinksLocked()
 		}
 		return fmt.Errorf("watching thread %d: %w", tid, err)
 	}
-	defer unix.Close(fd)
+	keepFd := false
+	defer func() {
+		if !keepFd {
+			unix.Close(fd)
+		}
+	}()
 	key := uint32(fd)
 
 	old := l.needs[tid]
 	n := needsOf(&f)
 	switch {
-	case f.Count && old&needCount == 0:
+	case f.Count && old.bits&needCount == 0:
 		// Counting starts afresh.
 		if err := l.objs.Tstats.Update(key, new(utraceTaskStats), ebpf.UpdateAny); err != nil {
 			return fmt.Errorf("watching thread %d: starting syscall counts: %w", tid, err)
@@ -155,18 +216,22 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 		if err := l.objs.FinalStats.Delete(uint32(tid)); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			return fmt.Errorf("watching thread %d: clearing old syscall counts: %w", tid, err)
 		}
-	case !f.Count && old&needCount != 0:
+	case !f.Count && old.bits&needCount != 0:
 		if err := l.stopCounting(key); err != nil {
 			return fmt.Errorf("watching thread %d: stopping syscall counts: %w", tid, err)
 		}
 	}
-	l.setNeedLocked(tid, n)
+	// What either the old or the new flags need stays attached until the
+	// new flags are in place: a trigger's exit program must not go while
+	// the raw sys_exit program, seeing the old flags, leaves out the
+	// record of a call the trigger matches.
+	l.setNeedLocked(tid, old.union(n))
 	if err := l.syncLinksLocked(); err != nil {
 		l.setNeedLocked(tid, old)
 		return errors.Join(fmt.Errorf("watching thread %d: %w", tid, err), l.syncLinksLocked())
 	}
 
-	if f.Events == 0 {
+	if !watched {
 		err = l.objs.Flags.Delete(key)
 		if errors.Is(err, ebpf.ErrKeyNotExist) {
 			err = nil
@@ -176,7 +241,8 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 		// Keep the runtime state the programs keep in the value. This is
 		// best effort: a program may change it between the two calls.
 		if err := l.objs.Flags.Lookup(key, &v); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-			return fmt.Errorf("watching thread %d: reading its flags: %w", tid, err)
+			l.setNeedLocked(tid, old)
+			return errors.Join(fmt.Errorf("watching thread %d: reading its flags: %w", tid, err), l.syncLinksLocked())
 		}
 		f.encode(&v)
 		err = l.objs.Flags.Update(key, &v, ebpf.UpdateAny)
@@ -184,6 +250,16 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 	if err != nil {
 		l.setNeedLocked(tid, old)
 		return errors.Join(fmt.Errorf("watching thread %d: updating its flags: %w", tid, err), l.syncLinksLocked())
+	}
+	l.setNeedLocked(tid, n)
+	if len(f.Triggers) > 0 {
+		// TakeTrigger will want this thread's pidfd: keep it.
+		keepFd = l.pidfds.put(tid, fd)
+	} else {
+		l.pidfds.evict(tid)
+	}
+	if err := l.syncLinksLocked(); err != nil {
+		return fmt.Errorf("watching thread %d: detaching programs no longer needed: %w", tid, err)
 	}
 	return nil
 }
@@ -220,6 +296,18 @@ func (f *Flags) encode(v *utraceTaskFlags) {
 			v.Comm[i] = int8(f.Comm[i])
 		}
 	}
+	v.Ntrig = uint32(len(f.Triggers))
+	v.Trig = [trigMax]utraceTrigger{}
+	for i, t := range f.Triggers {
+		tr := &v.Trig[i]
+		tr.Nr = int32(t.Nr)
+		tr.Op = uint8(t.Op)
+		tr.Value = t.Value
+		tr.PrefixLen = uint8(len(t.PathPrefix))
+		for j := 0; j < len(t.PathPrefix); j++ {
+			tr.Prefix[j] = int8(t.PathPrefix[j])
+		}
+	}
 }
 
 // Flags returns tid's flags as the kernel holds them, which for a thread
@@ -253,16 +341,26 @@ func (l *Loader) Flags(tid int) (Flags, error) {
 		f.Syscalls = &set
 	}
 	if v.Opts&optCommFilter != 0 {
-		var b []byte
-		for _, c := range v.Comm {
-			if c == 0 {
-				break
-			}
-			b = append(b, byte(c))
-		}
-		f.Comm = string(b)
+		f.Comm = cstring8(v.Comm[:])
+	}
+	for i := range min(int(v.Ntrig), trigMax) {
+		tr := &v.Trig[i]
+		f.Triggers = append(f.Triggers, core.Trigger{
+			Nr:         int(tr.Nr),
+			PathPrefix: cstring8(tr.Prefix[:min(int(tr.PrefixLen), trigPrefixLen)]),
+			Op:         core.RetOp(tr.Op),
+			Value:      tr.Value,
+		})
 	}
 	return f, nil
+}
+
+// cstring8 returns the NUL-terminated string at the start of b.
+func cstring8(b []int8) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return cstring(unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), len(b)))
 }
 
 // openThread returns a pidfd for thread tid, the key of the task storage

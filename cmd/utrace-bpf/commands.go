@@ -113,7 +113,12 @@ cleanly and leaves them running.`,
 					return badInput("attach %d: %v", pid, err)
 				}
 			}
-			waitForInterrupt(pids)
+			// Signals are caught until the summary is out: a second Ctrl-C
+			// must not cut the detach short.
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+			defer signal.Stop(sigs)
+			waitForInterrupt(sigs, pids)
 			s.finish()
 			return nil
 		},
@@ -157,12 +162,9 @@ func isKernelThread(stat []byte) bool {
 	return flags&0x00200000 != 0 // PF_KTHREAD
 }
 
-// waitForInterrupt returns on SIGINT, SIGTERM or SIGHUP, or when every
-// traced process is gone.
-func waitForInterrupt(pids []int) {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
+// waitForInterrupt returns on a signal from sigs, or when every traced
+// process is gone.
+func waitForInterrupt(sigs <-chan os.Signal, pids []int) {
 	gone := make(chan struct{})
 	go func() {
 		for _, pid := range pids {

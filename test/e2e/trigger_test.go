@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/test/progs"
+)
+
+// opens records the triggered openat reports, reading the path from the
+// stopped thread's memory.
+type opens struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (o *opens) ReportSyscallExit(e *core.Engine, a core.Action, ev *core.Event) core.Action {
+	if !ev.Triggered || !ev.Sync {
+		return core.Resume
+	}
+	var path string
+	err := e.Examine(func(s core.Stopped) error {
+		buf := make([]byte, 64)
+		n, _ := s.ReadMemory(uintptr(ev.Syscall.Args[1]), buf)
+		path = string(buf[:max(0, bytes.IndexByte(buf[:n], 0))])
+		return nil
+	})
+	o.mu.Lock()
+	o.seen = append(o.seen, fmt.Sprintf("%d %s %s %v", ev.Syscall.Nr, ev.Syscall.Path, path, err))
+	o.mu.Unlock()
+	if ev.Syscall.Path == "/etc/hostname" {
+		ev.Syscall.Ret = -int64(unix.EACCES) // the program sees the changed result
+	}
+	return core.Resume
+}
+
+// A BPF-triggered stop on openat in an attached process that also makes
+// many getppid calls: every matching openat is reported synchronously (the
+// thread's memory can be read, its result changed), the others and the
+// getppid calls are not stopped at all.
+func TestTriggeredStops(t *testing.T) {
+	tr, ldr, _ := backends(t)
+	p := progs.Start(t, nil, progs.Build(t, "opener"), "3", "100000", "/etc/hostname", "/etc/passwd")
+	o := &opens{}
+	e, err := tr.Attach(p.Pid, core.AttachCreate, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SetTriggers([]core.Trigger{{Nr: unix.SYS_OPENAT, PathPrefix: "/etc/host"}}); err != nil {
+		t.Fatal(err)
+	}
+	if tp := statusFieldInt(p.Pid, "TracerPid"); tp == "0" {
+		t.Fatalf("a thread with triggers must be seized (TracerPid %s)", tp)
+	}
+	p.Go(t)
+	var out []string
+	for {
+		l := p.ReadLine(t)
+		if l == "done" {
+			break
+		}
+		out = append(out, l)
+	}
+	waitTraced(t, p)
+	// The triggered call ran (its fd stays open: the program, told it
+	// failed, never closes it), so /etc/passwd gets a higher fd each time.
+	want := regexp.MustCompile(`^/etc/hostname -13,/etc/passwd \d+,/etc/hostname -13,/etc/passwd \d+,/etc/hostname -13,/etc/passwd \d+$`)
+	if !want.MatchString(strings.Join(out, ",")) {
+		t.Errorf("program saw %q", out)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.seen) != 3 {
+		t.Fatalf("triggered reports %q, want 3", o.seen)
+	}
+	for _, s := range o.seen {
+		if s != fmt.Sprintf("%d /etc/hostname /etc/hostname <nil>", unix.SYS_OPENAT) {
+			t.Errorf("report %q", s)
+		}
+	}
+	st, _ := ldr.Stats()
+	if st.Triggers.Fired != 3 || st.Triggers.Taken != 3 {
+		t.Errorf("trigger stats %+v", st.Triggers)
+	}
+}
+
+func statusFieldInt(pid int, field string) string {
+	return statusField(fmt.Sprint(pid), field)
+}
+
+// inject with after=true in attach mode: only the matching openat stops
+// (through a kernel trigger), and the program sees the injected error.
+func TestInjectAfterAttached(t *testing.T) {
+	needRoot(t)
+	p := progs.Start(t, nil, progs.Build(t, "opener"), "2", "1000", "/etc/hostname", "/etc/passwd")
+	tracer := exec.Command(bin, "attach", "-p", fmt.Sprint(p.Pid), "-e",
+		"inject:syscall=openat,path=/etc/hostname,error=ENOENT,after=true")
+	var errb strings.Builder
+	tracer.Stderr = &errb
+	if err := tracer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { tracer.Process.Kill(); tracer.Wait() }()
+	for i := 0; i < 300 && statusFieldInt(p.Pid, "TracerPid") == "0"; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.Go(t)
+	var out []string
+	for l := p.ReadLine(t); l != "done"; l = p.ReadLine(t) {
+		out = append(out, l)
+	}
+	waitTraced(t, p)
+	tracer.Process.Signal(os.Interrupt)
+	tracer.Wait()
+	if len(out) != 4 || out[0] != "/etc/hostname -2" || out[2] != "/etc/hostname -2" || !strings.HasPrefix(out[1], "/etc/passwd ") {
+		t.Errorf("program saw %q", out)
+	}
+	if !strings.Contains(errb.String(), "inject: 2 matching calls, 2 injected") {
+		t.Errorf("summary: %s", errb.String())
+	}
+}
