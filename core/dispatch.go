@@ -191,6 +191,7 @@ func (th *thread) reportEvent(ev *Event) Action {
 		}
 		want := e.events
 		th.reporting = e
+		sticky := e.wantsStop
 		th.mu.Unlock()
 
 		// A synchronous event is preceded by a QUIESCE report to the
@@ -204,16 +205,15 @@ func (th *thread) reportEvent(ev *Event) Action {
 			th.mu.Lock()
 			want = e.events
 			th.reporting = e
+			sticky = e.wantsStop
 			th.mu.Unlock()
 		}
-		th.mu.Lock()
-		if e.wantsStop {
+		if sticky {
 			// The engine's sticky stop shows in what it and the engines
 			// after it see; whether the thread stops is decided at the
 			// end, by who still wants it stopped then.
 			p.shown = Stop
 		}
-		th.mu.Unlock()
 
 		ret, called := th.call(e, &p, ev, want, interrupt)
 		if !called {

@@ -297,6 +297,9 @@ func (e *Engine) Barrier(ctx context.Context) error {
 			}
 			return nil
 		}
+		if th.idle == nil {
+			th.idle = make(chan struct{})
+		}
 		idle := th.idle
 		th.mu.Unlock()
 		select {

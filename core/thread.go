@@ -1,9 +1,12 @@
 package core
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 )
 
 // thread is the tracer's state for one traced thread: the seed's struct
@@ -39,7 +42,7 @@ type thread struct {
 }
 
 func newThread(t *Tracer, tid int, info ThreadInfo) *thread {
-	th := &thread{t: t, tgid: info.Tgid, dying: info.Dead, idle: make(chan struct{})}
+	th := &thread{t: t, tgid: info.Tgid, dying: info.Dead}
 	th.tid.Store(int64(tid))
 	return th
 }
@@ -93,8 +96,10 @@ func (th *thread) endPass() {
 
 // wake wakes Barrier callers. Called with th.mu held.
 func (th *thread) wake() {
-	close(th.idle)
-	th.idle = make(chan struct{})
+	if th.idle != nil {
+		close(th.idle)
+		th.idle = nil
+	}
 }
 
 // needs computes what the backends must do for the thread now: the passive
@@ -196,6 +201,12 @@ func (th *thread) push() error {
 	var err error
 	if src := th.t.cfg.Source; wChanged && src != nil {
 		err = src.SetWatch(tid, w)
+		if errors.Is(err, unix.ESRCH) {
+			// Gone already (an engine attached from a passive CLONE
+			// report after the child died): its events, inherited in
+			// the kernel, are still on their way; there is nothing to set.
+			err = nil
+		}
 	}
 	if stp := th.t.cfg.Stopper; sChanged && stp != nil {
 		if serr := stp.SetSync(tid, syncEv); err == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,6 +108,7 @@ func (l *Loader) Start(deliver func(*core.Event)) error {
 
 func (l *Loader) read(deliver func(*core.Event)) {
 	defer close(l.reader.exited)
+	l.prioritize()
 	var (
 		rec ringbuf.Record
 		ev  core.Event
@@ -367,4 +369,33 @@ func statsMap(s *utraceSyscallStats) map[int]core.SyscallStats {
 		}
 	}
 	return m
+}
+
+// prioritize gives the reader's thread a real-time priority (SCHED_FIFO,
+// the lowest level), or failing that the highest nice value. Busy traced
+// threads outnumber the reader: under the fair scheduler 200 of them
+// leave it 1/200 of the CPUs, and the ring buffer overflows while the
+// reader waits for its turn. At real-time priority it runs as soon as it
+// is woken and sleeps as soon as the ring is empty; the kernel's RT
+// throttling still leaves the rest of the system its share. The thread
+// stays locked for the reader's life, deliver callbacks included.
+func (l *Loader) prioritize() {
+	runtime.LockOSThread()
+	attr := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: 1}
+	if err := unix.SchedSetAttr(0, &attr, 0); err == nil {
+		l.readerPolicy.Store("SCHED_FIFO")
+		return
+	}
+	if err := unix.Setpriority(unix.PRIO_PROCESS, 0, -20); err == nil {
+		l.readerPolicy.Store("nice -20")
+		return
+	}
+	l.readerPolicy.Store("default (no CAP_SYS_NICE)")
+}
+
+// ReaderPolicy says how the reader thread is scheduled: "SCHED_FIFO",
+// "nice -20", or the default when neither was permitted.
+func (l *Loader) ReaderPolicy() string {
+	p, _ := l.readerPolicy.Load().(string)
+	return p
 }

@@ -2,12 +2,14 @@ package reliability
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
 	"golang.org/x/sys/unix"
 )
@@ -84,7 +86,14 @@ func (c *counting) ReportReap(e *core.Engine, ev *core.Event) {
 // thread, delivered + lost equals what it made; with default buffers on
 // this 2-core machine, nothing is lost.
 func TestLoadThreads(t *testing.T) {
-	tr, ldr, _ := backends(t, nil)
+	var opts *loader.Options
+	if n := os.Getenv("RING_MB"); n != "" {
+		mb, _ := strconv.Atoi(n)
+		opts = &loader.Options{RingSize: mb << 20}
+	}
+	tr, ldr, _ := backends(t, opts)
+	start := time.Now()
+	defer func() { t.Logf("took %v", time.Since(start)) }()
 	nthreads, calls := 200, scale(10000, 100000)
 	p := progs.Start(t, nil, loadBin, "threads", strconv.Itoa(nthreads), strconv.Itoa(calls))
 	c := newCounting()
