@@ -123,15 +123,19 @@ func TestLoadThreads(t *testing.T) {
 			t.Errorf("thread %d: %d entries, %d exits, want %d each", tid, n, c.exits[tid], calls)
 		}
 	}
-	if lost == 0 && workers != nthreads {
+	if workers != nthreads {
 		t.Errorf("%d threads reported, want %d", workers, nthreads)
 	}
 	if made := 2 * nthreads * calls; uint64(delivered)+lost < uint64(made) {
 		t.Errorf("delivered %d + lost %d < made %d: events vanished uncounted", delivered, lost, made)
 	}
 	if lost != 0 {
-		// The known gap (README, Reliability): the goal is zero.
-		t.Logf("GAP: %d of %d syscall events lost with default buffers (%d threads seen)", lost, 2*nthreads*calls, workers)
+		msg := fmt.Sprintf("%d of %d syscall events lost with default buffers (%d threads seen)", lost, 2*nthreads*calls, workers)
+		if raceEnabled {
+			t.Log(msg, "(race detector on: not checked)")
+		} else {
+			t.Error(msg)
+		}
 	}
 }
 
