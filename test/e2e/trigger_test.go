@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
+	"github.com/utrace-bpf/utrace-bpf/test/testenv"
 )
 
 // opens records the triggered openat reports, reading the path from the
@@ -127,5 +129,44 @@ func TestInjectAfterAttached(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "inject: 2 matching calls, 2 injected") {
 		t.Errorf("summary: %s", errb.String())
+	}
+}
+
+// inspect with then=stop leaves the process stopped and detached, so a
+// debugger can take over: state T, no tracer; SIGCONT lets it go on.
+func TestInspectLeavesStoppedForDebugger(t *testing.T) {
+	needRoot(t)
+	p := progs.Start(t, nil, progs.Build(t, "opener"), "1", "10", "/etc/hostname")
+	tracer := exec.Command(bin, "attach", "-p", fmt.Sprint(p.Pid), "-e",
+		"inspect:syscall=openat,path=/etc/hostname,then=stop")
+	var errb strings.Builder
+	tracer.Stderr = &errb
+	if err := tracer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { tracer.Process.Kill(); tracer.Wait() }()
+	for i := 0; i < 300 && statusFieldInt(p.Pid, "TracerPid") == "0"; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.Go(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && !(testenv.State(p.Pid) == "T" && statusFieldInt(p.Pid, "TracerPid") == "0") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st, tp := testenv.State(p.Pid), statusFieldInt(p.Pid, "TracerPid"); st != "T" || tp != "0" {
+		t.Fatalf("state %s, TracerPid %s; want a stopped, untraced process\n%s", st, tp, errb.String())
+	}
+	out, _ := exec.Command("timeout", "-s", "INT", "0.5", "strace", "-p", fmt.Sprint(p.Pid)).CombinedOutput()
+	if !strings.Contains(string(out), "attached") {
+		t.Errorf("a debugger could not attach: %s", out)
+	}
+	syscall.Kill(p.Pid, syscall.SIGCONT)
+	if l := p.ReadLine(t); !strings.HasPrefix(l, "/etc/hostname ") {
+		t.Errorf("program: %q", l)
+	}
+	tracer.Process.Signal(os.Interrupt)
+	tracer.Wait()
+	if !strings.Contains(errb.String(), "left stopped for a debugger: gdb -p") {
+		t.Errorf("inspect output: %s", errb.String())
 	}
 }
