@@ -148,3 +148,12 @@ func (l *Loader) Stats() (Stats, error) {
 	l.mu.Unlock()
 	return s, nil
 }
+
+// Tracked returns how many threads the loader keeps bookkeeping for (those
+// with a watch, inherited or set, not yet reaped): it returns to zero when
+// every watched thread is gone, which the reliability tests check.
+func (l *Loader) Tracked() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.needs)
+}

@@ -185,6 +185,14 @@ func TestLoadChildren(t *testing.T) {
 	if left := tr.Threads(); len(left) != 0 {
 		t.Errorf("threads left traced: %v", left)
 	}
+	// No per-thread state left in the loader, and the programs that were
+	// attached for these threads are gone again.
+	if n := ldr.Tracked(); n != 0 {
+		t.Errorf("loader keeps state for %d threads after all were reaped", n)
+	}
+	if sys, jctl := ldr.Attached(); sys || jctl {
+		t.Errorf("programs still attached: syscalls %v, jctl %v", sys, jctl)
+	}
 	st, _ := ldr.Stats()
 	if all := st.For(core.EventAll); all.Lost != 0 {
 		t.Errorf("lost %d", all.Lost)
