@@ -91,8 +91,14 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 		delete(s.launching, ev.Tid)
 	}
 	s.mu.Unlock()
+	idx, hasPath := sysent.PathArg(ev.Syscall.Nr)
+	if !hasPath && !noReturn(ev.Syscall.Nr) {
+		// The exit report carries the number and the arguments; only a
+		// path the kernel captured at entry is worth keeping.
+		return core.Resume | action.SyscallAction()
+	}
 	path := sysent.NoPath
-	if idx, ok := sysent.PathArg(ev.Syscall.Nr); ok {
+	if hasPath {
 		// The kernel captured the path; it is empty both for an empty
 		// path (AT_EMPTY_PATH) and for one whose page was not resident,
 		// so an empty one is read again while the process may still be
@@ -145,39 +151,44 @@ const maxPending = 256
 
 // takeEntry removes and returns the entry of the call whose exit came at
 // time t with number nr (-1: a call a tracer skipped): the latest entry
-// before t. Older ones are dropped; their exits were lost.
-func (s *syscalls) takeEntry(tid, nr int, t uint64) *callEntry {
+// before t. Older ones are dropped; their exits were lost. launching
+// reports a thread still running the launcher.
+func (s *syscalls) takeEntry(tid, nr int, t uint64) (c *callEntry, launching bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.launching[tid] {
+		return nil, true
+	}
 	q := s.pending[tid]
+	if len(q) == 0 {
+		return nil, false
+	}
 	i := len(q) - 1
 	for i >= 0 && q[i].time > t {
 		i--
 	}
 	if i < 0 {
-		return nil
+		return nil, false
 	}
-	c := q[i]
+	c = q[i]
 	if rest := q[i+1:]; len(rest) == 0 {
 		delete(s.pending, tid)
 	} else {
 		s.pending[tid] = append(q[:0:0], rest...)
 	}
 	if c.nr != nr && nr >= 0 {
-		return nil
+		return nil, false
 	}
-	return c
+	return c, false
 }
 
 // ReportSyscallExit logs the call.
 func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.Event) core.Action {
-	s.mu.Lock()
-	launching := s.launching[ev.Tid]
-	s.mu.Unlock()
+	c, launching := s.takeEntry(ev.Tid, ev.Syscall.Nr, ev.Time)
 	if launching {
 		return core.Resume
 	}
-	c := s.takeEntry(ev.Tid, ev.Syscall.Nr, ev.Time)
+	var fromExit callEntry
 	if c == nil {
 		if ev.Syscall.Nr < 0 || s.path != "" || childReturn(ev) {
 			// Nothing says what it was; or it was filtered out; or it is
@@ -185,8 +196,10 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 			// does not show either.
 			return core.Resume
 		}
-		// Its entry came before we attached: the exit knows enough.
-		c = &callEntry{nr: ev.Syscall.Nr, args: ev.Syscall.Args, path: sysent.NoPath}
+		// A call without a path argument (or whose entry came before we
+		// attached): the exit knows enough.
+		fromExit = callEntry{nr: ev.Syscall.Nr, args: ev.Syscall.Args, path: sysent.NoPath}
+		c = &fromExit
 	} else if ev.Syscall.Nr >= 0 && ev.Syscall.Args != ([6]uint64{}) {
 		c.args = ev.Syscall.Args
 	}

@@ -20,7 +20,7 @@ import (
 // Options tune a Loader. The zero value of a field selects its default.
 type Options struct {
 	// RingSize is the size of the ring buffer in bytes, a power of two and
-	// a multiple of the page size. Default 32 MiB.
+	// a multiple of the page size. Default 64 MiB.
 	RingSize int
 	// WakeupBytes is how many bytes of syscall records may be pending
 	// before the reader is woken. Default 64 KiB, at most RingSize/4.
@@ -31,7 +31,7 @@ type Options struct {
 }
 
 const (
-	defaultRingSize     = 32 << 20
+	defaultRingSize     = 64 << 20
 	defaultWakeupBytes  = 64 << 10
 	defaultPollInterval = 10 * time.Millisecond
 )

@@ -87,6 +87,11 @@ func attachCmd(f *flags) *cobra.Command {
 cleanly and leaves them running.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			// Signals are caught from the start until the summary is out:
+			// a Ctrl-C while loading or detaching must not cut it short.
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+			defer signal.Stop(sigs)
 			pids, err := parsePids(pidList)
 			if err != nil {
 				return err
@@ -113,11 +118,6 @@ cleanly and leaves them running.`,
 					return badInput("attach %d: %v", pid, err)
 				}
 			}
-			// Signals are caught until the summary is out: a second Ctrl-C
-			// must not cut the detach short.
-			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-			defer signal.Stop(sigs)
 			waitForInterrupt(sigs, pids)
 			s.finish()
 			return nil

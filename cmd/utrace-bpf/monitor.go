@@ -25,6 +25,9 @@ instruction, by inheritance in the kernel. Without targets every user
 process is traced.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+			defer signal.Stop(sigs)
 			cfg, err := loadConfig(f.v, f.config, f.engines)
 			if err != nil {
 				return err
@@ -33,9 +36,6 @@ process is traced.`,
 			if err != nil {
 				return err
 			}
-			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-			defer signal.Stop(sigs)
 			seen := map[int]bool{}
 			tick := time.NewTicker(interval)
 			defer tick.Stop()

@@ -1,9 +1,13 @@
 package reliability
 
 import (
+	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -198,4 +202,47 @@ func TestLoadChildren(t *testing.T) {
 		t.Errorf("lost %d", all.Lost)
 	}
 	_ = fmt.Sprint
+}
+
+// The same load under the syscalls engine itself, through the CLI, writing
+// its strace-like log: every worker thread's 10,000 getppid calls are in the
+// log, and the summary says nothing was lost.
+func TestLoadThreadsSyscallsEngine(t *testing.T) {
+	needRoot(t)
+	nthreads, calls := 200, scale(10000, 100000)
+	logf := filepath.Join(t.TempDir(), "log.txt")
+	cmd := exec.Command(bin, "run", "-e", "syscalls:trace=getppid", "-o", logf, "--",
+		loadBin, "threads", strconv.Itoa(nthreads), strconv.Itoa(calls))
+	cmd.Stdin = strings.NewReader("g")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	f, err := os.Open(logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	perTid := map[string]int{}
+	summary := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "utrace-bpf: reports:") {
+			summary = l
+		}
+		if tid, rest, ok := strings.Cut(strings.TrimPrefix(l, "[pid "), "] "); ok && strings.HasPrefix(rest, "getppid()") {
+			perTid[tid]++
+		}
+	}
+	if !strings.HasSuffix(summary, "lost 0") {
+		t.Errorf("summary %q, want nothing lost", summary)
+	}
+	if len(perTid) != nthreads {
+		t.Errorf("%d threads in the log, want %d", len(perTid), nthreads)
+	}
+	for tid, n := range perTid {
+		if n != calls {
+			t.Errorf("thread %s: %d getppid lines, want %d", tid, n, calls)
+		}
+	}
 }
