@@ -30,11 +30,12 @@ type counter struct {
 	sortBy string
 	mu     sync.Mutex
 	tr     *core.Tracer
-	tids   map[int]bool
+	tids   map[int]bool               // threads still counting
+	done   map[int]core.SyscallStats // totals of threads that died
 }
 
 func newCounter(name string, opts Options, out *Output) (Engine, error) {
-	c := &counter{sortBy: opts.Str("sort"), tids: map[int]bool{}}
+	c := &counter{sortBy: opts.Str("sort"), tids: map[int]bool{}, done: map[int]core.SyscallStats{}}
 	switch c.sortBy {
 	case "time", "calls", "errors", "name":
 	default:
@@ -44,7 +45,9 @@ func newCounter(name string, opts Options, out *Output) (Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Init(name, c, out, Needs{Count: true, Syscalls: set})
+	// DEATH (rare, passive) is when a thread's counts are collected: the
+	// kernel keeps them only until the thread is reaped.
+	c.Init(name, c, out, Needs{Events: core.EventDeath, Count: true, Syscalls: set})
 	c.OnAttach = func(e *core.Engine) {
 		c.mu.Lock()
 		c.tr = e.Tracer()
@@ -71,6 +74,28 @@ func syscallSet(spec string) (*core.SyscallSet, error) {
 	return &set, nil
 }
 
+// ReportDeath adds the dead thread's counts to the totals.
+func (c *counter) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
+	st, err := e.Tracer().SyscallStats(ev.Tid)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.tids, ev.Tid)
+	if err == nil {
+		addStats(c.done, st)
+	}
+	return core.Detach
+}
+
+func addStats(total, st map[int]core.SyscallStats) {
+	for nr, s := range st {
+		t := total[nr]
+		t.Calls += s.Calls
+		t.Errors += s.Errors
+		t.Time += s.Time
+		total[nr] = t
+	}
+}
+
 type countRow struct {
 	nr int
 	core.SyscallStats
@@ -79,25 +104,24 @@ type countRow struct {
 // Summary prints strace -c's table.
 func (c *counter) Summary(w io.Writer) {
 	c.mu.Lock()
-	tr, tids := c.tr, c.tids
+	tr := c.tr
+	total := map[int]core.SyscallStats{}
+	addStats(total, c.done)
+	var live []int
+	for tid := range c.tids {
+		live = append(live, tid)
+	}
 	c.mu.Unlock()
 	if tr == nil {
 		return
 	}
-	total := map[int]core.SyscallStats{}
-	for tid := range tids {
+	for _, tid := range live {
 		st, err := tr.SyscallStats(tid)
 		if err != nil {
 			fmt.Fprintf(w, "%s: thread %d: %v\n", c.Name(), tid, err)
 			continue
 		}
-		for nr, s := range st {
-			t := total[nr]
-			t.Calls += s.Calls
-			t.Errors += s.Errors
-			t.Time += s.Time
-			total[nr] = t
-		}
+		addStats(total, st)
 	}
 	rows := make([]countRow, 0, len(total))
 	var sum core.SyscallStats

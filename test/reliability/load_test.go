@@ -160,7 +160,8 @@ func TestLoadChildren(t *testing.T) {
 	}
 	p.Wait(t)
 	ldr.Flush()
-	deadline := time.Now().Add(5 * time.Second)
+	// REAP comes from sched_process_free, after an RCU grace period.
+	deadline := time.Now().Add(20 * time.Second)
 	for len(tr.Threads()) != 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 		ldr.Flush()
