@@ -334,24 +334,33 @@ func (s *Stopper) letGo(t *task) error {
 	return s.cont(t)
 }
 
-// Examine implements core.Stopper. The thread must be in a ptrace stop; a
-// SIGKILL that woke it during fn makes the result ErrAgain (the seed's
-// utrace_finish_examine).
+// Examine implements core.Stopper. The thread must be in a ptrace stop. As
+// the seed's utrace_finish_examine does with the scheduler's switch count,
+// it compares the thread's context-switch counts before and after fn: a
+// thread that ran meanwhile (SIGKILL wakes even a stopped thread) makes the
+// result ErrAgain, and what fn read must be discarded.
 func (s *Stopper) Examine(tid int, fn func(core.Stopped) error) error {
 	return s.do(func() error {
 		t := s.tasks[tid]
 		if t == nil || t.running || t.gone {
 			return fmt.Errorf("examine %d: %w", tid, core.ErrAgain)
 		}
+		before := switches(tid)
 		st := &stopped{tid: tid}
 		defer st.close()
 		err := fn(st)
 		var regs unix.PtraceRegs
-		if getRegs(tid, &regs) != nil {
+		if getRegs(tid, &regs) != nil || switches(tid) != before {
 			return fmt.Errorf("examine %d: thread woke: %w", tid, core.ErrAgain)
 		}
 		return err
 	})
+}
+
+// switches reads the thread's voluntary and involuntary context-switch
+// counts from /proc/TID/status, as one string.
+func switches(tid int) string {
+	return statusField2(tid, "voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")
 }
 
 // Threads returns the tids the stopper has seized, for status displays.

@@ -352,3 +352,30 @@ func TestControlStopBusyThreadThenLetGo(t *testing.T) {
 }
 
 func procState(pid int) string { return testenv.State(pid) }
+
+// Seed utrace_finish_examine: an examination that raced with the thread
+// waking up (here SIGKILL, which nothing delays) reports ErrAgain, so the
+// engine knows to discard what it read.
+func TestExamineRacesWakeUp(t *testing.T) {
+	tr, _ := newTracer(t)
+	p := start(t, "busy")
+	p.expect("ready")
+	p.proceed()
+	e := attach(t, tr, p.pid, nopQuiesce{}, core.EventQuiesce, 0)
+	e.Control(core.Stop)
+	eventually(t, "state t", func() bool { return procState(p.pid) == "t" })
+	e.Barrier(context.Background())
+	err := e.Examine(func(s core.Stopped) error {
+		if _, err := s.Registers(); err != nil {
+			return err
+		}
+		// fn runs on the ptrace thread: the dying thread's next stop
+		// waits for it, so only give the kill time to wake it.
+		unix.Kill(p.pid, unix.SIGKILL)
+		time.Sleep(100 * time.Millisecond)
+		return nil
+	})
+	if !errors.Is(err, core.ErrAgain) {
+		t.Errorf("examine across a SIGKILL: %v, want ErrAgain", err)
+	}
+}
