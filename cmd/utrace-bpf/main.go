@@ -24,6 +24,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
+	_ "github.com/utrace-bpf/utrace-bpf/engines/gdbremote"
 )
 
 // version is set by the build (-ldflags "-X main.version=...").

@@ -1,0 +1,592 @@
+// Package gdbremote is a GDB Remote Serial Protocol server as a utrace-bpf
+// engine: gdb debugs the traced process through the same stopper every
+// other engine shares, so a syscall log, a fault injector and a debugger
+// work on one process at once (Linux allows one ptracer per thread; here
+// the debugger is one engine among many).
+//
+// The target is x86-64 Linux, all-stop. The engine is written only against
+// package core: it holds threads with Control(Stop) and a Stop from its
+// callbacks, reads and writes registers and memory with Examine, steps
+// with SingleStep, and learns of breakpoint hits as synchronous SIGTRAP
+// reports. Its breakpoints (Z0) are its own: it writes the int3 bytes
+// while threads of the process run and takes them out again whenever gdb
+// holds the process, so gdb's memory reads, and other engines examining a
+// thread gdb holds, see the program's own bytes.
+//
+// While no gdb is connected the engine only follows threads and watches
+// for exits, passively; a thread costs nothing more. When gdb connects it
+// asks for signals and execs synchronously; when gdb detaches it lets go
+// again, and the process runs on.
+//
+// Callbacks never wait for the network: they decide at once (hold the
+// thread or let it go, from the state the protocol goroutine left) and hand
+// what happened to that goroutine through a queue.
+package gdbremote
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines"
+)
+
+func init() {
+	engines.Register(&engines.Type{
+		Name:    "gdbremote",
+		Summary: "GDB remote protocol server: debug the traced process with gdb (target remote) while the other engines keep working",
+		Options: []engines.Option{
+			{Name: "listen", Kind: engines.String, Default: "127.0.0.1:2345",
+				Doc: "where gdb connects: HOST:PORT (port 0 picks one), or unix:PATH for a socket only its owner can open (gdb: target remote PATH)"},
+			{Name: "hold", Kind: engines.Bool, Default: "true",
+				Doc: "in run, hold the program at its exec until gdb connects and continues"},
+			{Name: "packet_timeout", Kind: engines.Duration, Default: "10s",
+				Doc: "a packet must arrive whole within this time of its start, or the connection is closed"},
+		},
+		New: newEngine,
+	})
+}
+
+// The events the engine asks for with no gdb connected (following threads,
+// seeing the process exit) and with one.
+const (
+	idleEvents   = core.EventClone | core.EventExec | core.EventDeath
+	activeEvents = idleEvents | core.EventQuiesce | core.EventSignalAll
+	activeSync   = core.EventSignalAll | core.EventExec
+)
+
+// siKernel is the si_code of the SIGTRAP an int3 raises.
+const siKernel = 0x80
+
+// why a thread stopped for gdb.
+type why uint8
+
+const (
+	whyNone   why = iota // held because the server asked; nothing to report
+	whyLaunch            // the launched program, held at its exec
+	whyStep              // a single step finished
+	whyBreak             // one of our breakpoints; rip is rewound to it
+	whySignal            // a signal for gdb to decide about; it was not delivered
+	whyExec              // the process exec'd a new program
+)
+
+type stopInfo struct {
+	why  why
+	sig  int    // Linux signal number, for whySignal
+	exec string // the new program, for whyExec
+}
+
+// thread is the engine's state of one thread of the debugged process.
+// Every field is guarded by engine.mu.
+type thread struct {
+	e *core.Engine
+
+	// What the callbacks do: hold the thread (want), step it (stepping),
+	// or let it run. gen counts the server's resumptions, so that a
+	// notification the thread sent before one is recognized as stale.
+	want     bool
+	stepping bool
+	gen      uint64
+	passSig  int  // let this signal's next delivery through (gdb continued with it)
+	inject   int  // signal to inject at the report our Interrupt brings
+	keepSig  bool // still watching signals after a detach: a trap may be pending
+
+	// What the server knows.
+	fresh   bool      // attached since the server last looked
+	held    bool      // held stopped by us
+	dead    bool      // died, or cannot be controlled any more
+	pending *stopInfo // an event not yet reported to gdb
+}
+
+// resume is the action a callback returns for t.
+func (t *thread) resume() core.Action {
+	switch {
+	case t.want:
+		return core.Stop
+	case t.stepping:
+		return core.SingleStep
+	}
+	return core.Resume
+}
+
+type evKind uint8
+
+const (
+	evStop   evKind = iota // the thread is held; stop says why
+	evAttach               // a new thread
+	evDeath                // the thread died
+)
+
+// event is what a callback hands the server.
+type event struct {
+	kind      evKind
+	t         *thread
+	gen       uint64
+	stop      stopInfo
+	status    int  // wait status, for evDeath
+	groupDead bool // evDeath: the process is gone
+}
+
+type engine struct {
+	engines.Base
+	addr    string // the listen option
+	hold    bool
+	timeout time.Duration
+	ln      net.Listener
+	kick    chan struct{} // a nudge when the queue has events
+	quit    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+
+	mu       sync.Mutex
+	threads  map[*core.Engine]*thread
+	target   int  // the debugged process (the first one attached)
+	launch   int  // the tid run launched, until its exec
+	launched bool // the process was started by run, not attached to
+	active   bool // a gdb is connected: signals and execs are synchronous
+	allStop  bool // new threads start held
+	queue    []event
+	bps      map[uint64]bool // gdb's breakpoints
+	inserted map[uint64]byte // int3 bytes now in memory: address → the byte it replaced
+	ever     map[uint64]bool // every address that ever held one of our int3 bytes
+	pass     map[int]bool    // QPassSignals, as Linux numbers
+	execStop bool            // gdb wants exec events
+	// readySince is when the first thread was attached.
+	readySince time.Time
+	exited     bool // the process is gone
+	status     int  // its wait status
+	// For Summary.
+	conn     net.Conn
+	sessions int
+	stops    int
+	exitSent bool
+}
+
+func newEngine(name string, opts engines.Options, out *engines.Output) (engines.Engine, error) {
+	g := &engine{addr: opts.Str("listen"), hold: opts.BoolVal("hold"), timeout: opts.Dur("packet_timeout"),
+		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		threads: map[*core.Engine]*thread{}, bps: map[uint64]bool{}, inserted: map[uint64]byte{},
+		ever: map[uint64]bool{}, pass: map[int]bool{}}
+	if g.timeout <= 0 {
+		return nil, fmt.Errorf("packet_timeout %v: want a positive duration", g.timeout)
+	}
+	ln, err := listen(g.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %v", g.addr, err)
+	}
+	g.ln = ln
+	g.Init(name, g, out, engines.Needs{Events: idleEvents})
+	g.OnAttach = g.onAttach
+	out.Text(name, fmt.Sprintf("%s: listening on %s; connect with: gdb -ex 'target remote %s' PROGRAM", name, ln.Addr(), ln.Addr()))
+	go g.serve()
+	return g, nil
+}
+
+// listen opens the server's socket: unix:PATH (or an absolute path) for a
+// unix socket that only its owner may open, else HOST:PORT over TCP.
+func listen(addr string) (net.Listener, error) {
+	path, isUnix := strings.CutPrefix(addr, "unix:")
+	if !isUnix && strings.HasPrefix(addr, "/") {
+		path, isUnix = addr, true
+	}
+	if !isUnix {
+		return net.Listen("tcp", addr)
+	}
+	if path == "" {
+		return nil, fmt.Errorf("empty socket path")
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		os.Remove(path) // a stale socket of an earlier run
+	}
+	old := unix.Umask(0o177)
+	ln, err := net.Listen("unix", path)
+	unix.Umask(old)
+	return ln, err
+}
+
+// post queues ev for the server. Called with g.mu held.
+func (g *engine) post(ev event) {
+	g.queue = append(g.queue, ev)
+	select {
+	case g.kick <- struct{}{}:
+	default:
+	}
+}
+
+// onAttach registers each thread attached (the first ones by the CLI, new
+// threads from ReportClone). Threads of other processes are not ours to
+// debug: the engine detaches from them.
+func (g *engine) onAttach(e *core.Engine) {
+	g.mu.Lock()
+	if g.target == 0 {
+		g.target = e.Tgid()
+		// A program run launched runs this binary until its exec.
+		g.launched = isSelf(e.Tgid())
+	}
+	if e.Tgid() != g.target {
+		g.mu.Unlock()
+		e.Control(core.Detach)
+		return
+	}
+	t := &thread{e: e, want: g.allStop, fresh: true}
+	g.threads[e] = t
+	active := g.active
+	g.post(event{kind: evAttach, t: t})
+	g.mu.Unlock()
+	if active {
+		setNeeds(e, true, false)
+	}
+}
+
+// setNeeds asks for what the engine needs of a thread: passively its
+// clones, execs and death; with gdb connected, signals and execs
+// synchronously too (and so QUIESCE reports). launch adds a synchronous
+// exec for the program run launched, to hold it there.
+func setNeeds(e *core.Engine, active, launch bool) {
+	if active {
+		e.SetEvents(activeEvents)
+		e.SetSync(activeSync)
+		return
+	}
+	var sync core.Events
+	if launch {
+		sync = core.EventExec
+	}
+	e.SetSync(sync)
+	e.SetEvents(idleEvents)
+}
+
+// StartAtExec is called by run for the program it launches: with hold,
+// the program is held at its exec until gdb connects and continues.
+func (g *engine) StartAtExec(tid int) {
+	g.mu.Lock()
+	g.launched = true
+	if !g.hold {
+		g.mu.Unlock()
+		return
+	}
+	g.launch = tid
+	var e *core.Engine
+	for _, t := range g.threads {
+		if t.e.Tid() == tid {
+			e = t.e
+		}
+	}
+	active := g.active
+	g.mu.Unlock()
+	if e != nil && !active {
+		setNeeds(e, false, true)
+	}
+}
+
+// ReportClone follows new threads of the process (Base attaches to them
+// before they run). Child processes are not followed (gdb is not offered
+// fork events), but their copy of memory is cleaned of our int3 bytes.
+func (g *engine) ReportClone(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	g.Count()
+	if ev.Clone.Thread {
+		g.Base.ReportClone(e, action, ev)
+	} else if ev.Sync {
+		g.cleanChild(e.Tgid(), ev.Clone.Child)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t := g.threads[e]; t != nil {
+		return t.resume()
+	}
+	return core.Resume
+}
+
+// cleanChild takes our int3 bytes out of a new child process, which got a
+// copy of the parent's memory with them in it and would die of the first
+// it ran into. The child waits at its first stop while its parent's CLONE
+// report runs. A child sharing the parent's memory (vfork, posix_spawn) is
+// left alone: its bytes are the parent's. core.Stopped reaches only threads
+// an engine holds, so this writes /proc/PID/mem directly.
+func (g *engine) cleanChild(parent, child int) {
+	g.mu.Lock()
+	ins := make(map[uint64]byte, len(g.inserted))
+	for a, b := range g.inserted {
+		ins[a] = b
+	}
+	g.mu.Unlock()
+	if len(ins) == 0 {
+		return
+	}
+	const kcmpVM = 1
+	if r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(parent), uintptr(child), kcmpVM, 0, 0, 0); errno != 0 || r == 0 {
+		return // shared, or cannot tell
+	}
+	f, err := os.OpenFile("/proc/"+strconv.Itoa(child)+"/mem", os.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	for a, b := range ins {
+		f.WriteAt([]byte{b}, int64(a))
+	}
+}
+
+// ReportQuiesce comes when the thread stopped: for a stop of its own
+// (event 0: our Stop took effect, or a step finished) or before another
+// synchronous event, perhaps one of another engine's.
+func (g *engine) ReportQuiesce(e *core.Engine, action core.Action, event core.Events) core.Action {
+	g.Count()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t := g.threads[e]
+	if t == nil {
+		return core.Resume
+	}
+	return g.quiesced(t, event)
+}
+
+// quiesced decides about a stop with no signal. Called with g.mu held.
+func (g *engine) quiesced(t *thread, event core.Events) core.Action {
+	switch {
+	case event == 0 && t.stepping:
+		t.stepping, t.want = false, true
+		g.post(event0(t, stopInfo{why: whyStep}))
+		return core.Stop
+	case t.want:
+		g.post(event0(t, stopInfo{why: whyNone}))
+		return core.Stop
+	}
+	// Another engine's synchronous event, perhaps in the middle of our
+	// step (a system call instruction): go on as before.
+	return t.resume()
+}
+
+func event0(t *thread, s stopInfo) event { return event{kind: evStop, t: t, gen: t.gen, stop: s} }
+
+// ReportSignal sees every signal while gdb is connected: breakpoint traps
+// are swallowed and reported, signals gdb passes go through, any other is
+// held back for gdb to decide about. It also gets the report an Interrupt
+// makes, where the engine injects the signal gdb continued with.
+func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	g.Count()
+	keep := action & (core.SignalMask | core.SignalHold)
+	g.mu.Lock()
+	t := g.threads[e]
+	if t == nil {
+		g.mu.Unlock()
+		return core.Resume | keep
+	}
+	if ev.Type == core.EventQuiesce {
+		defer g.mu.Unlock()
+		if t.inject != 0 && !t.want {
+			ev.Signal.Signo = t.inject
+			t.passSig, t.inject = t.inject, 0
+			return t.resume() | core.SignalDeliver
+		}
+		return g.quiesced(t, 0) | keep
+	}
+	sig := ev.Signal.Signo
+	if sig == int(unix.SIGTRAP) && ev.Signal.Code == siKernel && len(g.ever) > 0 {
+		ever := make(map[uint64]bool, len(g.ever))
+		for a := range g.ever {
+			ever[a] = true
+		}
+		g.mu.Unlock()
+		addr, ours := rewindTrap(e, ever)
+		g.mu.Lock()
+		if ours {
+			defer g.mu.Unlock()
+			if g.active && g.bps[addr] {
+				t.stepping, t.want = false, true
+				g.post(event0(t, stopInfo{why: whyBreak}))
+				return core.Stop | core.SignalIgn
+			}
+			// A breakpoint taken out since the thread hit it: the
+			// instruction runs as if it never was there.
+			if t.keepSig && !g.active {
+				t.keepSig = false
+				go setNeeds(e, false, false)
+			}
+			return t.resume() | core.SignalIgn
+		}
+	}
+	defer g.mu.Unlock()
+	switch {
+	case t.passSig == sig:
+		t.passSig = 0
+		return t.resume() | keep
+	case !g.active || g.pass[sig]:
+		return t.resume() | keep
+	}
+	t.stepping, t.want = false, true
+	g.post(event0(t, stopInfo{why: whySignal, sig: sig}))
+	return core.Stop | core.SignalIgn
+}
+
+// rewindTrap looks at a thread that took an int3 trap: when the int3 was
+// at one of the addresses in ever, it moves rip back onto it and reports
+// the address.
+func rewindTrap(e *core.Engine, ever map[uint64]bool) (uint64, bool) {
+	var addr uint64
+	ours := false
+	e.Examine(func(st core.Stopped) error {
+		r, err := st.Registers()
+		if err != nil {
+			return err
+		}
+		if !ever[r.Rip-1] {
+			return nil
+		}
+		r.Rip--
+		if err := st.SetRegisters(r); err != nil {
+			return err
+		}
+		addr, ours = r.Rip, true
+		return nil
+	})
+	return addr, ours
+}
+
+// ReportExec holds the launched program at its exec; a later exec replaces
+// the program, and the breakpoints went with the old one.
+func (g *engine) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	g.Count()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t := g.threads[e]
+	if t == nil {
+		return core.Resume
+	}
+	if g.launch != 0 && (ev.Tid == g.launch || ev.Exec.OldTid == g.launch) {
+		g.launch = 0
+		t.want = true
+		g.post(event0(t, stopInfo{why: whyLaunch}))
+		return core.Stop
+	}
+	clear(g.bps)
+	clear(g.inserted)
+	clear(g.ever)
+	if g.active && g.execStop && !t.want {
+		t.stepping, t.want = false, true
+		g.post(event0(t, stopInfo{why: whyExec, exec: ev.Exec.Filename}))
+	}
+	return t.resume()
+}
+
+// ReportDeath tells the server a thread, or the process, is gone.
+func (g *engine) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
+	g.Count()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t := g.threads[e]; t != nil {
+		delete(g.threads, e)
+		g.post(event{kind: evDeath, t: t, status: ev.Exit.Code, groupDead: ev.Exit.GroupDead})
+	}
+	return core.Detach
+}
+
+// apply updates the state from one event. Called with g.mu held.
+func (g *engine) apply(ev event) {
+	t := ev.t
+	switch ev.kind {
+	case evStop:
+		if ev.gen != t.gen || t.dead {
+			return // from before a resumption
+		}
+		t.held = true
+		if ev.stop.why != whyNone {
+			s := ev.stop
+			t.pending = &s
+		}
+	case evDeath:
+		t.dead, t.held, t.pending = true, false, nil
+		if ev.groupDead {
+			g.exited, g.status = true, ev.status
+			clear(g.inserted)
+		}
+	}
+}
+
+// drain applies the queued events.
+func (g *engine) drain() {
+	g.mu.Lock()
+	q := g.queue
+	g.queue = nil
+	for _, ev := range q {
+		g.apply(ev)
+	}
+	g.mu.Unlock()
+}
+
+// live lists the threads of the process that are not dead, by tid.
+func (g *engine) live() []*thread {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var ts []*thread
+	for _, t := range g.threads {
+		if !t.dead {
+			ts = append(ts, t)
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].e.Tid() < ts[j].e.Tid() })
+	return ts
+}
+
+// Summary ends the server: it lets gdb see the exit of a process that just
+// ended, closes the socket, and takes out breakpoints still in memory.
+func (g *engine) Summary(w io.Writer) {
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		g.mu.Lock()
+		exiting := g.exited
+		for _, ev := range g.queue {
+			exiting = exiting || ev.kind == evDeath && ev.groupDead
+		}
+		waiting := g.conn != nil && exiting && !g.exitSent
+		g.mu.Unlock()
+		if !waiting {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	g.shutdown()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fmt.Fprintf(w, "%s: served %s: %d gdb session(s), %d stop(s) reported\n", g.Name(), g.ln.Addr(), g.sessions, g.stops)
+}
+
+// shutdown stops the server goroutine. The tracer has let go of the
+// threads by now, so breakpoints still in memory are taken out through
+// /proc/PID/mem directly; a process left with int3 bytes would die of the
+// next one it ran into.
+func (g *engine) shutdown() {
+	g.once.Do(func() {
+		close(g.quit)
+		g.ln.Close()
+		g.mu.Lock()
+		if g.conn != nil {
+			g.conn.Close()
+		}
+		g.mu.Unlock()
+		select {
+		case <-g.done:
+		case <-time.After(2 * time.Second):
+		}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if len(g.inserted) > 0 && !g.exited && g.target != 0 {
+			if f, err := os.OpenFile("/proc/"+strconv.Itoa(g.target)+"/mem", os.O_RDWR, 0); err == nil {
+				for addr, orig := range g.inserted {
+					f.WriteAt([]byte{orig}, int64(addr))
+				}
+				f.Close()
+			}
+			clear(g.inserted)
+		}
+	})
+}

@@ -1,0 +1,830 @@
+package gdbremote
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+)
+
+// Error replies.
+const (
+	errBadPacket = "E01" // malformed
+	errNoThread  = "E02" // no such thread, or none held
+	errMemory    = "E03" // memory not accessible
+	errState     = "E04" // not possible now (running, exited)
+)
+
+// handle answers one packet; false ends the session.
+func (s *session) handle(p packet) bool {
+	switch {
+	case p.interrupt:
+		if s.running {
+			s.interrupt()
+		}
+		return true
+	case p.nak:
+		s.w.resend()
+		return true
+	case p.bad:
+		return s.send(errBadPacket)
+	}
+	reply, ok := s.dispatch(p.data)
+	if !ok {
+		return true // no reply now: a resumption, whose stop reply comes later
+	}
+	return s.send(reply)
+}
+
+// interrupt is gdb's Ctrl-C: stop the process and report SIGINT, or the
+// event a thread had meanwhile.
+func (s *session) interrupt() {
+	if t := s.pendingThread(s.resumed); t != nil {
+		s.stopAndReport(t)
+		return
+	}
+	if !s.stopAll() {
+		if s.exited() {
+			s.reportExit()
+		}
+		return
+	}
+	if t := s.pendingThread(s.resumed); t != nil {
+		s.stopAndReport(t)
+		return
+	}
+	t := s.threadByTid(0)
+	if t == nil {
+		return
+	}
+	s.running = false
+	s.send(s.stopReply(t, stopInfo{why: whyNone}))
+}
+
+// dispatch answers a packet's data. ok false: nothing to send now.
+func (s *session) dispatch(d string) (reply string, ok bool) {
+	if s.running {
+		// gdb waits for a stop reply; in all-stop it sends nothing else
+		// but an interrupt.
+		return errState, true
+	}
+	if d == "" {
+		return "", true
+	}
+	switch d[0] {
+	case '?':
+		if !s.ensureStarted() {
+			if s.exited() {
+				return s.exitReply(), true
+			}
+			return errState, true
+		}
+		return s.last, true
+	case 'g':
+		return s.readRegs(), true
+	case 'G':
+		return s.writeRegs(d[1:]), true
+	case 'p':
+		return s.readReg(d[1:]), true
+	case 'P':
+		return s.writeReg(d[1:]), true
+	case 'm':
+		return s.readMem(d[1:], false), true
+	case 'x':
+		return s.readMem(d[1:], true), true
+	case 'M':
+		return s.writeMemHex(d[1:]), true
+	case 'X':
+		return s.writeMemBin(d[1:]), true
+	case 'H':
+		return s.setThread(d[1:]), true
+	case 'T':
+		tid, err := parseThreadID(d[1:])
+		if err != nil {
+			return errBadPacket, true
+		}
+		if tid > 0 && s.threadByTid(tid) != nil {
+			return "OK", true
+		}
+		return errNoThread, true
+	case 'Z', 'z':
+		return s.breakpoint(d), true
+	case 'c', 's', 'C', 'S':
+		return s.oldResume(d)
+	case 'D':
+		if !s.ensureStarted() {
+			return errState, true
+		}
+		s.detach()
+		return "OK", true
+	case 'k':
+		s.kill()
+		return "", false
+	case 'q':
+		return s.query(d), true
+	case 'Q':
+		return s.set(d), true
+	case 'v':
+		return s.vPacket(d)
+	}
+	return "", true
+}
+
+// query answers q packets.
+func (s *session) query(d string) string {
+	name, args, _ := strings.Cut(d, ":")
+	switch {
+	case name == "qSupported":
+		for f := range strings.SplitSeq(args, ";") {
+			switch f {
+			case "multiprocess+":
+				s.multi = true
+			case "swbreak+":
+				s.swbreak = true
+			case "exec-events+":
+				s.g.mu.Lock()
+				s.g.execStop = true
+				s.g.mu.Unlock()
+			}
+		}
+		r := fmt.Sprintf("PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"+
+			"qXfer:exec-file:read+;qXfer:threads:read+;QPassSignals+;QProgramSignals+;vContSupported+", packetSize)
+		if s.multi {
+			r += ";multiprocess+"
+		}
+		if s.swbreak {
+			r += ";swbreak+"
+		}
+		s.g.mu.Lock()
+		if s.g.execStop {
+			r += ";exec-events+"
+		}
+		s.g.mu.Unlock()
+		return r
+	case name == "qXfer":
+		return s.xfer(args)
+	case d == "qAttached" || name == "qAttached":
+		s.g.mu.Lock()
+		defer s.g.mu.Unlock()
+		if s.g.launched {
+			return "0"
+		}
+		return "1"
+	case d == "qC":
+		if !s.ensureStarted() {
+			return errState
+		}
+		if t := s.threadByTid(0); t != nil {
+			return "QC" + s.threadID(t)
+		}
+		return errNoThread
+	case d == "qfThreadInfo":
+		if !s.ensureStarted() {
+			return "l"
+		}
+		var ids []string
+		for _, t := range s.g.live() {
+			ids = append(ids, s.threadID(t))
+		}
+		if len(ids) == 0 {
+			return "l"
+		}
+		return "m" + strings.Join(ids, ",")
+	case d == "qsThreadInfo":
+		return "l"
+	case strings.HasPrefix(d, "qThreadExtraInfo,"):
+		tid, err := parseThreadID(strings.TrimPrefix(d, "qThreadExtraInfo,"))
+		if err != nil {
+			return errBadPacket
+		}
+		t := s.threadByTid(tid)
+		if t == nil {
+			return errNoThread
+		}
+		return hexBytes([]byte(comm(t.e.Tgid(), t.e.Tid())))
+	case d == "qSymbol::" || strings.HasPrefix(d, "qSymbol:"):
+		return "OK"
+	}
+	return ""
+}
+
+// set answers Q packets.
+func (s *session) set(d string) string {
+	name, args, _ := strings.Cut(d, ":")
+	switch name {
+	case "QStartNoAckMode":
+		// gdb acknowledges this OK and then no more; our acks stop now
+		// (the reader acknowledged the request already).
+		s.w.setNoAck()
+		return "OK"
+	case "QPassSignals":
+		pass := map[int]bool{}
+		if args != "" {
+			for f := range strings.SplitSeq(args, ";") {
+				if f == "" {
+					continue // gdb ends the list with one
+				}
+				n, err := strconv.ParseUint(f, 16, 8)
+				if err != nil {
+					return errBadPacket
+				}
+				if h := fromGDB(int(n)); h != 0 {
+					pass[h] = true
+				}
+			}
+		}
+		s.g.mu.Lock()
+		s.g.pass = pass
+		s.g.mu.Unlock()
+		return "OK"
+	case "QProgramSignals":
+		return "OK"
+	case "QNonStop":
+		if args == "0" {
+			return "OK"
+		}
+		return errBadPacket
+	}
+	return ""
+}
+
+// vPacket answers v packets.
+func (s *session) vPacket(d string) (string, bool) {
+	switch {
+	case d == "vCont?":
+		return "vCont;c;C;s;S;t", true
+	case strings.HasPrefix(d, "vCont;"):
+		return s.vCont(d[len("vCont;"):])
+	case strings.HasPrefix(d, "vKill"):
+		s.kill()
+		return "OK", true
+	case d == "vMustReplyEmpty":
+		return "", true
+	}
+	return "", true
+}
+
+// vCont parses the actions and resumes. Each thread takes the first action
+// that names it (or names no thread).
+func (s *session) vCont(spec string) (string, bool) {
+	type one struct {
+		a   action
+		tid int // -1: all
+		set bool
+	}
+	var list []one
+	for part := range strings.SplitSeq(spec, ";") {
+		act, id, hasID := strings.Cut(part, ":")
+		if act == "" {
+			return errBadPacket, true
+		}
+		o := one{tid: -1}
+		if hasID {
+			tid, err := parseThreadID(id)
+			if err != nil {
+				return errBadPacket, true
+			}
+			if tid == 0 {
+				tid = -1
+			}
+			o.tid = tid
+		}
+		switch act[0] {
+		case 'c':
+			o.set = true
+		case 's':
+			o.set, o.a.step = true, true
+		case 'C', 'S':
+			n, err := strconv.ParseUint(act[1:], 16, 8)
+			if err != nil {
+				return errBadPacket, true
+			}
+			o.set, o.a.step, o.a.sig = true, act[0] == 'S', fromGDB(int(n))
+		case 't':
+			// Stop: in all-stop the threads it names stay stopped.
+		default:
+			return errBadPacket, true
+		}
+		if len(act) > 1 && (act[0] == 'c' || act[0] == 's' || act[0] == 't') {
+			return errBadPacket, true
+		}
+		list = append(list, o)
+	}
+	if !s.ensureStarted() {
+		if s.exited() {
+			s.reportExit()
+			return "", false
+		}
+		return errState, true
+	}
+	acts := map[*thread]action{}
+	for _, t := range s.g.live() {
+		for _, o := range list {
+			if o.tid == -1 || o.tid == t.e.Tid() {
+				if o.set {
+					acts[t] = o.a
+				}
+				break
+			}
+		}
+	}
+	if len(acts) == 0 {
+		return errBadPacket, true
+	}
+	s.resume(acts)
+	return "", false
+}
+
+// oldResume handles c, C, s and S: continue every thread, or step gdb's
+// thread, from where it is (an address argument is not supported).
+func (s *session) oldResume(d string) (string, bool) {
+	var a action
+	arg := d[1:]
+	switch d[0] {
+	case 'C', 'S':
+		sig, rest, _ := strings.Cut(arg, ";")
+		n, err := strconv.ParseUint(sig, 16, 8)
+		if err != nil {
+			return errBadPacket, true
+		}
+		a.sig, arg = fromGDB(int(n)), rest
+	}
+	if arg != "" {
+		return errBadPacket, true
+	}
+	a.step = d[0] == 's' || d[0] == 'S'
+	if !s.ensureStarted() {
+		if s.exited() {
+			s.reportExit()
+			return "", false
+		}
+		return errState, true
+	}
+	acts := map[*thread]action{}
+	if a.step {
+		t := s.threadByTid(s.cTid)
+		if t == nil {
+			return errNoThread, true
+		}
+		acts[t] = a
+	} else {
+		cur := s.threadByTid(s.cTid)
+		for _, t := range s.g.live() {
+			if t == cur {
+				acts[t] = a
+			} else {
+				acts[t] = action{}
+			}
+		}
+	}
+	s.resume(acts)
+	return "", false
+}
+
+// kill ends the process with SIGKILL and waits for it to die.
+func (s *session) kill() {
+	s.g.mu.Lock()
+	pid := s.g.target
+	s.g.mu.Unlock()
+	if pid == 0 || s.exited() {
+		return
+	}
+	unix.Kill(pid, unix.SIGKILL)
+	s.running = false
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for alive(pid, pid) {
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && zombie(b) {
+				return
+			}
+			select {
+			case <-s.g.quit:
+				return
+			default:
+			}
+			unix.Nanosleep(&unix.Timespec{Nsec: 5e6}, nil)
+		}
+	}()
+	<-done
+}
+
+func zombie(stat []byte) bool {
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X')
+}
+
+func (s *session) setThread(d string) string {
+	if d == "" {
+		return errBadPacket
+	}
+	tid, err := parseThreadID(d[1:])
+	if err != nil {
+		return errBadPacket
+	}
+	if tid > 0 && s.started && s.threadByTid(tid) == nil {
+		return errNoThread
+	}
+	if tid < 0 {
+		tid = 0
+	}
+	switch d[0] {
+	case 'g':
+		s.gTid = tid
+	case 'c':
+		s.cTid = tid
+	default:
+		return errBadPacket
+	}
+	return "OK"
+}
+
+// heldThread returns gdb's current thread if it is held.
+func (s *session) heldThread() (*thread, string) {
+	if !s.ensureStarted() {
+		return nil, errState
+	}
+	t := s.threadByTid(s.gTid)
+	if t == nil {
+		return nil, errNoThread
+	}
+	s.g.mu.Lock()
+	held := t.held
+	s.g.mu.Unlock()
+	if !held {
+		return nil, errNoThread
+	}
+	return t, ""
+}
+
+func (s *session) regsOf(t *thread) (*unix.PtraceRegs, error) {
+	var r *unix.PtraceRegs
+	err := t.e.Examine(func(st core.Stopped) error {
+		var err error
+		r, err = st.Registers()
+		return err
+	})
+	return r, err
+}
+
+func (s *session) readRegs() string {
+	t, e := s.heldThread()
+	if t == nil {
+		return e
+	}
+	r, err := s.regsOf(t)
+	if err != nil {
+		return errNoThread
+	}
+	return encodeRegs(r)
+}
+
+func (s *session) writeRegs(data string) string {
+	t, e := s.heldThread()
+	if t == nil {
+		return e
+	}
+	err := t.e.Examine(func(st core.Stopped) error {
+		r, err := st.Registers()
+		if err != nil {
+			return err
+		}
+		if err := decodeRegs(r, data); err != nil {
+			return errMalformed{err}
+		}
+		return st.SetRegisters(r)
+	})
+	return errorReply(err)
+}
+
+func (s *session) readReg(arg string) string {
+	n, err := strconv.ParseUint(arg, 16, 16)
+	if err != nil {
+		return errBadPacket
+	}
+	if n >= uint64(len(regs)) {
+		return errBadPacket
+	}
+	t, e := s.heldThread()
+	if t == nil {
+		return e
+	}
+	r, err := s.regsOf(t)
+	if err != nil {
+		return errNoThread
+	}
+	return string(appendReg(nil, int(n), r))
+}
+
+func (s *session) writeReg(arg string) string {
+	num, val, ok := strings.Cut(arg, "=")
+	n, err := strconv.ParseUint(num, 16, 16)
+	if !ok || err != nil || n >= uint64(len(regs)) {
+		return errBadPacket
+	}
+	t, e := s.heldThread()
+	if t == nil {
+		return e
+	}
+	err = t.e.Examine(func(st core.Stopped) error {
+		r, err := st.Registers()
+		if err != nil {
+			return err
+		}
+		if err := setReg(r, int(n), val); err != nil {
+			return errMalformed{err}
+		}
+		return st.SetRegisters(r)
+	})
+	return errorReply(err)
+}
+
+// errMalformed marks an error in what gdb sent, as opposed to one in
+// carrying it out.
+type errMalformed struct{ error }
+
+func errorReply(err error) string {
+	var m errMalformed
+	switch {
+	case err == nil:
+		return "OK"
+	case errors.As(err, &m):
+		return errBadPacket
+	}
+	return errNoThread
+}
+
+// maxMem bounds one memory read: what fits in a packet.
+const maxMem = packetSize / 2
+
+// readMem answers m (hex) and x (binary) reads. Breakpoint bytes still in
+// memory are shown as the bytes they replaced.
+func (s *session) readMem(arg string, binary bool) string {
+	addr, n, err := parseAddrLen(arg)
+	if err != nil {
+		return errBadPacket
+	}
+	if n == 0 {
+		if binary {
+			return "b"
+		}
+		return ""
+	}
+	n = min(n, maxMem)
+	t := s.memThreadStarted()
+	if t == nil {
+		return errState
+	}
+	buf := make([]byte, n)
+	got := 0
+	t.e.Examine(func(st core.Stopped) error {
+		got, _ = st.ReadMemory(uintptr(addr), buf)
+		return nil
+	})
+	if got <= 0 {
+		return errMemory
+	}
+	buf = buf[:got]
+	s.g.mu.Lock()
+	for a, orig := range s.g.inserted {
+		if a >= addr && a < addr+uint64(got) {
+			buf[a-addr] = orig
+		}
+	}
+	s.g.mu.Unlock()
+	if binary {
+		return "b" + string(buf)
+	}
+	return hexBytes(buf)
+}
+
+func (s *session) memThreadStarted() *thread {
+	if !s.ensureStarted() {
+		return nil
+	}
+	return s.memThread()
+}
+
+func (s *session) writeMemHex(arg string) string {
+	head, data, ok := strings.Cut(arg, ":")
+	if !ok {
+		return errBadPacket
+	}
+	addr, n, err := parseAddrLen(head)
+	if err != nil {
+		return errBadPacket
+	}
+	b, err := unhex(data)
+	if err != nil || uint64(len(b)) != n {
+		return errBadPacket
+	}
+	return s.writeMem(addr, b)
+}
+
+func (s *session) writeMemBin(arg string) string {
+	head, data, ok := strings.Cut(arg, ":")
+	if !ok {
+		return errBadPacket
+	}
+	addr, n, err := parseAddrLen(head)
+	if err != nil || uint64(len(data)) != n {
+		return errBadPacket
+	}
+	return s.writeMem(addr, []byte(data))
+}
+
+// writeMem writes memory; where an int3 of ours is in memory, the new byte
+// becomes the one it replaced.
+func (s *session) writeMem(addr uint64, b []byte) string {
+	if len(b) == 0 {
+		return "OK"
+	}
+	t := s.memThreadStarted()
+	if t == nil {
+		return errState
+	}
+	b = append([]byte(nil), b...)
+	s.g.mu.Lock()
+	for a := range s.g.inserted {
+		if a >= addr && a < addr+uint64(len(b)) {
+			s.g.inserted[a] = b[a-addr]
+			b[a-addr] = 0xcc
+		}
+	}
+	s.g.mu.Unlock()
+	var n int
+	t.e.Examine(func(st core.Stopped) error {
+		n, _ = st.WriteMemory(uintptr(addr), b)
+		return nil
+	})
+	if n != len(b) {
+		return errMemory
+	}
+	return "OK"
+}
+
+// breakpoint answers Z and z: software breakpoints (type 0) are the
+// engine's; the others are not supported (empty reply), and gdb falls back
+// to what it can do without them.
+func (s *session) breakpoint(d string) string {
+	typ, rest, ok := strings.Cut(d[1:], ",")
+	if !ok {
+		return errBadPacket
+	}
+	if typ != "0" {
+		return ""
+	}
+	addrS, rest, ok := strings.Cut(rest, ",")
+	if !ok {
+		return errBadPacket
+	}
+	kind, _, _ := strings.Cut(rest, ";") // conditions and commands are not supported
+	addr, err := parseHex(addrS)
+	if err != nil {
+		return errBadPacket
+	}
+	if _, err := parseHex(kind); err != nil {
+		return errBadPacket
+	}
+	if d[0] == 'z' {
+		s.g.mu.Lock()
+		delete(s.g.bps, addr)
+		_, in := s.g.inserted[addr]
+		s.g.mu.Unlock()
+		if in {
+			// Only while threads run is a byte in memory; with all
+			// held it comes out here.
+			return s.removeNow(addr)
+		}
+		return "OK"
+	}
+	t := s.memThreadStarted()
+	if t == nil {
+		return errState
+	}
+	// The int3 goes in when the threads run; check now that it can.
+	err = t.e.Examine(func(st core.Stopped) error {
+		var b [1]byte
+		if n, err := st.ReadMemory(uintptr(addr), b[:]); n != 1 {
+			return fmt.Errorf("read: %v", err)
+		}
+		if n, err := st.WriteMemory(uintptr(addr), b[:]); n != 1 {
+			return fmt.Errorf("write: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return errMemory
+	}
+	s.g.mu.Lock()
+	s.g.bps[addr] = true
+	s.g.mu.Unlock()
+	return "OK"
+}
+
+func (s *session) removeNow(addr uint64) string {
+	t := s.memThreadStarted()
+	if t == nil {
+		return errState
+	}
+	s.g.mu.Lock()
+	orig, in := s.g.inserted[addr]
+	s.g.mu.Unlock()
+	if !in {
+		return "OK"
+	}
+	var n int
+	t.e.Examine(func(st core.Stopped) error {
+		n, _ = st.WriteMemory(uintptr(addr), []byte{orig})
+		return nil
+	})
+	if n != 1 {
+		return errMemory
+	}
+	s.g.mu.Lock()
+	delete(s.g.inserted, addr)
+	s.g.mu.Unlock()
+	return "OK"
+}
+
+// xfer answers qXfer reads: the target description, the auxiliary vector,
+// the executable's path and the thread list.
+func (s *session) xfer(args string) string {
+	f := strings.SplitN(args, ":", 4)
+	if len(f) != 4 || f[1] != "read" {
+		return ""
+	}
+	object, annex := f[0], f[2]
+	off, n, err := parseAddrLen(f[3])
+	if err != nil {
+		return errBadPacket
+	}
+	var data []byte
+	switch object {
+	case "features":
+		if annex != "target.xml" {
+			return "E00"
+		}
+		data = []byte(targetXML)
+	case "auxv":
+		if !s.ensureStarted() {
+			return errState
+		}
+		s.g.mu.Lock()
+		pid := s.g.target
+		s.g.mu.Unlock()
+		if data, err = os.ReadFile(fmt.Sprintf("/proc/%d/auxv", pid)); err != nil {
+			return errMemory
+		}
+	case "exec-file":
+		s.g.mu.Lock()
+		pid := s.g.target
+		s.g.mu.Unlock()
+		if annex != "" {
+			p, err := strconv.ParseUint(annex, 16, 31)
+			if err != nil {
+				return errBadPacket
+			}
+			if int(p) != pid {
+				return errNoThread
+			}
+		}
+		path, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		if err != nil {
+			return errNoThread
+		}
+		data = []byte(path)
+	case "threads":
+		if !s.ensureStarted() {
+			return errState
+		}
+		var b strings.Builder
+		b.WriteString("<?xml version=\"1.0\"?>\n<threads>\n")
+		for _, t := range s.g.live() {
+			fmt.Fprintf(&b, "<thread id=\"%s\" name=\"%s\"/>\n", s.threadID(t), xmlEscape(comm(t.e.Tgid(), t.e.Tid())))
+		}
+		b.WriteString("</threads>\n")
+		data = []byte(b.String())
+	default:
+		return ""
+	}
+	return xferSlice(data, off, n)
+}
+
+func comm(pid, tid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/comm", pid, tid))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func xmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&quot;", "'", "&apos;").Replace(s)
+}
