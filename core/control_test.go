@@ -440,3 +440,27 @@ func TestConcurrentControl(t *testing.T) {
 		t.Error("lost reports")
 	}
 }
+
+// Seed utrace_control(UTRACE_STOP) promises a report when it returns
+// -EINPROGRESS: a Stop that lands while a synchronous pass runs, after the
+// engine's callback, gets a QUIESCE report before the thread runs.
+func TestLateStopGetsItsReport(t *testing.T) {
+	f := newFixture(t)
+	e, r := f.attach(tidMain, "a", EventQuiesce|EventSyscallEntry)
+	e.SetSync(EventSyscallEntry)
+	_, b := f.attach(tidMain, "b", EventSyscallEntry)
+	b.hook = func(*Engine, Events) {
+		if err := e.Control(Stop); err != ErrInProgress {
+			t.Errorf("stop during the pass: %v", err)
+		}
+	}
+	if got := f.tr.Deliver(syscallEntry(tidMain, 1, true)); got.ResumeAction() != Report {
+		t.Fatalf("final %v, want report: a's late stop needs its QUIESCE", got)
+	}
+	b.hook = nil
+	r.ret[EventQuiesce] = Stop
+	if got := f.tr.Deliver(plainStop(tidMain)); got != Stop {
+		t.Errorf("quiesce: %v", got)
+	}
+	want(t, "calls", f.log.take(), "a quiesce(syscall_entry) resume; a entry 1 resume; b entry 1 resume; a quiesce(0) stop")
+}

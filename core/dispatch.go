@@ -296,6 +296,7 @@ func (th *thread) finish(e *Engine, p *pass, ret Action, kind chain) (detached b
 	}
 	// Only Stop is sticky: it holds until this engine says otherwise.
 	e.wantsStop = a == Stop
+	e.stopSeen = e.wantsStop
 	return false
 }
 
@@ -305,14 +306,21 @@ func (th *thread) finishReport(ev *Event, p *pass) Action {
 	th.mu.Lock()
 	th.syncing = false
 	final := p.action
+	late := false
 	for _, e := range th.engines {
 		if e.wantsStop {
 			final = Stop
+			// Control(Stop) came while this pass ran, after the engine's
+			// callback: it is promised a report, which follows at once.
+			late = late || !e.stopSeen
 		}
 	}
 	askStop := false
 	if ev.Sync {
-		if ev.Type == EventQuiesce && (final == Report || final == Interrupt) {
+		switch {
+		case late:
+			final = Report
+		case ev.Type == EventQuiesce && (final == Report || final == Interrupt):
 			// A plain stop asking for another plain stop would loop.
 			final = Resume
 		}

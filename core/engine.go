@@ -20,6 +20,9 @@ type Engine struct {
 	count     bool
 	triggers  []Trigger
 	wantsStop bool   // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
+	// stopSeen: a callback of the engine returned Stop since its last
+	// Control(Stop); false means the engine still awaits its report.
+	stopSeen bool
 	step      Action // SingleStep or BlockStep asked for while stopped
 	detached  bool
 }
@@ -219,6 +222,7 @@ func (e *Engine) Control(action Action) error {
 			return fmt.Errorf("control stop: %w", ErrNoStopper)
 		}
 		e.wantsStop = true
+		e.stopSeen = stopped
 		if !stopped {
 			askStop = true
 			err = ErrInProgress

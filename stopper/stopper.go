@@ -253,8 +253,13 @@ func (s *Stopper) Stop(tid int) error {
 			return err
 		}
 		if !t.running {
-			// Stopped already: a report is running or the thread is held.
-			// The core learns of it from that report.
+			// Stopped already. A report running or a hold tells the core;
+			// a stop nobody reports yet (a new child waiting for its
+			// parent's clone report to end) reports it instead of
+			// resuming.
+			if !t.reporting && !t.held {
+				t.wantStop = true
+			}
 			return nil
 		}
 		t.wantStop = true

@@ -411,6 +411,12 @@ func (s *Stopper) cont(t *task) error {
 	if t.reporting || t.running || t.gone {
 		return nil
 	}
+	if t.wantStop && t.kind != stopGroup {
+		// Asked to stop while it waited here: report that instead.
+		t.wantStop = false
+		s.report(t, &core.Event{Type: core.EventQuiesce})
+		return nil
+	}
 	if t.inject != 0 {
 		unix.Tgkill(t.tgid, t.tid, unix.Signal(t.inject))
 		t.inject = 0
