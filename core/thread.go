@@ -105,13 +105,14 @@ func (th *thread) wake() {
 // needs computes what the backends must do for the thread now: the passive
 // watch and the synchronous events. Called with th.mu held.
 func (th *thread) needs() (Watch, Events, *SyscallSet) {
-	var all, syncEv Events
+	var all, syncEv, passiveWanted Events
 	var w Watch
 	var filter, syncSet SyscallSet
 	filtered, syncFiltered := true, true
 	for _, e := range th.engines {
 		all |= e.events
 		syncEv |= e.events & e.sync
+		passiveWanted |= e.events &^ e.sync
 		if e.count {
 			w.Count = true
 		}
@@ -150,16 +151,15 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	if syncEv != 0 && all&EventClone != 0 {
 		syncEv |= EventClone
 	}
-	passiveOnly := syncEv
 	var syncSys *SyscallSet
+	w.Events = all &^ syncEv &^ EventQuiesce
 	if syncEv&EventSyscall != 0 && syncFiltered {
 		// Only some system calls are synchronous: the others stay
-		// passive, and each call is taken from one tier (see
-		// thread.tierOf).
+		// passive for the engines that want them passively, and each
+		// call is taken from one tier (see fromOtherTier).
 		syncSys = &syncSet
-		passiveOnly &^= EventSyscall
+		w.Events |= passiveWanted & EventSyscall
 	}
-	w.Events = all &^ passiveOnly &^ EventQuiesce
 	w.Follow = all&EventClone != 0
 	if filtered && w.Events&EventSyscall != 0 {
 		w.Syscalls = &filter

@@ -16,8 +16,9 @@ import (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	floorProgFloorSysEnter = "floor_sys_enter"
-	floorProgFloorSysExit  = "floor_sys_exit"
+	floorProgFloorSysEnter  = "floor_sys_enter"
+	floorProgFloorSysExit   = "floor_sys_exit"
+	floorProgFloorSyscallTp = "floor_syscall_tp"
 )
 
 // loadFloor returns the embedded CollectionSpec for floor.
@@ -62,8 +63,9 @@ type floorSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type floorProgramSpecs struct {
-	FloorSysEnter *ebpf.ProgramSpec `ebpf:"floor_sys_enter"`
-	FloorSysExit  *ebpf.ProgramSpec `ebpf:"floor_sys_exit"`
+	FloorSysEnter  *ebpf.ProgramSpec `ebpf:"floor_sys_enter"`
+	FloorSysExit   *ebpf.ProgramSpec `ebpf:"floor_sys_exit"`
+	FloorSyscallTp *ebpf.ProgramSpec `ebpf:"floor_syscall_tp"`
 }
 
 // floorMapSpecs contains maps before they are loaded into the kernel.
@@ -114,14 +116,16 @@ type floorVariables struct {
 //
 // It can be passed to loadFloorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type floorPrograms struct {
-	FloorSysEnter *ebpf.Program `ebpf:"floor_sys_enter"`
-	FloorSysExit  *ebpf.Program `ebpf:"floor_sys_exit"`
+	FloorSysEnter  *ebpf.Program `ebpf:"floor_sys_enter"`
+	FloorSysExit   *ebpf.Program `ebpf:"floor_sys_exit"`
+	FloorSyscallTp *ebpf.Program `ebpf:"floor_syscall_tp"`
 }
 
 func (p *floorPrograms) Close() error {
 	return _FloorClose(
 		p.FloorSysEnter,
 		p.FloorSysExit,
+		p.FloorSyscallTp,
 	)
 }
 

@@ -24,6 +24,12 @@
 // Run it as root from the repository root:
 //
 //	go run ./test/bench -only passive
+//
+// The compare section (compare*.go) runs four workloads bare, under strace,
+// bpftrace and perf trace, and under each utrace-bpf tier, and writes the
+// README's performance tables (test/bench/RESULTS.md):
+//
+//	go run ./test/bench -only compare [--quick]
 package main
 
 import (
@@ -51,16 +57,24 @@ import (
 //go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64 floor ../../bpf/floor.bpf.c -- -I../../bpf
 
 func main() {
-	only := flag.String("only", "passive", "section to run (passive)")
+	only := flag.String("only", "passive", "section to run (passive, compare, triggers)")
 	n := flag.Int("n", 1_000_000, "getppid calls per run")
 	runs := flag.Int("runs", 5, "runs per setup; medians are reported")
 	straceN := flag.Int("strace-n", 100_000, "getppid calls per strace run (scaled to -n); 0 skips strace")
 	flag.Parse()
-	if *only != "passive" {
-		fmt.Fprintf(os.Stderr, "bench: unknown section %q (have: passive)\n", *only)
+	var err error
+	switch *only {
+	case "passive":
+		err = passive(*n, *runs, *straceN)
+	case "compare": // compare.go
+		err = compare(*runs)
+	case "triggers": // triggers.go
+		err = triggers(*n, *runs, *trigStops)
+	default:
+		fmt.Fprintf(os.Stderr, "bench: unknown section %q (have: passive, compare, triggers)\n", *only)
 		os.Exit(2)
 	}
-	if err := passive(*n, *runs, *straceN); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
