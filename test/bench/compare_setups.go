@@ -66,7 +66,7 @@ func cmpSetups() []*cmpSetup {
 		{name: "strace-seccomp", heavy: true, avail: need("strace"), run: straceRun(false, "--seccomp-bpf", "-f", "-e", "trace=openat", "-o", "/dev/null"),
 			what: "`strace --seccomp-bpf -f -e trace=openat -o /dev/null`"},
 		{name: "inject-attach", heavy: true, ours: true, run: cliAttachRun("-e", injectSpec+injectAttachOpts), events: "records",
-			what: "`utrace-bpf attach -p PID -e " + injectSpec + injectAttachOpts + "`: selective stop of a running process; today " + injectAttachHow},
+			what: "`utrace-bpf attach -p PID -e " + injectSpec + injectAttachOpts + "`: selective stop of a running process, " + injectAttachHow},
 
 		{name: "sync", perCall: 2, heavy: true, ours: true, run: syncRun(false), events: "reports",
 			what: "utrace-bpf Go API: an engine with SetSync(EventSyscall) on a launched process: a ptrace stop at every syscall entry and exit"},
