@@ -19,12 +19,12 @@ type Engine struct {
 	syscalls  *SyscallSet // nil: all
 	count     bool
 	triggers  []Trigger
-	wantsStop bool   // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
+	wantsStop bool // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
 	// stopSeen: a callback of the engine returned Stop since its last
 	// Control(Stop); false means the engine still awaits its report.
 	stopSeen bool
-	step      Action // SingleStep or BlockStep asked for while stopped
-	detached  bool
+	step     Action // SingleStep or BlockStep asked for while stopped
+	detached bool
 }
 
 // Ops returns the ops value given to Attach.

@@ -30,7 +30,7 @@ type counter struct {
 	sortBy string
 	mu     sync.Mutex
 	tr     *core.Tracer
-	tids   map[int]bool               // threads still counting
+	tids   map[int]bool              // threads still counting
 	done   map[int]core.SyscallStats // totals of threads that died
 }
 

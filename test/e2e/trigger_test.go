@@ -105,17 +105,7 @@ func statusFieldInt(pid int, field string) string {
 func TestInjectAfterAttached(t *testing.T) {
 	needRoot(t)
 	p := progs.Start(t, nil, progs.Build(t, "opener"), "2", "1000", "/etc/hostname", "/etc/passwd")
-	tracer := exec.Command(bin, "attach", "-p", fmt.Sprint(p.Pid), "-e",
-		"inject:syscall=openat,path=/etc/hostname,error=ENOENT,after=true")
-	var errb strings.Builder
-	tracer.Stderr = &errb
-	if err := tracer.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { tracer.Process.Kill(); tracer.Wait() }()
-	for i := 0; i < 300 && statusFieldInt(p.Pid, "TracerPid") == "0"; i++ {
-		time.Sleep(10 * time.Millisecond)
-	}
+	tracer, errb := attachSync(t, p.Pid, "inject:syscall=openat,path=/etc/hostname,error=ENOENT,after=true")
 	p.Go(t)
 	var out []string
 	for l := p.ReadLine(t); l != "done"; l = p.ReadLine(t) {
@@ -137,17 +127,7 @@ func TestInjectAfterAttached(t *testing.T) {
 func TestInspectLeavesStoppedForDebugger(t *testing.T) {
 	needRoot(t)
 	p := progs.Start(t, nil, progs.Build(t, "opener"), "1", "10", "/etc/hostname")
-	tracer := exec.Command(bin, "attach", "-p", fmt.Sprint(p.Pid), "-e",
-		"inspect:syscall=openat,path=/etc/hostname,then=stop")
-	var errb strings.Builder
-	tracer.Stderr = &errb
-	if err := tracer.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { tracer.Process.Kill(); tracer.Wait() }()
-	for i := 0; i < 300 && statusFieldInt(p.Pid, "TracerPid") == "0"; i++ {
-		time.Sleep(10 * time.Millisecond)
-	}
+	tracer, errb := attachSync(t, p.Pid, "inspect:syscall=openat,path=/etc/hostname,then=stop")
 	p.Go(t)
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) && !(testenv.State(p.Pid) == "T" && statusFieldInt(p.Pid, "TracerPid") == "0") {
@@ -169,4 +149,22 @@ func TestInspectLeavesStoppedForDebugger(t *testing.T) {
 	if !strings.Contains(errb.String(), "left stopped for a debugger: gdb -p") {
 		t.Errorf("inspect output: %s", errb.String())
 	}
+}
+
+// attachSync runs utrace-bpf attach with one engine that needs the
+// synchronous tier, and returns once the stopper has seized the process.
+// The tracer is killed at the end of the test if still running.
+func attachSync(t *testing.T, pid int, engine string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	tracer := exec.Command(bin, "attach", "-p", fmt.Sprint(pid), "-e", engine)
+	errb := &strings.Builder{}
+	tracer.Stderr = errb
+	if err := tracer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tracer.Process.Kill(); tracer.Wait() })
+	for i := 0; i < 300 && statusFieldInt(pid, "TracerPid") == "0"; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return tracer, errb
 }
