@@ -87,19 +87,28 @@ type result struct {
 	note       string
 }
 
-func passive(n, runs, straceN int) error {
+// getppidSetup checks for root and builds the getppid workload in a new
+// temporary directory, which the caller removes.
+func getppidSetup() (dir, bin string, err error) {
 	if os.Geteuid() != 0 {
-		return errors.New("needs root (to load BPF programs)")
+		return "", "", errors.New("needs root (to load BPF programs)")
 	}
-	dir, err := os.MkdirTemp("", "utrace-bench")
+	if dir, err = os.MkdirTemp("", "utrace-bench"); err != nil {
+		return "", "", err
+	}
+	if bin, err = progs.BuildIn(dir, "getppid"); err != nil {
+		os.RemoveAll(dir)
+		return "", "", err
+	}
+	return dir, bin, nil
+}
+
+func passive(n, runs, straceN int) error {
+	dir, bin, err := getppidSetup()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := progs.BuildIn(dir, "getppid")
-	if err != nil {
-		return err
-	}
 	w := workload{bin: bin, n: n}
 
 	var results []result

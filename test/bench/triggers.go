@@ -99,18 +99,11 @@ func rounds(setups []*trigSetup, runs int, run func(prepare func(pid int) error)
 }
 
 func triggers(n, runs, stops int) error {
-	if os.Geteuid() != 0 {
-		return errors.New("needs root (to load BPF programs)")
-	}
-	dir, err := os.MkdirTemp("", "utrace-bench")
+	dir, bin, err := getppidSetup()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := progs.BuildIn(dir, "getppid")
-	if err != nil {
-		return err
-	}
 	opener, err := progs.BuildIn(dir, "opener")
 	if err != nil {
 		return err
