@@ -124,6 +124,9 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 
 	parg = path_arg(nr);
+	/* exit and exit_group (60, 231) have no exit record to carry them. */
+	if ((f->opts & OPT_PATH_ENTRIES) && !parg && nr != 60 && nr != 231)
+		return 0;
 	if (parg) {
 		struct rec_syscall_path *p = reserve(sizeof(*p), EV_SYSCALL_ENTRY);
 		const char *upath;

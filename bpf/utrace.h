@@ -41,6 +41,8 @@ enum utrace_event {
 #define OPT_FOLLOW 0x1         /* children and threads inherit the flags at fork */
 #define OPT_SYSCALL_FILTER 0x2 /* syscall records only for nrs in syscalls[] (counting covers all) */
 #define OPT_COMM_FILTER 0x4    /* report only while the task's comm equals comm[] */
+#define OPT_PATH_ENTRIES 0x8   /* entry records only for calls with a path argument, and exit/exit_group:
+                                  the exit record carries the number and arguments of the others */
 
 /* task_flags.state, kept by the programs */
 #define STATE_JCTL_STOPPED 0x1 /* switched out in TASK_STOPPED; the next switch-in is a continue */

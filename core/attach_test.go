@@ -243,3 +243,24 @@ func TestDetachAll(t *testing.T) {
 		t.Errorf("held thread not resumed: %v", f.stp.calls())
 	}
 }
+
+// Entries are limited to path calls only when every engine that wants
+// entries says its exit reports serve it for the others.
+func TestPathEntriesOnly(t *testing.T) {
+	f := newFixture(t)
+	a, _ := f.attach(tidMain, "a", EventSyscall)
+	if err := a.SetPathEntriesOnly(true); err != nil {
+		t.Fatal(err)
+	}
+	if !f.src.watch(tidMain).PathEntriesOnly {
+		t.Error("one engine, path entries only: not pushed")
+	}
+	b, _ := f.attach(tidMain, "b", EventSyscallExit)
+	if !f.src.watch(tidMain).PathEntriesOnly {
+		t.Error("an engine wanting no entries changed it")
+	}
+	b.SetEvents(EventSyscall)
+	if f.src.watch(tidMain).PathEntriesOnly {
+		t.Error("an engine wanting every entry did not clear it")
+	}
+}

@@ -27,6 +27,12 @@ type Watch struct {
 	// Count asks for in-kernel per-syscall aggregation (calls, errors,
 	// time) without any per-event traffic; see Aggregator.
 	Count bool
+	// PathEntriesOnly limits syscall-entry events to calls with a path
+	// argument (and exit, exit_group): every engine that wants entries
+	// said, with SetPathEntriesOnly, that the exit report (which carries
+	// the number and arguments) serves it for the others. It halves the
+	// records of a full syscall log.
+	PathEntriesOnly bool
 	// Triggers are the conditions on which the kernel stops the thread
 	// by itself (see Trigger): the union of its engines' triggers.
 	Triggers []Trigger

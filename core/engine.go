@@ -18,6 +18,7 @@ type Engine struct {
 	sync      Events      // events the engine needs reported while the thread is stopped
 	syscalls  *SyscallSet // nil: all
 	count     bool
+	pathOnly  bool // syscall entries only for calls with a path argument
 	triggers  []Trigger
 	wantsStop bool // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
 	// stopSeen: a callback of the engine returned Stop since its last
@@ -150,6 +151,16 @@ func (e *Engine) triggersOn(nr int) bool {
 		}
 	}
 	return false
+}
+
+// SetPathEntriesOnly says the engine needs syscall-entry reports only for
+// calls with a path argument (whose path the kernel captures at entry) and
+// for exit and exit_group (which have no exit report): its exit reports
+// carry the number and arguments of every other call. When every engine on
+// the thread that wants entries says so, the others are not reported at
+// all, which halves the traffic of a full syscall log.
+func (e *Engine) SetPathEntriesOnly(on bool) error {
+	return e.update(func() { e.pathOnly = on })
 }
 
 // SetCounting turns in-kernel syscall aggregation on or off for the thread

@@ -109,6 +109,7 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	var w Watch
 	var filter, syncSet SyscallSet
 	filtered, syncFiltered := true, true
+	pathOnly, wantEntries := true, false
 	for _, e := range th.engines {
 		all |= e.events
 		syncEv |= e.events & e.sync
@@ -120,6 +121,10 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 			if !slices.Contains(w.Triggers, t) {
 				w.Triggers = append(w.Triggers, t)
 			}
+		}
+		if e.events&EventSyscallEntry != 0 {
+			wantEntries = true
+			pathOnly = pathOnly && e.pathOnly
 		}
 		if e.events&EventSyscall != 0 {
 			if e.syscalls == nil {
@@ -161,6 +166,7 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 		w.Events |= passiveWanted & EventSyscall
 	}
 	w.Follow = all&EventClone != 0
+	w.PathEntriesOnly = wantEntries && pathOnly && w.Events&EventSyscallEntry != 0
 	if filtered && w.Events&EventSyscall != 0 {
 		w.Syscalls = &filter
 	}
@@ -217,7 +223,8 @@ func (th *thread) push() error {
 }
 
 func sameWatch(a, b Watch) bool {
-	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count || !slices.Equal(a.Triggers, b.Triggers) {
+	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count || a.PathEntriesOnly != b.PathEntriesOnly ||
+		!slices.Equal(a.Triggers, b.Triggers) {
 		return false
 	}
 	if a.Syscalls == nil || b.Syscalls == nil {

@@ -41,7 +41,10 @@ type Needs struct {
 	Sync     core.Events      // the subset reported synchronously
 	Syscalls *core.SyscallSet // nil: every system call
 	Count    bool             // in-kernel syscall aggregation
-	Triggers []core.Trigger   // kernel-evaluated stops (see core.Trigger)
+	// PathEntriesOnly: syscall entries only for calls with a path
+	// argument (see core.Engine.SetPathEntriesOnly).
+	PathEntriesOnly bool
+	Triggers        []core.Trigger // kernel-evaluated stops (see core.Trigger)
 }
 
 // Base implements Engine's attaching and following for an engine whose
@@ -93,6 +96,9 @@ func (b *Base) setup(e *core.Engine) error {
 		return err
 	}
 	if err := e.SetCounting(b.Needs.Count); err != nil {
+		return err
+	}
+	if err := e.SetPathEntriesOnly(b.Needs.PathEntriesOnly); err != nil {
 		return err
 	}
 	if len(b.Needs.Triggers) > 0 {

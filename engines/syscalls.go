@@ -63,7 +63,8 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 		return nil, err
 	}
 	s := &syscalls{path: opts.Str("path"), failed: opts.BoolVal("failed"), pending: map[int][]*callEntry{}, launching: map[int]bool{}}
-	s.Init(name, s, out, Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath, Syscalls: set})
+	s.Init(name, s, out, Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath, Syscalls: set,
+		PathEntriesOnly: true})
 	return s, nil
 }
 

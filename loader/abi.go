@@ -21,6 +21,7 @@ const (
 	optFollow        = 0x1
 	optSyscallFilter = 0x2
 	optCommFilter    = 0x4
+	optPathEntries   = 0x8
 )
 
 // rec_hdr.flags

@@ -27,6 +27,9 @@ type Flags struct {
 	// Count aggregates every system call of the thread in the kernel,
 	// without records; see SyscallStats.
 	Count bool
+	// PathEntriesOnly limits syscall-entry records to calls with a path
+	// argument (and exit, exit_group): see core.Watch.
+	PathEntriesOnly bool
 	// Triggers are conditions on which the kernel stops the thread after
 	// a system call (see core.Trigger and TakeTrigger): at most 8, path
 	// prefixes of at most 64 bytes, on calls that have a path argument.
@@ -154,7 +157,8 @@ func (l *Loader) setNeedLocked(tid int, n need) {
 // SetWatch installs w as tid's flags; a zero Watch stops watching tid. It
 // implements core.Source. It clears a comm filter set by SetFlags.
 func (l *Loader) SetWatch(tid int, w core.Watch) error {
-	return l.SetFlags(tid, Flags{Events: w.Events, Follow: w.Follow, Syscalls: w.Syscalls, Count: w.Count, Triggers: w.Triggers})
+	return l.SetFlags(tid, Flags{Events: w.Events, Follow: w.Follow, Syscalls: w.Syscalls, Count: w.Count,
+		Triggers: w.Triggers, PathEntriesOnly: w.PathEntriesOnly})
 }
 
 // SetFlags installs f as tid's flags: the events (with the filters and
@@ -289,6 +293,9 @@ func (f *Flags) encode(v *utraceTaskFlags) {
 		v.Opts |= optSyscallFilter
 		v.Syscalls = *f.Syscalls
 	}
+	if f.PathEntriesOnly {
+		v.Opts |= optPathEntries
+	}
 	v.Comm = [commLen]int8{}
 	if f.Comm != "" {
 		v.Opts |= optCommFilter
@@ -336,6 +343,7 @@ func (l *Loader) Flags(tid int) (Flags, error) {
 	}
 	f.Events = core.Events(v.Events)
 	f.Follow = v.Opts&optFollow != 0
+	f.PathEntriesOnly = v.Opts&optPathEntries != 0
 	if v.Opts&optSyscallFilter != 0 {
 		set := core.SyscallSet(v.Syscalls)
 		f.Syscalls = &set
