@@ -76,6 +76,13 @@ func start(t *testing.T, args ...string) *proc {
 	}()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
+		// Wait on a pidfd first: cmd.Wait would take the stopper's ptrace
+		// stops (the dying thread's exit stop) for the exit, and the
+		// thread would wait in that stop forever.
+		if fd, err := unix.PidfdOpen(cmd.Process.Pid, 0); err == nil {
+			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 10000)
+			unix.Close(fd)
+		}
 		cmd.Wait()
 	})
 	return p

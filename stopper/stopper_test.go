@@ -361,11 +361,14 @@ func TestExamineRacesWakeUp(t *testing.T) {
 	p := start(t, "busy")
 	p.expect("ready")
 	p.proceed()
-	e := attach(t, tr, p.pid, nopQuiesce{}, core.EventQuiesce, 0)
+	q := &quiesceEngine{rips: make(chan uint64, 1), hold: true}
+	e := attach(t, tr, p.pid, q, core.EventQuiesce, 0)
 	e.Control(core.Stop)
-	eventually(t, "state t", func() bool { return procState(p.pid) == "t" })
+	<-q.rips // the QUIESCE report holds it
 	e.Barrier(context.Background())
+	ran := false
 	err := e.Examine(func(s core.Stopped) error {
+		ran = true
 		if _, err := s.Registers(); err != nil {
 			return err
 		}
@@ -375,7 +378,7 @@ func TestExamineRacesWakeUp(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		return nil
 	})
-	if !errors.Is(err, core.ErrAgain) {
-		t.Errorf("examine across a SIGKILL: %v, want ErrAgain", err)
+	if !ran || !errors.Is(err, core.ErrAgain) {
+		t.Errorf("examine across a SIGKILL: ran %v, %v; want ErrAgain after running", ran, err)
 	}
 }
