@@ -18,3 +18,19 @@ func BenchmarkDeliverPassive(b *testing.B) {
 		tr.Deliver(ev)
 	}
 }
+
+// BenchmarkDeliverSync is the tracer's share of a synchronous syscall stop
+// reported to one engine (the stopper adds the ptrace calls).
+func BenchmarkDeliverSync(b *testing.B) {
+	tr := NewTracer(Config{Source: &fakeSource{}, Stopper: &fakeStopper{}, Lookup: fakeLookup})
+	e, _ := tr.Attach(tidMain, AttachCreate, nopEntry{}, nil)
+	e.SetEvents(EventSyscallEntry)
+	e.SetSync(EventSyscallEntry)
+	ev := syscallEntry(tidMain, 39, true)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := tr.TryDeliver(ev); !ok {
+			b.Fatal("busy")
+		}
+	}
+}

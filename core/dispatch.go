@@ -16,19 +16,52 @@ import "golang.org/x/sys/unix"
 // it, in attach order. Events of threads without engines are counted (see
 // Unclaimed) and return Resume.
 func (t *Tracer) Deliver(ev *Event) Action {
+	act, _ := t.deliver(ev, false)
+	return act
+}
+
+// TryDeliver is Deliver for a caller that must not wait for another
+// goroutine: the stopper, which reports on its ptrace thread, while a
+// passive report of the same thread may be running on another goroutine
+// and calling into the stopper (which would then wait for the ptrace thread
+// in turn). When the thread's reports are busy, or the event needs
+// bookkeeping that locks other threads (a non-leader exec, a thread whose
+// CLONE report was lost), it reports nothing and returns false; the caller
+// then delivers with Deliver from a goroutine of its own.
+func (t *Tracer) TryDeliver(ev *Event) (Action, bool) {
+	return t.deliver(ev, true)
+}
+
+func (t *Tracer) deliver(ev *Event, try bool) (Action, bool) {
 	if ev.Type == EventExec && ev.Exec.OldTid != 0 && ev.Exec.OldTid != ev.Tid {
+		if try {
+			return 0, false
+		}
 		t.takeover(ev)
 	}
 	th := t.thread(ev.Tid)
 	if th == nil {
+		if try {
+			return 0, false
+		}
 		th = t.adoptThread(ev)
 	}
 	if th == nil {
 		t.unclaimed.Add(1)
-		return Resume
+		return Resume, true
 	}
-	th.dispatch.Lock()
+	if !try {
+		th.dispatch.Lock()
+	} else if !th.dispatch.TryLock() {
+		return 0, false
+	}
 	defer th.dispatch.Unlock()
+	return th.deliver(ev), true
+}
+
+// deliver reports ev to th's engines; th.dispatch is held.
+func (th *thread) deliver(ev *Event) Action {
+	t := th.t
 	switch ev.Type {
 	case EventDeath:
 		th.reportDeath(ev)

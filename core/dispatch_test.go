@@ -402,3 +402,43 @@ func TestStickyStopReleasedByOwnReport(t *testing.T) {
 	}
 	want(t, "actions seen", f.log.take(), "a quiesce(0) stop; b quiesce(0) stop")
 }
+
+// gate blocks in its syscall entry callback until released.
+type gate struct{ inside, release chan struct{} }
+
+func (g gate) ReportSyscallEntry(e *Engine, a Action, ev *Event) Action {
+	if !ev.Sync {
+		close(g.inside)
+		<-g.release
+	}
+	return Resume
+}
+
+// TryDeliver reports nothing while the thread's reports are busy, nor for
+// events that need other threads' locks; it reports as Deliver otherwise.
+func TestTryDeliver(t *testing.T) {
+	f := newFixture(t)
+	g := gate{make(chan struct{}), make(chan struct{})}
+	e, err := f.tr.Attach(tidMain, AttachCreate, g, nil)
+	if err != nil || e.SetEvents(EventSyscallEntry) != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { f.tr.Deliver(syscallEntry(tidMain, 39, false)); close(done) }()
+	<-g.inside
+	if _, ok := f.tr.TryDeliver(syscallEntry(tidMain, 39, true)); ok {
+		t.Error("TryDeliver reported while a passive report of the thread ran")
+	}
+	close(g.release)
+	<-done
+	if act, ok := f.tr.TryDeliver(syscallEntry(tidMain, 39, true)); !ok || act.ResumeAction() != Resume {
+		t.Errorf("TryDeliver on an idle thread: %v, %v", act, ok)
+	}
+	if _, ok := f.tr.TryDeliver(syscallEntry(tidOther, 39, true)); ok {
+		t.Error("TryDeliver reported for a thread without engines, which may need adopting")
+	}
+	exec := &Event{Type: EventExec, Tid: tidMain, Tgid: tidMain, Sync: true, Exec: Exec{OldTid: tidOther}}
+	if _, ok := f.tr.TryDeliver(exec); ok {
+		t.Error("TryDeliver reported a non-leader exec, which moves engines between threads")
+	}
+}

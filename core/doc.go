@@ -98,7 +98,12 @@
 //
 // The seed runs callbacks on the traced thread in the kernel. Here they run
 // in the tracer process: passive reports arrive after the fact; synchronous
-// reports run while the thread sits in a ptrace stop. Engines are garbage
+// reports run while the thread sits in a ptrace stop, normally on the
+// stopper's ptrace thread itself, one at a time for all threads (a stop costs
+// no hand-off between OS threads that way). A synchronous callback that
+// blocks therefore holds up the synchronous reports of every thread, not only
+// its own; the seed already asks callbacks not to block but to return Stop
+// and resume the thread later with Control, and that works here as there. Engines are garbage
 // collected values, so the seed's reference counting (utrace_engine_get/put)
 // has no counterpart: a detached *Engine stays valid and returns
 // ErrDetached. Callbacks run in the tracer, so Barrier cannot recognize a

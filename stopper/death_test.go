@@ -30,7 +30,7 @@ func holdStopped(pidText string) {
 	pid, _ := strconv.Atoi(pidText)
 	stp := stopper.New()
 	tr := core.NewTracer(core.Config{Stopper: stp})
-	stp.Start(tr.Deliver)
+	stp.Start(tr)
 	e, err := tr.Attach(pid, core.AttachCreate, nopQuiesce{}, nil)
 	if err == nil {
 		err = e.SetEvents(core.EventQuiesce)

@@ -17,6 +17,17 @@
 // engine asked for with Control(Stop) is reported as a QUIESCE with event 0;
 // the trap after a step likewise.
 //
+// The ptrace thread waits for stops in a blocking waitid and makes each
+// report right there (core.Tracer.TryDeliver), as a C tracer's loop does,
+// so that a stop and its report cost what a minimal ptrace loop costs; when
+// the core cannot take the report at once (a passive report of the same
+// thread is running), the report is made on a goroutine instead. For this
+// the stopper changes two signal settings of the process (see wake.go): the
+// Go runtime's SIGCHLD handler gets SA_NOCLDSTOP, so that tracee stops do not
+// send the program a SIGCHLD each, and signal 62 (SIGRTMAX-2) loses
+// SA_RESTART and serves as the ptrace thread's doorbell. It also raises
+// GOMAXPROCS to 2 when it is 1.
+//
 // Differences from the seed, forced by ptrace:
 //
 //   - ptrace cannot change a signal's disposition. SignalTerm and SignalCore

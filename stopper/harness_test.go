@@ -166,7 +166,7 @@ func newTracer(t *testing.T) (*core.Tracer, *stopper.Stopper) {
 	needRoot(t)
 	stp := stopper.New()
 	tr := core.NewTracer(core.Config{Stopper: stp})
-	stp.Start(tr.Deliver)
+	stp.Start(tr)
 	t.Cleanup(func() { stp.Close() })
 	return tr, stp
 }

@@ -47,16 +47,18 @@ func eventMsg(tid int) (uint64, error) {
 	return msg, err
 }
 
-// siginfo is the start of the kernel's siginfo_t: enough for the fields
-// engines see (si_signo, si_errno, si_code, and si_pid for user signals).
+// siginfo is the kernel's siginfo_t with the fields the stopper reads:
+// si_signo, si_errno, si_code, si_pid (user signals, SIGCHLD and waitid)
+// and si_status (SIGCHLD and waitid).
 type siginfo struct {
-	Signo int32
-	Errno int32
-	Code  int32
-	_     int32
-	Pid   int32
-	Uid   uint32
-	_     [112]byte
+	Signo  int32
+	Errno  int32
+	Code   int32
+	_      int32
+	Pid    int32
+	Uid    uint32
+	Status int32
+	_      [108]byte
 }
 
 func getSiginfo(tid int) (siginfo, error) {

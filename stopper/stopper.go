@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
@@ -16,28 +17,56 @@ import (
 // Stopper is the synchronous backend: core.Stopper over ptrace.
 //
 // Linux ties a tracee to the OS thread that attached to it, so every ptrace
-// call runs on one goroutine locked to its OS thread (the ptrace thread);
-// the exported methods hand work to it and wait. Reports are made on other
-// goroutines, one per stop, so that the ptrace thread never waits for an
-// engine: callbacks may call Examine, Control and the rest, which need the
-// ptrace thread, without deadlock. A thread makes its next stop only after
-// the previous report resumed it, so each thread's reports stay in order.
+// call runs on one goroutine locked to its OS thread (the ptrace thread).
+// It waits for stops in a blocking waitid, as a C tracer does (see wake.go),
+// and makes each report right there: a synchronous callback runs on the
+// ptrace thread, so a stop costs no hand-off between threads. Stopper
+// methods called from such a callback run at once; called from other
+// goroutines they hand their work to the ptrace thread and wait.
+//
+// When a thread's reports are busy on another goroutine (a passive report
+// of the same thread, whose callback may itself be waiting for the ptrace
+// thread), the report is made on a goroutine of its own instead, and its
+// action comes back to the ptrace thread afterwards. A thread makes its next
+// stop only after the previous report resumed it, so each thread's reports
+// stay in order either way.
 type Stopper struct {
-	deliver  func(*core.Event) core.Action
+	rep      Reporter
 	triggers core.TriggerSource // may be nil
 
-	reqs chan request
-	quit chan struct{}
-	done chan struct{}
-	once sync.Once
+	mu       sync.Mutex
+	queue    []request   // work for the ptrace thread, guarded by mu
+	closed   bool        // guarded by mu
+	work     atomic.Bool // the queue may have work
+	kick     chan struct{}
+	waiting  atomic.Bool // the ptrace thread is (about to be) blocked in waitid
+	sweepDue atomic.Bool // a SIGCHLD came: collect exits
+	ptid     int         // the ptrace thread's tid
+	quit     chan struct{}
+	done     chan struct{}
+	once     sync.Once
 
 	// Owned by the ptrace thread.
-	tasks map[int]*task
+	tasks   map[int]*task
+	pending []pendingReport // reports to make, in order
+	early   map[int]unix.WaitStatus
+	stops   int // stops collected, for the periodic sweep
+}
+
+// Reporter receives the synchronous events: core.Tracer.
+type Reporter interface {
+	Deliver(*core.Event) core.Action
+	TryDeliver(*core.Event) (core.Action, bool)
 }
 
 type request struct {
 	fn    func() error
 	reply chan error
+}
+
+type pendingReport struct {
+	t  *task
+	ev *core.Event
 }
 
 // ErrClosed is returned by calls after Close.
@@ -46,10 +75,11 @@ var ErrClosed = errors.New("stopper closed")
 // New returns a stopper; Start makes it work.
 func New() *Stopper {
 	return &Stopper{
-		reqs:  make(chan request),
+		kick:  make(chan struct{}, 1),
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
 		tasks: make(map[int]*task),
+		early: make(map[int]unix.WaitStatus),
 	}
 }
 
@@ -57,11 +87,19 @@ func New() *Stopper {
 // (see core.Trigger); call it before Start.
 func (s *Stopper) UseTriggers(src core.TriggerSource) { s.triggers = src }
 
-// Start starts the ptrace thread. deliver is called for every synchronous
-// event, normally core.Tracer.Deliver; its result decides what the thread
-// does next.
-func (s *Stopper) Start(deliver func(*core.Event) core.Action) {
-	s.deliver = deliver
+// Start starts the ptrace thread. Every synchronous event is reported to
+// rep, normally the core.Tracer; the action it returns decides what the
+// thread does next.
+func (s *Stopper) Start(rep Reporter) {
+	s.rep = rep
+	if runtime.GOMAXPROCS(0) < 2 {
+		// The ptrace thread spends its life in blocking waitid calls.
+		// With a single P (a program pinned to one CPU), the runtime's
+		// monitor hands that P to other goroutines during each wait and
+		// the thread must get it back at every stop; with a second P
+		// there is always one idle when a stop comes.
+		runtime.GOMAXPROCS(2)
+	}
 	started := make(chan struct{})
 	go s.loop(started)
 	<-started
@@ -70,28 +108,79 @@ func (s *Stopper) Start(deliver func(*core.Event) core.Action) {
 // Close lets go of every thread, resuming those held stopped, and stops the
 // ptrace thread.
 func (s *Stopper) Close() error {
-	s.once.Do(func() { close(s.quit) })
+	s.once.Do(func() {
+		close(s.quit)
+		s.ring()
+	})
 	<-s.done
 	return nil
 }
 
 // post runs fn on the ptrace thread without waiting for it.
 func (s *Stopper) post(fn func()) {
-	select {
-	case s.reqs <- request{fn: func() error { fn(); return nil }}:
-	case <-s.done:
-	}
+	s.enqueue(request{fn: func() error { fn(); return nil }})
 }
 
-// do runs fn on the ptrace thread and returns its error.
+// do runs fn on the ptrace thread and returns its error. Called on the
+// ptrace thread (from a synchronous callback), it runs fn at once.
 func (s *Stopper) do(fn func() error) error {
+	if s.onThread() {
+		return fn()
+	}
 	r := request{fn: fn, reply: make(chan error, 1)}
-	select {
-	case s.reqs <- r:
-	case <-s.done:
+	if !s.enqueue(r) {
 		return ErrClosed
 	}
 	return <-r.reply
+}
+
+// onThread reports whether the caller runs on the ptrace thread: a
+// synchronous callback. The goroutine is locked to it, so no other runs
+// there.
+func (s *Stopper) onThread() bool { return unix.Gettid() == s.ptid }
+
+func (s *Stopper) enqueue(r request) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	s.queue = append(s.queue, r)
+	s.mu.Unlock()
+	s.work.Store(true)
+	s.ring()
+	return true
+}
+
+// ring wakes the ptrace thread: from its select, or from waitid.
+func (s *Stopper) ring() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	if s.waiting.Load() {
+		unix.Tgkill(os.Getpid(), s.ptid, doorbell)
+	}
+}
+
+func (s *Stopper) queued() bool { return s.work.Load() }
+
+// runQueue runs the work other goroutines handed in.
+func (s *Stopper) runQueue() {
+	if !s.work.Swap(false) {
+		return
+	}
+	s.mu.Lock()
+	q := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	for _, r := range q {
+		err := r.fn()
+		if r.reply != nil {
+			r.reply <- err
+		}
+		s.drain()
+	}
 }
 
 func (s *Stopper) loop(started chan<- struct{}) {
@@ -100,41 +189,136 @@ func (s *Stopper) loop(started chan<- struct{}) {
 	// ptrace stop. That is what makes a dying tracer harmless.
 	runtime.LockOSThread()
 	defer close(s.done)
+	s.ptid = unix.Gettid()
+	blocking := setupSignals()
+	go s.bell(blocking)
+	close(started)
+	for {
+		s.runQueue()
+		if s.sweepDue.Swap(false) {
+			s.sweep()
+		}
+		select {
+		case <-s.quit:
+			s.shutdown()
+			return
+		default:
+		}
+		if blocking && len(s.tasks) > 0 && s.wait() {
+			continue
+		}
+		select {
+		case <-s.kick:
+		case <-s.quit:
+		}
+	}
+}
+
+// bell wakes the ptrace thread when it has something to collect: exits
+// (SIGCHLD), and, when it cannot block in waitid, stops (every 10 ms). It
+// also rings again for work that came just before the ptrace thread
+// entered waitid, whose doorbell was then handled too early to interrupt
+// it.
+func (s *Stopper) bell(blocking bool) {
 	sigchld := make(chan os.Signal, 1)
 	signal.Notify(sigchld, unix.SIGCHLD)
 	defer signal.Stop(sigchld)
-	// SIGCHLD coalesces and may go to any thread; the ticker makes sure a
-	// stop is never left unnoticed for long.
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	close(started)
 	for {
 		select {
-		case r := <-s.reqs:
-			err := r.fn()
-			if r.reply != nil {
-				r.reply <- err
-			}
-			s.poll()
 		case <-sigchld:
-			s.poll()
+			s.sweepDue.Store(true)
+			s.ring()
 		case <-tick.C:
-			s.poll()
-		case <-s.quit:
-			s.shutdown()
+			if !blocking || !doorbellOK() {
+				s.sweepDue.Store(true)
+				s.ring()
+			} else if s.waiting.Load() && (s.sweepDue.Load() || s.queued()) {
+				s.ring()
+			}
+		case <-s.done:
 			return
 		}
 	}
 }
 
-// poll collects every pending stop of the threads the stopper traces.
+// wait blocks until a tracee stops or the doorbell rings, and handles the
+// stop. It reports false when there is nothing to wait for.
+func (s *Stopper) wait() bool {
+	s.waiting.Store(true)
+	if s.queued() || s.sweepDue.Load() {
+		s.waiting.Store(false)
+		return true
+	}
+	pid, ws, err := waitStop()
+	s.waiting.Store(false)
+	switch err {
+	case nil:
+	case unix.EINTR:
+		return true
+	default:
+		// ECHILD: what the stopper thinks it traces is gone; the sweep
+		// finds out which.
+		s.sweep()
+		return false
+	}
+	s.collect(pid, ws)
+	s.drain()
+	if s.stops++; s.stops%256 == 0 {
+		// waitid returns the first stopped tracee in attach order: now
+		// and then collect every pending stop, so that a busy thread
+		// cannot keep the others waiting.
+		s.sweep()
+	}
+	return true
+}
+
+// collect handles a stop of pid that waitStop collected.
+func (s *Stopper) collect(pid int, ws unix.WaitStatus) {
+	t := s.tasks[pid]
+	if t == nil {
+		for _, o := range s.tasks {
+			if o.tgid == pid {
+				// The leader's tid after a non-leader execve: the exec
+				// stop of the thread that took it over.
+				t = &task{tid: pid, tgid: pid, seized: true}
+				s.tasks[pid] = t
+				break
+			}
+		}
+	}
+	if t == nil {
+		// A new child whose first stop came before its parent's
+		// clone event stop: it is handled once that registers it.
+		s.early[pid] = ws
+		return
+	}
+	s.stopped(t, ws)
+}
+
+// drain makes the reports that stops and requests asked for. Each is made
+// on this thread when the core can take it at once (see Reporter.TryDeliver),
+// else on a goroutine of its own.
+func (s *Stopper) drain() {
+	for i := 0; i < len(s.pending); i++ {
+		r := s.pending[i]
+		s.pending[i] = pendingReport{}
+		s.deliver(r.t, r.ev)
+	}
+	s.pending = s.pending[:0]
+}
+
+// sweep collects every pending stop and exit of the threads the stopper
+// traces.
 // It waits per tid, never for any child: the program may have children of
 // its own (os/exec) whose exit status is not ours to take.
 //
 // The leader's tid (the tgid) is polled too even when only other threads
 // are traced: after a non-leader execve the exec stop is reported under the
 // leader's tid, which the exec'ing thread has taken over.
-func (s *Stopper) poll() {
+func (s *Stopper) sweep() {
+	defer s.drain()
 	for again := true; again; {
 		again = false
 		tids := make(map[int]bool, len(s.tasks))
@@ -196,6 +380,16 @@ func (s *Stopper) forget(t *task) {
 }
 
 func (s *Stopper) shutdown() {
+	s.mu.Lock()
+	s.closed = true
+	q := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	for _, r := range q {
+		if r.reply != nil {
+			r.reply <- ErrClosed
+		}
+	}
 	for _, t := range s.tasks {
 		if t.seized && !t.running {
 			restartOrDetach(unix.PTRACE_DETACH, t.tid, t.sig)
@@ -213,8 +407,13 @@ func restartOrDetach(req, tid, sig int) error {
 
 // SetSync implements core.Stopper. A thread with synchronous events is
 // seized; a thread without them, and not held, is let go of.
+//
+// Letting go (events 0) does not wait for the ptrace thread when called
+// from another goroutine: there is nothing to report back, and a goroutine
+// detaching an engine while a synchronous callback blocks on the ptrace
+// thread (perhaps waiting for that very detach) must not wait for it.
 func (s *Stopper) SetSync(tid int, events core.Events) error {
-	return s.do(func() error {
+	set := func() error {
 		t := s.tasks[tid]
 		if t == nil {
 			if events == 0 {
@@ -239,7 +438,12 @@ func (s *Stopper) SetSync(tid int, events core.Events) error {
 			return nil
 		}
 		return s.letGo(t)
-	})
+	}
+	if events == 0 && !s.onThread() {
+		s.post(func() { set() })
+		return nil
+	}
+	return s.do(set)
 }
 
 // Stop implements core.Stopper.

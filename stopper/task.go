@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"golang.org/x/sys/unix"
@@ -50,9 +51,14 @@ type task struct {
 	stepping bool        // the last restart was a step
 	stepWith core.Action // which step it was
 	lastNr   int         // syscall number at the last entry stop
-	abortRet *int64      // an aborted syscall's return value, set at its exit stop
-	inject   int         // signal to send before resuming (Interrupt + SignalDeliver)
-	children []*task     // clone children waiting for this task's CLONE report
+	// lastArgs are the arguments at the last entry stop, as the call runs
+	// them (after the engines' changes); entered says they belong to the
+	// call the thread is in.
+	lastArgs [6]uint64
+	entered  bool
+	abortRet *int64  // an aborted syscall's return value, set at its exit stop
+	inject   int     // signal to send before resuming (Interrupt + SignalDeliver)
+	children []*task // clone children waiting for this task's CLONE report
 	// seccomp: the program runs under the launch filter; syscall entries
 	// come as PTRACE_EVENT_SECCOMP stops and the thread runs with
 	// PTRACE_CONT, except for one PTRACE_SYSCALL to reach the exit stop
@@ -126,7 +132,7 @@ func (s *Stopper) syscallStop(t *task) {
 	}
 	switch info.Op {
 	case ptraceSyscallInfoEntry, ptraceSyscallInfoSeccmp:
-		t.lastNr = int(info.Nr)
+		t.lastNr, t.lastArgs, t.entered = int(info.Nr), info.Args, true
 		t.exitNext = info.Op == ptraceSyscallInfoSeccmp && t.sync&core.EventSyscallExit != 0
 		if t.sync&core.EventSyscallEntry == 0 {
 			s.cont(t)
@@ -136,6 +142,8 @@ func (s *Stopper) syscallStop(t *task) {
 		s.report(t, ev)
 	case ptraceSyscallInfoExit:
 		t.exitNext = false
+		entered := t.entered
+		t.entered = false
 		if t.abortRet != nil {
 			s.setReturn(t, *t.abortRet)
 			t.abortRet = nil
@@ -144,10 +152,14 @@ func (s *Stopper) syscallStop(t *task) {
 			s.cont(t)
 			return
 		}
-		ev := &core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr)}}
-		var regs unix.PtraceRegs
-		if getRegs(t.tid, &regs) == nil {
-			ev.Syscall.Args = [6]uint64{regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9}
+		ev := &core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr), Args: t.lastArgs}}
+		if !entered {
+			// Seized in the middle of the call: read what the
+			// registers still hold.
+			var regs unix.PtraceRegs
+			if getRegs(t.tid, &regs) == nil {
+				ev.Syscall.Args = [6]uint64{regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9}
+			}
 		}
 		s.report(t, ev)
 	default:
@@ -193,6 +205,12 @@ func (s *Stopper) eventStop(t *task, cause int) {
 		child.seccomp = t.seccomp // the filter is inherited
 		if cause != unix.PTRACE_EVENT_CLONE {
 			child.tgid = child.tid
+		}
+		if ws, ok := s.early[child.tid]; ok {
+			// Its first stop came first; handle it once the parent's
+			// event is decided.
+			delete(s.early, child.tid)
+			defer s.stopped(child, ws)
 		}
 		if t.sync&core.EventClone == 0 {
 			s.cont(t)
@@ -288,17 +306,28 @@ const (
 	trapBranch = 3
 )
 
-// report delivers ev about t's current stop on its own goroutine; the
-// action comes back to the ptrace thread through afterReport.
+// report asks for a report of ev about t's current stop. It is made by
+// drain, after whatever the ptrace thread is doing now: a report never
+// starts inside another (a callback that resumes another thread).
 func (s *Stopper) report(t *task, ev *core.Event) {
 	ev.Tid, ev.Tgid, ev.Sync = t.tid, t.tgid, true
 	if ev.Time == 0 {
 		ev.Time = monotonicNow()
 	}
 	t.reporting = true
+	s.pending = append(s.pending, pendingReport{t, ev})
+}
+
+// deliver makes a report on the ptrace thread if the core can take it now,
+// else on a goroutine whose action comes back through afterReport.
+func (s *Stopper) deliver(t *task, ev *core.Event) {
 	orig := *ev
+	if act, ok := s.rep.TryDeliver(ev); ok {
+		s.afterReport(t, &orig, ev, act)
+		return
+	}
 	go func() {
-		act := s.deliver(ev)
+		act := s.rep.Deliver(ev)
 		// Nobody waits for the answer: the report's goroutine ends here.
 		s.post(func() { s.afterReport(t, &orig, ev, act) })
 	}()
@@ -380,6 +409,7 @@ func (s *Stopper) applyEntry(t *task, orig, ev *core.Event, act core.Action) {
 		regs.Orig_rax = uint64(ev.Syscall.Nr)
 		a := ev.Syscall.Args
 		regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9 = a[0], a[1], a[2], a[3], a[4], a[5]
+		t.lastNr, t.lastArgs = ev.Syscall.Nr, a
 	}
 	setRegs(t.tid, &regs)
 }
@@ -438,6 +468,9 @@ func (s *Stopper) cont(t *task) error {
 		req = ptraceSingleBlock
 	}
 	t.stepping = req == unix.PTRACE_SINGLESTEP || req == ptraceSingleBlock
+	if req != unix.PTRACE_SYSCALL {
+		t.entered = false // the exit stop of this call, if any, is not seen
+	}
 	t.stepWith, t.step = t.step, 0
 	err := restart(req, t.tid, sig)
 	if err != nil {
@@ -453,11 +486,18 @@ func (s *Stopper) cont(t *task) error {
 	return nil
 }
 
+// monotonicNow is CLOCK_MONOTONIC in nanoseconds, the clock of the BPF
+// records' timestamps, without a system call: the runtime's monotonic
+// reading (vDSO) since a base taken once.
 func monotonicNow() uint64 {
+	return monoBase + uint64(time.Since(monoStart))
+}
+
+var monoBase, monoStart = func() (uint64, time.Time) {
 	var ts unix.Timespec
 	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-	return uint64(ts.Nano())
-}
+	return uint64(ts.Nano()), time.Now()
+}()
 
 // tgidOf and tracerOf read /proc/TID/status.
 func tgidOf(tid int) int { return statusField(tid, "Tgid:") }

@@ -118,6 +118,11 @@ cleanly and leaves them running.`,
 					return badInput("attach %d: %v", pid, err)
 				}
 			}
+			for _, pid := range pids {
+				// As strace says it: from here on every engine sees the
+				// process.
+				fmt.Fprintf(os.Stderr, "utrace-bpf: process %d attached\n", pid)
+			}
 			waitForInterrupt(sigs, pids)
 			s.finish()
 			return nil

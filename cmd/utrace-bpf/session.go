@@ -55,7 +55,7 @@ func openSession(cfg *Config, mode string) (*session, error) {
 		s.stp.UseTriggers(ts)
 	}
 	s.tr = core.NewTracer(core.Config{Source: s.ldr, Stopper: s.stp})
-	s.stp.Start(s.tr.Deliver)
+	s.stp.Start(s.tr)
 	if err := s.ldr.Start(func(ev *core.Event) { s.tr.Deliver(ev) }); err != nil {
 		s.stp.Close()
 		s.ldr.Close()

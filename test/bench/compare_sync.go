@@ -62,7 +62,7 @@ func syncChild(argv []string) error {
 	defer ldr.Close()
 	stp := stopper.New()
 	tr := core.NewTracer(core.Config{Source: ldr, Stopper: stp})
-	stp.Start(tr.Deliver)
+	stp.Start(tr)
 	if err := ldr.Start(func(ev *core.Event) { tr.Deliver(ev) }); err != nil {
 		stp.Close()
 		return err

@@ -152,19 +152,25 @@ func TestInspectLeavesStoppedForDebugger(t *testing.T) {
 }
 
 // attachSync runs utrace-bpf attach with one engine that needs the
-// synchronous tier, and returns once the stopper has seized the process.
-// The tracer is killed at the end of the test if still running.
-func attachSync(t *testing.T, pid int, engine string) (*exec.Cmd, *strings.Builder) {
+// synchronous tier, and returns once it says the process is attached (every
+// engine set up; the stopper seized it early on, which is not enough: the
+// program could run before the last engine is ready). The tracer is killed
+// at the end of the test if still running.
+func attachSync(t *testing.T, pid int, engine string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	tracer := exec.Command(bin, "attach", "-p", fmt.Sprint(pid), "-e", engine)
-	errb := &strings.Builder{}
+	errb := &syncBuffer{}
 	tracer.Stderr = errb
 	if err := tracer.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tracer.Process.Kill(); tracer.Wait() })
-	for i := 0; i < 300 && statusFieldInt(pid, "TracerPid") == "0"; i++ {
+	attached := fmt.Sprintf("process %d attached", pid)
+	for i := 0; i < 1000 && !strings.Contains(errb.String(), attached); i++ {
 		time.Sleep(10 * time.Millisecond)
+	}
+	if statusFieldInt(pid, "TracerPid") == "0" {
+		t.Fatalf("not seized after attach: %s", errb.String())
 	}
 	return tracer, errb
 }

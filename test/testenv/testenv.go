@@ -56,7 +56,7 @@ func Backends(t testing.TB, opts *loader.Options) (*core.Tracer, *loader.Loader,
 	if ts, ok := any(ldr).(core.TriggerSource); ok {
 		stp.UseTriggers(ts)
 	}
-	stp.Start(tr.Deliver)
+	stp.Start(tr)
 	if err := ldr.Start(func(ev *core.Event) { tr.Deliver(ev) }); err != nil {
 		t.Fatal(err)
 	}
