@@ -151,8 +151,10 @@
 // test/bench/RESULTS-passive.md (go run ./test/bench -only passive).
 //
 // Syscall records wake the reader only once Options.WakeupBytes are pending;
-// the reader also polls every Options.PollInterval, so records never wait
-// longer than that. Other records wake it at once. Records are decoded
+// the reader also polls every Options.PollInterval while the syscall
+// programs are attached, so records never wait longer than that. Other
+// records wake it at once; with no syscall programs attached the reader
+// sleeps until one does. Records are decoded
 // without reflection into one reused core.Event, and delivered from a
 // single goroutine, so the events of a thread arrive in order.
 //

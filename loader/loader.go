@@ -73,6 +73,9 @@ type Loader struct {
 	rd      *ringbuf.Reader
 	pos     *ringPos
 	tidBits *tidBits
+	// polling is set while the syscall programs are attached: their
+	// records wake the reader in batches, so it also polls.
+	polling atomic.Bool
 
 	// mu guards the lazily attached links and the needs bookkeeping.
 	mu          sync.Mutex
@@ -290,6 +293,11 @@ func (l *Loader) syncLinksLocked() error {
 	if l.nJctl == 0 && l.schedSwitch != nil {
 		errs = append(errs, l.schedSwitch.Close())
 		l.schedSwitch = nil
+	}
+	if polling := l.sysEnter != nil; l.polling.Swap(polling) != polling && l.rd != nil {
+		// Wake the reader: to start polling for batched syscall
+		// records, or to drain the last of them before it stops.
+		l.rd.Flush()
 	}
 	if err := errors.Join(errs...); err != nil {
 		return errors.Join(fmt.Errorf("detaching programs: %w", err), l.syncTriggersLocked())

@@ -113,7 +113,7 @@ func (l *Loader) read(deliver func(*core.Event)) {
 		rec ringbuf.Record
 		ev  core.Event
 	)
-	l.rd.SetDeadline(time.Now().Add(l.opts.PollInterval))
+	l.setPoll()
 	for {
 		err := l.rd.ReadInto(&rec)
 		if err == nil {
@@ -123,8 +123,9 @@ func (l *Loader) read(deliver func(*core.Event)) {
 		// The errors other than closing come only once the ring is empty.
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			l.rd.SetDeadline(time.Now().Add(l.opts.PollInterval))
+			l.setPoll()
 		case errors.Is(err, ringbuf.ErrFlushed):
+			l.setPoll()
 		case errors.Is(err, os.ErrClosed):
 			l.reader.finish(nil)
 			return
@@ -134,6 +135,19 @@ func (l *Loader) read(deliver func(*core.Event)) {
 		}
 		l.reader.drained(l.pos.consumed())
 	}
+}
+
+// setPoll makes the reader's next wait end after Options.PollInterval while
+// the syscall programs are attached, whose records do not wake it one by
+// one; otherwise every record wakes it and it waits without a deadline. An
+// idle reader that woke every few milliseconds would cost the programs
+// traced synchronously: on a busy machine each wake-up preempts something.
+func (l *Loader) setPoll() {
+	var deadline time.Time
+	if l.polling.Load() {
+		deadline = time.Now().Add(l.opts.PollInterval)
+	}
+	l.rd.SetDeadline(deadline)
 }
 
 // Flush waits until every record the kernel wrote before the call has been

@@ -48,7 +48,7 @@ type Stopper struct {
 
 	// Owned by the ptrace thread.
 	tasks   map[int]*task
-	pending []pendingReport // reports to make, in order
+	pending []*task // tasks with a report to make, in order
 	early   map[int]unix.WaitStatus
 	stops   int // stops collected, for the periodic sweep
 }
@@ -62,11 +62,6 @@ type Reporter interface {
 type request struct {
 	fn    func() error
 	reply chan error
-}
-
-type pendingReport struct {
-	t  *task
-	ev *core.Event
 }
 
 // ErrClosed is returned by calls after Close.
@@ -302,9 +297,9 @@ func (s *Stopper) collect(pid int, ws unix.WaitStatus) {
 // else on a goroutine of its own.
 func (s *Stopper) drain() {
 	for i := 0; i < len(s.pending); i++ {
-		r := s.pending[i]
-		s.pending[i] = pendingReport{}
-		s.deliver(r.t, r.ev)
+		t := s.pending[i]
+		s.pending[i] = nil
+		s.deliver(t)
 	}
 	s.pending = s.pending[:0]
 }

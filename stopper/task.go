@@ -59,6 +59,9 @@ type task struct {
 	abortRet *int64  // an aborted syscall's return value, set at its exit stop
 	inject   int     // signal to send before resuming (Interrupt + SignalDeliver)
 	children []*task // clone children waiting for this task's CLONE report
+	// ev is the event of the report being made, as the engines change it;
+	// orig is what the stop said.
+	ev, orig core.Event
 	// seccomp: the program runs under the launch filter; syscall entries
 	// come as PTRACE_EVENT_SECCOMP stops and the thread runs with
 	// PTRACE_CONT, except for one PTRACE_SYSCALL to reach the exit stop
@@ -106,7 +109,7 @@ func (s *Stopper) stopped(t *task, ws unix.WaitStatus) {
 	case cause == ptraceEventStop && isStopSignal(sig):
 		t.kind = stopGroup
 		if t.sync&core.EventJctl != 0 {
-			s.report(t, &core.Event{Type: core.EventJctl, Jctl: core.Jctl{Type: cldStopped, Notify: cldStopped}})
+			s.report(t, core.Event{Type: core.EventJctl, Jctl: core.Jctl{Type: cldStopped, Notify: cldStopped}})
 			return
 		}
 		s.cont(t)
@@ -138,8 +141,7 @@ func (s *Stopper) syscallStop(t *task) {
 			s.cont(t)
 			return
 		}
-		ev := &core.Event{Type: core.EventSyscallEntry, Syscall: core.Syscall{Nr: int(info.Nr), Args: info.Args}}
-		s.report(t, ev)
+		s.report(t, core.Event{Type: core.EventSyscallEntry, Syscall: core.Syscall{Nr: int(info.Nr), Args: info.Args}})
 	case ptraceSyscallInfoExit:
 		t.exitNext = false
 		entered := t.entered
@@ -152,7 +154,7 @@ func (s *Stopper) syscallStop(t *task) {
 			s.cont(t)
 			return
 		}
-		ev := &core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr), Args: t.lastArgs}}
+		ev := core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr), Args: t.lastArgs}}
 		if !entered {
 			// Seized in the middle of the call: read what the
 			// registers still hold.
@@ -177,7 +179,7 @@ func (s *Stopper) interruptStop(t *task) {
 		s.cont(t)
 	case t.wantStop:
 		t.wantStop = false
-		s.report(t, &core.Event{Type: core.EventQuiesce})
+		s.report(t, core.Event{Type: core.EventQuiesce})
 	default:
 		// Our own interrupt to change the restart mode or to detach, or
 		// one that raced with another stop. A step it cut short is
@@ -218,7 +220,7 @@ func (s *Stopper) eventStop(t *task, cause int) {
 		}
 		child.pending = true
 		t.children = append(t.children, child)
-		s.report(t, &core.Event{Type: core.EventClone, Clone: core.Clone{
+		s.report(t, core.Event{Type: core.EventClone, Clone: core.Clone{
 			Child: child.tid, Thread: cause == unix.PTRACE_EVENT_CLONE && child.tgid == t.tgid}})
 	case unix.PTRACE_EVENT_EXEC:
 		if old := int(msg); old != t.tid {
@@ -238,7 +240,7 @@ func (s *Stopper) eventStop(t *task, cause int) {
 			return
 		}
 		exe, _ := os.Readlink("/proc/" + strconv.Itoa(t.tid) + "/exe")
-		s.report(t, &core.Event{Type: core.EventExec, Exec: core.Exec{Filename: exe, OldTid: int(msg)}})
+		s.report(t, core.Event{Type: core.EventExec, Exec: core.Exec{Filename: exe, OldTid: int(msg)}})
 	case unix.PTRACE_EVENT_SECCOMP:
 		// A trapped call of a launched program: its entry.
 		t.kind = stopSyscall
@@ -248,7 +250,7 @@ func (s *Stopper) eventStop(t *task, cause int) {
 			s.cont(t)
 			return
 		}
-		s.report(t, &core.Event{Type: core.EventExit, Exit: core.Exit{Code: int(msg), OrigCode: int(msg)}})
+		s.report(t, core.Event{Type: core.EventExit, Exit: core.Exit{Code: int(msg), OrigCode: int(msg)}})
 	default:
 		s.cont(t)
 	}
@@ -268,7 +270,7 @@ func (s *Stopper) signalStop(t *task, sig int) {
 		// The step finished; the trap is ours, not the program's.
 		t.kind = stopStep
 		t.stepping = false
-		s.report(t, &core.Event{Type: core.EventQuiesce})
+		s.report(t, core.Event{Type: core.EventQuiesce})
 		return
 	}
 	t.stepping = false
@@ -277,7 +279,7 @@ func (s *Stopper) signalStop(t *task, sig int) {
 		// not the program's; the signal is suppressed.
 		if ev, ok := s.triggers.TakeTrigger(t.tid); ok {
 			t.kind = stopTrigger
-			s.report(t, ev)
+			s.report(t, *ev)
 			return
 		}
 	}
@@ -293,7 +295,7 @@ func (s *Stopper) signalStop(t *task, sig int) {
 		s.cont(t)
 		return
 	}
-	s.report(t, &core.Event{Type: typ, Signal: core.Signal{
+	s.report(t, core.Event{Type: typ, Signal: core.Signal{
 		Signo: sig, Code: int(si.Code), Errno: int(si.Errno), Sender: int(si.Pid)}})
 }
 
@@ -308,33 +310,36 @@ const (
 
 // report asks for a report of ev about t's current stop. It is made by
 // drain, after whatever the ptrace thread is doing now: a report never
-// starts inside another (a callback that resumes another thread).
-func (s *Stopper) report(t *task, ev *core.Event) {
+// starts inside another (a callback that resumes another thread). The event
+// lives in the task until the report is done (engines must not keep it,
+// as with the passive source's events), so that a stop allocates nothing.
+func (s *Stopper) report(t *task, ev core.Event) {
 	ev.Tid, ev.Tgid, ev.Sync = t.tid, t.tgid, true
 	if ev.Time == 0 {
 		ev.Time = monotonicNow()
 	}
 	t.reporting = true
-	s.pending = append(s.pending, pendingReport{t, ev})
+	t.ev, t.orig = ev, ev
+	s.pending = append(s.pending, t)
 }
 
-// deliver makes a report on the ptrace thread if the core can take it now,
-// else on a goroutine whose action comes back through afterReport.
-func (s *Stopper) deliver(t *task, ev *core.Event) {
-	orig := *ev
-	if act, ok := s.rep.TryDeliver(ev); ok {
-		s.afterReport(t, &orig, ev, act)
+// deliver makes t's report on the ptrace thread if the core can take it
+// now, else on a goroutine whose action comes back through afterReport.
+func (s *Stopper) deliver(t *task) {
+	if act, ok := s.rep.TryDeliver(&t.ev); ok {
+		s.afterReport(t, act)
 		return
 	}
 	go func() {
-		act := s.rep.Deliver(ev)
+		act := s.rep.Deliver(&t.ev)
 		// Nobody waits for the answer: the report's goroutine ends here.
-		s.post(func() { s.afterReport(t, &orig, ev, act) })
+		s.post(func() { s.afterReport(t, act) })
 	}()
 }
 
 // afterReport carries out what the engines decided about a stop.
-func (s *Stopper) afterReport(t *task, orig, ev *core.Event, act core.Action) {
+func (s *Stopper) afterReport(t *task, act core.Action) {
+	orig, ev := &t.orig, &t.ev
 	t.reporting = false
 	if t.gone {
 		return
@@ -427,7 +432,7 @@ func (s *Stopper) setReturn(t *task, ret int64) {
 func (s *Stopper) resume(t *task, a core.Action) error {
 	switch a {
 	case core.Report, core.Interrupt:
-		s.report(t, &core.Event{Type: core.EventQuiesce})
+		s.report(t, core.Event{Type: core.EventQuiesce})
 		return nil
 	case core.SingleStep, core.BlockStep:
 		t.step = a
@@ -444,7 +449,7 @@ func (s *Stopper) cont(t *task) error {
 	if t.wantStop && t.kind != stopGroup {
 		// Asked to stop while it waited here: report that instead.
 		t.wantStop = false
-		s.report(t, &core.Event{Type: core.EventQuiesce})
+		s.report(t, core.Event{Type: core.EventQuiesce})
 		return nil
 	}
 	if t.inject != 0 {
