@@ -1,7 +1,6 @@
 package engines
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -74,42 +73,97 @@ func NewRecord() *Record {
 	return r
 }
 
-// Output writes records, from any goroutine, as text or JSON lines. It is
-// buffered and flushed every 100 ms and on Flush and Close.
+// Output writes records, from any goroutine, as text or JSON lines.
+//
+// Records are formatted into 64 KiB chunks in memory and written by a
+// goroutine of the Output's own, whenever a chunk is full, every 100 ms,
+// and on Flush and Close. The ring-buffer reader, which makes most reports,
+// thus never waits for the file: a write to a disk file now and then blocks
+// for a while (the journal, block allocation), and the reader must keep
+// draining the ring meanwhile. Only when maxChunks chunks wait does Emit
+// wait for the writer. Written chunks are reused.
 type Output struct {
-	mu     sync.Mutex
-	w      *bufio.Writer
+	mu      sync.Mutex
+	cond    *sync.Cond // signalled when the writer took the full chunks
+	cur     []byte     // the chunk being filled
+	full    [][]byte   // chunks to write, in order
+	free    [][]byte   // written chunks, for reuse
+	scratch []byte
+	json    bool
+	lines   uint64
+
+	// writeMu keeps the writes in order: the writer goroutine and Flush
+	// both take the chunks and write them holding it.
+	writeMu sync.Mutex
+	w       io.Writer
+	err     error // the first write error
+
 	closer io.Closer
-	json   bool
-	buf    []byte
-	lines  uint64
+	wake   chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
 }
 
+const (
+	chunkSize = 64 << 10
+	maxChunks = 2048 // 128 MiB
+	maxFree   = 64
+)
+
 // NewOutput writes to w; closer, if not nil, is closed by Close.
 func NewOutput(w io.Writer, closer io.Closer, json bool) *Output {
-	o := &Output{w: bufio.NewWriterSize(w, 64<<10), closer: closer, json: json,
-		stop: make(chan struct{}), done: make(chan struct{})}
-	go o.flusher()
+	o := &Output{w: w, closer: closer, json: json,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	o.cond = sync.NewCond(&o.mu)
+	go o.writer()
 	return o
 }
 
 // JSON reports whether the output is JSON lines.
 func (o *Output) JSON() bool { return o.json }
 
-func (o *Output) flusher() {
+func (o *Output) writer() {
 	defer close(o.done)
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
+		case <-o.wake:
 		case <-t.C:
-			o.Flush()
 		case <-o.stop:
 			return
 		}
+		o.Flush()
 	}
+}
+
+// queue appends a formatted line. o.mu is held.
+func (o *Output) queue(b []byte) {
+	if len(o.cur)+len(b) > chunkSize && len(o.cur) > 0 {
+		for len(o.full) >= maxChunks {
+			o.cond.Wait()
+		}
+		o.full = append(o.full, o.cur)
+		o.cur = o.chunk()
+		select {
+		case o.wake <- struct{}{}:
+		default:
+		}
+	}
+	if o.cur == nil {
+		o.cur = o.chunk()
+	}
+	o.cur = append(o.cur, b...)
+}
+
+// chunk returns an empty chunk. o.mu is held.
+func (o *Output) chunk() []byte {
+	if n := len(o.free); n > 0 {
+		c := o.free[n-1]
+		o.free = o.free[:n-1]
+		return c[:0]
+	}
+	return make([]byte, 0, chunkSize)
 }
 
 // Emit writes one record and recycles it.
@@ -117,7 +171,7 @@ func (o *Output) Emit(r *Record) {
 	defer recordPool.Put(r)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	b := o.buf[:0]
+	b := o.scratch[:0]
 	if o.json {
 		b = append(b, `{"ts":`...)
 		b = strconv.AppendUint(b, r.Time, 10)
@@ -141,8 +195,8 @@ func (o *Output) Emit(r *Record) {
 		b = append(b, r.Text...)
 		b = append(b, '\n')
 	}
-	o.buf = b
-	o.w.Write(b)
+	o.scratch = b
+	o.queue(b)
 	o.lines++
 }
 
@@ -151,18 +205,18 @@ func (o *Output) Emit(r *Record) {
 func (o *Output) Text(engine, line string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	b := o.scratch[:0]
 	if o.json {
-		b := append(o.buf[:0], `{"engine":`...)
+		b = append(b, `{"engine":`...)
 		b = appendJSONString(b, engine)
 		b = append(b, `,"summary":`...)
 		b = appendJSONString(b, line)
 		b = append(b, "}\n"...)
-		o.buf = b
-		o.w.Write(b)
-		return
+	} else {
+		b = append(append(b, line...), '\n')
 	}
-	o.w.WriteString(line)
-	o.w.WriteByte('\n')
+	o.scratch = b
+	o.queue(b)
 }
 
 // Warn reports a problem that does not stop tracing, on standard error.
@@ -177,11 +231,33 @@ func (o *Output) Lines() uint64 {
 	return o.lines
 }
 
-// Flush writes out what is buffered.
+// Flush writes out what is queued, and returns the first write error so
+// far.
 func (o *Output) Flush() error {
+	o.writeMu.Lock()
+	defer o.writeMu.Unlock()
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.w.Flush()
+	batch := o.full
+	if len(o.cur) > 0 {
+		batch = append(batch, o.cur)
+		o.cur = nil
+	}
+	o.full = nil
+	o.cond.Broadcast()
+	o.mu.Unlock()
+	for _, c := range batch {
+		if o.err == nil {
+			_, o.err = o.w.Write(c)
+		}
+	}
+	o.mu.Lock()
+	for _, c := range batch {
+		if len(o.free) < maxFree && cap(c) == chunkSize {
+			o.free = append(o.free, c)
+		}
+	}
+	o.mu.Unlock()
+	return o.err
 }
 
 // Close flushes and closes the output.

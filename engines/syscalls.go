@@ -260,7 +260,11 @@ func (s *syscalls) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 
 func (s *syscalls) emit(ev *core.Event, c *callEntry, ret int64, returned bool) {
 	s.Count()
-	mem := procMem(ev.Tid)
+	// A *procMem from the pool: an int in an interface would cost an
+	// allocation per call, and this runs for every call logged.
+	mem := memPool.Get().(*procMem)
+	defer memPool.Put(mem)
+	*mem = procMem(ev.Tid)
 	r := NewRecord()
 	r.Time, r.Pid, r.Tid, r.Engine = ev.Time, ev.Tgid, ev.Tid, s.Name()
 	r.Event = core.EventSyscallExit
@@ -316,6 +320,8 @@ func (s *syscalls) Summary(w io.Writer) {
 // procMem reads a live process's memory with process_vm_readv: what a
 // passive tracer can do. The process may have changed it since.
 type procMem int
+
+var memPool = sync.Pool{New: func() any { return new(procMem) }}
 
 func (m procMem) Read(addr uint64, n int) ([]byte, error) {
 	buf := make([]byte, n)

@@ -154,7 +154,7 @@
 // the reader also polls every Options.PollInterval while the syscall
 // programs are attached, so records never wait longer than that. Other
 // records wake it at once; with no syscall programs attached the reader
-// sleeps until one does. Records are decoded
+// looks only once a second on its own. Records are decoded
 // without reflection into one reused core.Event, and delivered from a
 // single goroutine, so the events of a thread arrive in order.
 //

@@ -139,16 +139,19 @@ func (l *Loader) read(deliver func(*core.Event)) {
 
 // setPoll makes the reader's next wait end after Options.PollInterval while
 // the syscall programs are attached, whose records do not wake it one by
-// one; otherwise every record wakes it and it waits without a deadline. An
-// idle reader that woke every few milliseconds would cost the programs
-// traced synchronously: on a busy machine each wake-up preempts something.
+// one; otherwise every record wakes it and it looks only once a second, in
+// case a wake-up went missing. An idle reader that woke every few
+// milliseconds would cost the programs traced synchronously: on a busy
+// machine each wake-up preempts something.
 func (l *Loader) setPoll() {
-	var deadline time.Time
+	every := idlePoll
 	if l.polling.Load() {
-		deadline = time.Now().Add(l.opts.PollInterval)
+		every = l.opts.PollInterval
 	}
-	l.rd.SetDeadline(deadline)
+	l.rd.SetDeadline(time.Now().Add(every))
 }
+
+const idlePoll = time.Second
 
 // Flush waits until every record the kernel wrote before the call has been
 // delivered. It must not be called from the deliver func.
@@ -400,7 +403,7 @@ func (l *Loader) prioritize() {
 		l.readerPolicy.Store("SCHED_FIFO")
 		return
 	}
-	if err := unix.Setpriority(unix.PRIO_PROCESS, 0, -20); err == nil {
+	if err := unix.Setpriority(unix.PRIO_PROCESS, 0, TracerNice); err == nil {
 		l.readerPolicy.Store("nice -20")
 		return
 	}

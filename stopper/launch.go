@@ -25,7 +25,10 @@ import (
 // system calls a watch set after "ready" sees are the end of that write,
 // the read, and the execve.
 
-const shimEnv = "UTRACE_BPF_SHIM"
+const (
+	shimEnv     = "UTRACE_BPF_SHIM"
+	shimNiceEnv = "UTRACE_BPF_SHIM_NICE"
+)
 
 func init() {
 	if spec, ok := os.LookupEnv(shimEnv); ok {
@@ -40,11 +43,14 @@ type LaunchOptions struct {
 	// others run without any ptrace stop. Without it, synchronous syscall
 	// events use PTRACE_SYSCALL and every system call stops.
 	Syscalls *core.SyscallSet
-	Dir      string
-	Env      []string // nil: this process's environment
-	Stdin    *os.File
-	Stdout   *os.File
-	Stderr   *os.File
+	// Nice, when not nil, is the nice value the program starts with; by
+	// default it has the calling thread's.
+	Nice   *int
+	Dir    string
+	Env    []string // nil: this process's environment
+	Stdin  *os.File
+	Stdout *os.File
+	Stderr *os.File
 }
 
 // Process is a program started by Launch, stopped before its execve until
@@ -91,6 +97,9 @@ func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
 		env = os.Environ()
 	}
 	cmd.Env = append(env, shimEnv+"="+encodeShim(path, opts.Syscalls))
+	if opts.Nice != nil {
+		cmd.Env = append(cmd.Env, shimNiceEnv+"="+strconv.Itoa(*opts.Nice))
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
 	cmd.ExtraFiles = []*os.File{goR, readyW} // fds 3 and 4 in the shim
 	err = cmd.Start()
@@ -186,6 +195,14 @@ func runShim(spec string) {
 	debug.SetGCPercent(-1)
 	path, list, filtered := strings.Cut(spec, "\x1f")
 	os.Unsetenv(shimEnv)
+	if nice, ok := os.LookupEnv(shimNiceEnv); ok {
+		os.Unsetenv(shimNiceEnv)
+		// The thread that execs becomes the program: its nice value is
+		// the program's.
+		if n, err := strconv.Atoi(nice); err == nil {
+			unix.Setpriority(unix.PRIO_PROCESS, 0, n)
+		}
+	}
 	argv0, err := unix.BytePtrFromString(path)
 	if err != nil {
 		shimFail(err)

@@ -33,7 +33,7 @@ a signal N killed it). SIGINT and SIGTERM are passed on to CMD.`,
 				return err
 			}
 			p, err := s.stp.Launch(args, stopper.LaunchOptions{
-				Syscalls: s.seccompSet(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+				Syscalls: s.seccompSet(), Nice: &s.nice, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 			if err != nil {
 				s.abort()
 				return badInput("run: %v", err)

@@ -25,6 +25,7 @@ type session struct {
 	tr       *core.Tracer
 	status   *statusServer
 	mode     string
+	nice     int // the nice value utrace-bpf was started with
 }
 
 // openSession checks privileges, makes the engines and loads the backends.
@@ -33,7 +34,7 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	if err := checkPrivileges(); err != nil {
 		return nil, err
 	}
-	s := &session{cfg: cfg, mode: mode}
+	s := &session{cfg: cfg, mode: mode, nice: loader.SetNice(loader.TracerNice)}
 	var err error
 	if s.out, err = openOutput(cfg); err != nil {
 		return nil, err

@@ -99,7 +99,11 @@ func TestLoadThreads(t *testing.T) {
 	start := time.Now()
 	defer func() { t.Logf("took %v", time.Since(start)) }()
 	nthreads, calls := 200, scale(10000, 100000)
-	p := progs.Start(t, nil, loadBin, "threads", strconv.Itoa(nthreads), strconv.Itoa(calls))
+	// As the CLI does: the tracer's threads at nice -20, the program at
+	// the nice value the test had (nice(1) adds to the inherited -20).
+	orig := loader.SetNice(loader.TracerNice)
+	defer loader.SetNice(orig)
+	p := progs.Start(t, nil, "nice", "-n", strconv.Itoa(orig-loader.TracerNice), loadBin, "threads", strconv.Itoa(nthreads), strconv.Itoa(calls))
 	c := newCounting()
 	if err := c.attach(tr, p.Pid, core.EventClone|core.EventSyscall); err != nil {
 		t.Fatal(err)
@@ -133,12 +137,11 @@ func TestLoadThreads(t *testing.T) {
 	if made := 2 * nthreads * calls; uint64(delivered)+lost < uint64(made) {
 		t.Errorf("delivered %d + lost %d < made %d: events vanished uncounted", delivered, lost, made)
 	}
-	if lost != 0 {
-		msg := fmt.Sprintf("%d of %d syscall events lost with default buffers (%d threads seen)", lost, 2*nthreads*calls, workers)
-		// Zero loss is the goal, usually met outside the race detector,
-		// not always (README, Reliability: known gap); the accounting
-		// above is what must hold.
-		t.Log("GAP:", msg)
+	switch {
+	case lost != 0 && raceDetector:
+		t.Logf("%d of %d syscall events lost under the race detector (zero loss is checked without it)", lost, 2*nthreads*calls)
+	case lost != 0:
+		t.Errorf("%d of %d syscall events lost with default buffers (%d threads seen)", lost, 2*nthreads*calls, workers)
 	}
 }
 
@@ -235,9 +238,8 @@ func TestLoadThreadsSyscallsEngine(t *testing.T) {
 		}
 	}
 	// Accounting must be exact: every call is logged or counted lost
-	// (an entry and an exit record per call). Zero loss is the goal; the
-	// syscalls engine formats every call and under this load can fall
-	// behind (README, Reliability: known gap).
+	// (an exit record per call: getppid has no path, so no entry record
+	// is made), and with the default buffers nothing is lost.
 	var lostEntries, lostExits int
 	if i := strings.Index(summary, "syscall_entry "); i >= 0 {
 		fmt.Sscanf(summary[i:], "syscall_entry %d", &lostEntries)
@@ -253,8 +255,7 @@ func TestLoadThreadsSyscallsEngine(t *testing.T) {
 		t.Errorf("%d calls logged + %d exits lost < %d made: calls vanished uncounted (summary %q)", logged, lostExits, made, summary)
 	}
 	if !strings.HasSuffix(summary, "lost 0") {
-		t.Logf("GAP: %s", summary)
-		return
+		t.Fatalf("events lost with default buffers: %s", summary)
 	}
 	if len(perTid) != nthreads {
 		t.Errorf("%d threads in the log, want %d", len(perTid), nthreads)
