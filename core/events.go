@@ -67,6 +67,9 @@ func (e Events) String() string {
 	if e == 0 {
 		return "0"
 	}
+	if i := bits.TrailingZeros32(uint32(e)); e&(e-1) == 0 && i < numEvents {
+		return eventNames[i] // one event: no allocation, for output of every record
+	}
 	var b strings.Builder
 	for rest := e; rest != 0; {
 		i := bits.TrailingZeros32(uint32(rest))

@@ -37,17 +37,20 @@ func logCall(tb testing.TB, json bool) func() {
 	}
 }
 
-// Logging a call in text form allocates nothing: the ring-buffer reader
+// Logging a call without pointer arguments allocates nothing, as text or
+// JSON: the ring-buffer reader
 // makes these reports, and a garbage collection under load stops it for as
 // long as the slowest of the tracer's threads takes to notice.
 func TestSyscallsLogDoesNotAllocate(t *testing.T) {
 	if raceDetector {
 		t.Skip("allocation counts are meaningless under the race detector")
 	}
-	call := logCall(t, false)
-	call() // the first call makes the output's chunk
-	if n := testing.AllocsPerRun(1000, call); n != 0 {
-		t.Errorf("%v allocations per logged call, want 0", n)
+	for _, json := range []bool{false, true} {
+		call := logCall(t, json)
+		call() // the first call makes the output's chunk
+		if n := testing.AllocsPerRun(1000, call); n != 0 {
+			t.Errorf("json %v: %v allocations per logged call, want 0", json, n)
+		}
 	}
 }
 

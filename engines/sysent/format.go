@@ -3,6 +3,7 @@ package sysent
 import (
 	"bytes"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -103,8 +104,15 @@ func ArgsExit(nr int, args [6]uint64, ret int64, path string, mem Mem) []string 
 	return splitArgs(nr, &args, path, mem, true, ret)
 }
 
+// argBufs holds the scratch buffers of splitArgs: JSON output formats
+// every call logged, and the strings it returns are copies.
+var argBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
 func splitArgs(nr int, args *[6]uint64, path string, mem Mem, exit bool, ret int64) []string {
-	p := newPrinter(nil, nr, *args, path, mem)
+	buf := argBufs.Get().(*[]byte)
+	defer argBufs.Put(buf)
+	p := newPrinter((*buf)[:0], nr, *args, path, mem)
+	defer func() { *buf = p.b[:0] }()
 	p.track = true
 	p.call(exit, ret)
 	out := make([]string, len(p.marks))
