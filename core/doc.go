@@ -30,6 +30,9 @@
 // action (SignalDeliver, SignalIgn, SignalTerm, SignalCore, SignalStop,
 // SignalTSTP, and the SignalHold flag) or, for syscall-entry reports, a
 // syscall action (SyscallRun, SyscallAbort). The encoding is the seed's.
+// The *Event a callback receives is valid only during the callback: the
+// backends reuse it for the thread's next event, so an engine that needs it
+// later keeps a copy.
 //
 // The resume actions are ordered from most to least constrained, and the
 // thread does the most constrained one any engine chose: one engine's Stop
