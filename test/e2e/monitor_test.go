@@ -80,9 +80,11 @@ engines:
 			}
 			st.Threads = append(st.Threads, one.Threads...)
 		}
+		// Found once the whole pipeline is attached: the monitor
+		// attaches the engines one after the other.
 		found := false
 		for _, th := range st.Threads {
-			found = found || th.Tid == pid
+			found = found || th.Tid == pid && len(th.Engines) == 2
 		}
 		if found {
 			break
