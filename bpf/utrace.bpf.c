@@ -89,6 +89,26 @@ const struct rec_jctl *unused_rec_jctl __attribute__((unused));
 const struct trig_pending *unused_trig_pending __attribute__((unused));
 
 /*
+ * submit_syscall fills and commits a syscall record: the number, the return
+ * value (0 at entry) and the six argument registers, which x86-64 keeps
+ * across the call, so the exit record carries them too.
+ */
+static __always_inline void submit_syscall(struct rec_syscall *r, __u32 ev, long nr, long ret,
+					   struct pt_regs *regs)
+{
+	fill_hdr_current(&r->h, ev);
+	r->nr = nr;
+	r->ret = ret;
+	r->args[0] = regs->di;
+	r->args[1] = regs->si;
+	r->args[2] = regs->dx;
+	r->args[3] = regs->r10;
+	r->args[4] = regs->r8;
+	r->args[5] = regs->r9;
+	submit_batched(r);
+}
+
+/*
  * Syscall entry: for a counting thread the entry time; for a thread that
  * wants it a record with the number and arguments (and the path, for calls
  * that have one). The tid bits come first: a thread nobody watches costs a
@@ -124,8 +144,8 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 
 	parg = path_arg(nr);
-	/* exit and exit_group (60, 231) have no exit record to carry them. */
-	if ((f->opts & OPT_PATH_ENTRIES) && !parg && nr != 60 && nr != 231)
+	/* exit and exit_group have no exit record to carry them. */
+	if ((f->opts & OPT_PATH_ENTRIES) && !parg && nr != NR_exit && nr != NR_exit_group)
 		return 0;
 	if (parg) {
 		struct rec_syscall_path *p = reserve(sizeof(*p), EV_SYSCALL_ENTRY);
@@ -143,16 +163,7 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 		if (!r)
 			return 0;
 	}
-	fill_hdr_current(&r->h, EV_SYSCALL_ENTRY);
-	r->nr = nr;
-	r->ret = 0;
-	r->args[0] = regs->di;
-	r->args[1] = regs->si;
-	r->args[2] = regs->dx;
-	r->args[3] = regs->r10;
-	r->args[4] = regs->r8;
-	r->args[5] = regs->r9;
-	submit_batched(r);
+	submit_syscall(r, EV_SYSCALL_ENTRY, nr, 0, regs);
 	return 0;
 }
 
@@ -209,16 +220,7 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	r = reserve(sizeof(*r), EV_SYSCALL_EXIT);
 	if (!r)
 		return 0;
-	fill_hdr_current(&r->h, EV_SYSCALL_EXIT);
-	r->nr = nr;
-	r->ret = ret;
-	r->args[0] = regs->di;
-	r->args[1] = regs->si;
-	r->args[2] = regs->dx;
-	r->args[3] = regs->r10;
-	r->args[4] = regs->r8;
-	r->args[5] = regs->r9;
-	submit_batched(r);
+	submit_syscall(r, EV_SYSCALL_EXIT, nr, ret, regs);
 	return 0;
 }
 
