@@ -387,7 +387,7 @@ func (c *cmpRun) finish(w *cmpWorkload, r *cmpResult) {
 		}
 	}
 	r.last = r.samples[len(r.samples)-1]
-	r.median = cmpMedian(r.times)
+	r.median = median(r.times)
 	if w.calls != nil {
 		want := w.calls(r.size)
 		for _, smp := range r.samples {
@@ -426,16 +426,4 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return s
-}
-
-func cmpMedian(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
