@@ -72,8 +72,27 @@ const volatile __u64 wakeup_bytes = 64 << 10;
 #define SIGNAL_GROUP_EXIT 0x00000004
 #define SIGNAL_CLD_CONTINUED 0x00000020
 
+#define ENOENT 2
+#define ENOMEM 12
+#define EINVAL 22
+
 #define NR_exit 60
 #define NR_exit_group 231
+
+/*
+ * kernel_ptr_ok reports whether p, a pointer a tracepoint passed, may be
+ * read with bpf_probe_read_kernel: not NULL, not one of the small values
+ * the kernel passes for "no siginfo" (SEND_SIG_PRIV is 1), not an
+ * ERR_PTR (the last MAX_ERRNO addresses).
+ */
+#define MAX_ERRNO 4095
+static __always_inline bool kernel_ptr_ok(const void *p)
+{
+	unsigned long a = (unsigned long)p;
+
+	barrier_var(a);
+	return a >= 4096 && a < (unsigned long)-MAX_ERRNO;
+}
 
 /* task_flags_of returns t's flags, or NULL when t wants no events. */
 static __always_inline struct task_flags *task_flags_of(struct task_struct *t)
@@ -420,6 +439,30 @@ static __always_inline bool group_fatal_signal(struct task_struct *task, struct 
 			      (void *)(sh + bpf_core_field_offset(struct sighand_struct, action) +
 				       (sig - 1) * bpf_core_type_size(struct k_sigaction)));
 	return true;
+}
+
+/*
+ * derived_group_dead stands in for sched_process_exit's group_dead on
+ * kernels whose tracepoint does not pass it. do_exit decrements the
+ * process's live count (signal->live) before the tracepoint, and the
+ * thread that takes it to zero has group_dead; but another thread that
+ * decremented it earlier may reach the tracepoint after that and read zero
+ * too. So the first thread to pass the tracepoint with the count at zero
+ * claims group_dead in its leader's "dead_groups" entry, and the others
+ * see the claim: exactly one thread of the process reports group_dead,
+ * once every thread has begun to exit (not always the one the kernel
+ * chose).
+ */
+static __always_inline bool derived_group_dead(struct task_struct *p)
+{
+	__u64 *claimed;
+
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return false;
+	claimed = bpf_task_storage_get(&dead_groups, p->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!claimed)
+		return false;
+	return __sync_lock_test_and_set(claimed, 1) == 0;
 }
 
 /*

@@ -141,4 +141,59 @@ struct {
 	__type(value, struct trig_pending);
 } pending_stops SEC(".maps");
 
+/*
+ * dead_groups: which thread of a process reported group_dead, on kernels
+ * whose sched_process_exit does not pass it (derived_group_dead()).
+ * key:   the process's group leader (a task_struct pointer in BPF; user
+ *        space does not use it)
+ * value: 1 once some thread of the process has claimed group_dead (64 bits:
+ *        the exchange that claims it is a 64-bit atomic)
+ * Created by the first thread that exits after the process's live count
+ * reached zero; the entry goes with the leader's task_struct, which the
+ * kernel frees only after every other thread of the process.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} dead_groups SEC(".maps");
+
+/*
+ * store_reqs, store_flags, store_tstats, store_pending: the task-storage
+ * mailbox of utrace_store (see struct store_req).
+ * key:   0
+ * value: the request; the boxes hold a value of "flags", "tstats" and
+ *        "pending_stops" on its way in or out
+ * Written and read by user space only around a run of the iterator, under
+ * a lock of its own.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct store_req);
+} store_reqs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct task_flags);
+} store_flags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct task_stats);
+} store_tstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct trig_pending);
+} store_pending SEC(".maps");
+
 #endif /* UTRACE_MAPS_H */

@@ -336,12 +336,11 @@ static __always_inline void emit_exit(struct task_struct *p, __u32 ev, bool grou
 }
 
 /*
- * Exit, in the dying thread (p is current) once exit_code is final: a
- * counting thread's aggregates are saved to final_stats (its task storage
- * goes when it is freed), then EXIT and DEATH.
+ * on_exit runs in the dying thread (p is current) once exit_code is final:
+ * a counting thread's aggregates are saved to final_stats (its task
+ * storage goes when it is freed), then EXIT and DEATH.
  */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(utrace_exit, struct task_struct *p, bool group_dead)
+static __always_inline void on_exit(struct task_struct *p, bool group_dead)
 {
 	struct task_flags *f = task_flags_of(p);
 	struct task_stats *ts = task_stats_of(p);
@@ -353,11 +352,33 @@ int BPF_PROG(utrace_exit, struct task_struct *p, bool group_dead)
 			count(CNT_STATS_FAILED);
 	}
 	if (!f || !comm_ok(f, p))
-		return 0;
+		return;
 	if (f->events & EVBIT(EV_EXIT))
 		emit_exit(p, EV_EXIT, group_dead);
 	if (f->events & EVBIT(EV_DEATH))
 		emit_exit(p, EV_DEATH, group_dead);
+}
+
+/*
+ * Exit, where sched_process_exit passes group_dead (Linux 6.16 and later,
+ * where the tracepoint gained it). The loader picks this program or
+ * utrace_exit_derived from the prototype in the running kernel's BTF.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(utrace_exit, struct task_struct *p, bool group_dead)
+{
+	on_exit(p, group_dead);
+	return 0;
+}
+
+/*
+ * Exit, where sched_process_exit passes only the task: group_dead is
+ * derived (derived_group_dead()).
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(utrace_exit_derived, struct task_struct *p)
+{
+	on_exit(p, derived_group_dead(p));
 	return 0;
 }
 
@@ -395,6 +416,12 @@ int BPF_PROG(utrace_free, struct task_struct *p)
  * Signal delivery, in the receiving thread: number, siginfo, class. SIGKILL
  * is not reported, as in utrace, but the fatal signal some SIGKILLs stand
  * for is (group_fatal_signal()).
+ *
+ * info and ka are read only through bpf_probe_read_kernel, behind an
+ * address test: the kernel passes NULL for both on the group-exit path
+ * (SEND_SIG_NOINFO), and newer verifiers (6.12 and later) treat info as a
+ * scalar that may encode an error (SEND_SIG_PRIV is 1), refusing a direct
+ * load, where older ones took it for a valid pointer.
  */
 SEC("tp_btf/signal_deliver")
 int BPF_PROG(utrace_signal, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
@@ -409,21 +436,19 @@ int BPF_PROG(utrace_signal, int sig, struct kernel_siginfo *info, struct k_sigac
 				 EVBIT(EV_SIGNAL_TERM) | EVBIT(EV_SIGNAL_CORE))))
 		return 0;
 	if (sig == SIGKILL) {
-		/*
-		 * A SIGKILL is always delivered on the group-exit path, with
-		 * info SEND_SIG_NOINFO (NULL). (Do not test info for NULL: the
-		 * verifier takes tracepoint arguments for non-NULL and drops the
-		 * test.)
-		 */
+		/* A SIGKILL is always delivered on the group-exit path, without siginfo. */
 		if (!group_fatal_signal(task, &si))
 			return 0;
 	} else {
-		/* A dequeued signal always has its siginfo. */
 		si.signo = sig;
-		si.handler = (unsigned long)ka->sa.sa_handler;
-		si.code = info->si_code;
-		si.err = info->si_errno;
-		si.sender = sender_of(sig, si.code, info->_sifields._kill._pid);
+		if (kernel_ptr_ok(ka))
+			si.handler = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
+		/* A dequeued signal has its siginfo; without one the fields stay 0. */
+		if (kernel_ptr_ok(info)) {
+			si.code = BPF_CORE_READ(info, si_code);
+			si.err = BPF_CORE_READ(info, si_errno);
+			si.sender = sender_of(sig, si.code, BPF_CORE_READ(info, _sifields._kill._pid));
+		}
 	}
 	ev = signal_class(si.signo, si.handler);
 	if (!wants(f, task, ev))
@@ -615,5 +640,79 @@ int utrace_trig_exit(struct syscall_exit_ctx *ctx)
 		return 0;
 	}
 	count(CNT_TRIG_FIRED);
+	return 0;
+}
+
+/*
+ * store_op does op on task t's entry in task-storage map m through box, a
+ * value of size bytes on its way in or out (see struct store_req). Map
+ * values are kernel memory, so bpf_probe_read_kernel copies them.
+ */
+static __always_inline int store_op(void *m, struct task_struct *t, __u32 op, void *box, __u32 size)
+{
+	void *v;
+
+	switch (op) {
+	case STORE_LOOKUP:
+		v = bpf_task_storage_get(m, t, 0, 0);
+		if (!v)
+			return -ENOENT;
+		return bpf_probe_read_kernel(box, size, v);
+	case STORE_UPDATE:
+		v = bpf_task_storage_get(m, t, box, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!v)
+			return -ENOMEM;
+		return bpf_probe_read_kernel(v, size, box);
+	case STORE_UPDATE_EXIST:
+		v = bpf_task_storage_get(m, t, 0, 0);
+		if (!v)
+			return -ENOENT;
+		return bpf_probe_read_kernel(v, size, box);
+	case STORE_DELETE:
+		return bpf_task_storage_delete(m, t);
+	}
+	return -EINVAL;
+}
+
+/*
+ * The task-storage mailbox, for kernels without PIDFD_THREAD: a task
+ * iterator that package loader runs to look up, update or delete the
+ * task-storage entry of the one thread store_req names (see struct
+ * store_req). It visits every task of the system, so it serves only the
+ * rare updates of threads that are not process leaders; loaded on first
+ * use.
+ */
+SEC("iter/task")
+int utrace_store(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct store_req *req;
+	__u32 zero = 0;
+	void *box;
+
+	if (!task)
+		return 0;
+	req = bpf_map_lookup_elem(&store_reqs, &zero);
+	if (!req || task->pid != req->tid)
+		return 0;
+	switch (req->map) {
+	case STORE_FLAGS:
+		box = bpf_map_lookup_elem(&store_flags, &zero);
+		if (box)
+			req->result = store_op(&flags, task, req->op, box, sizeof(struct task_flags));
+		break;
+	case STORE_TSTATS:
+		box = bpf_map_lookup_elem(&store_tstats, &zero);
+		if (box)
+			req->result = store_op(&tstats, task, req->op, box, sizeof(struct task_stats));
+		break;
+	case STORE_PENDING:
+		box = bpf_map_lookup_elem(&store_pending, &zero);
+		if (box)
+			req->result = store_op(&pending_stops, task, req->op, box, sizeof(struct trig_pending));
+		break;
+	default:
+		req->result = -EINVAL;
+	}
 	return 0;
 }

@@ -269,4 +269,32 @@ struct rec_jctl {
 #define CNT_TRIG_SIGNAL_FAILED (NR_EVENTS + 5) /* bpf_send_signal_thread failed: record dropped */
 #define NR_COUNTERS (NR_EVENTS + 6)
 
+/*
+ * The task-storage mailbox (the "store_*" maps, program utrace_store): on
+ * kernels without PIDFD_THREAD (before 6.9) user space has no key for the
+ * task storage of a thread that is not a process leader, so it asks the
+ * task iterator program to do the lookup, update or delete for it. User
+ * space fills store_req (and the value box of the map named), runs the
+ * iterator, and reads back the result (and the box).
+ */
+#define STORE_FLAGS 0   /* map "flags", box "store_flags" */
+#define STORE_TSTATS 1  /* map "tstats", box "store_tstats" */
+#define STORE_PENDING 2 /* map "pending_stops", box "store_pending" */
+
+#define STORE_LOOKUP 0       /* copy the entry into the box */
+#define STORE_UPDATE 1       /* create the entry or replace it with the box */
+#define STORE_UPDATE_EXIST 2 /* replace an existing entry with the box */
+#define STORE_DELETE 3       /* delete the entry */
+
+#define STORE_PENDING_RESULT 1 /* store_req.result before the thread is found */
+
+struct store_req {
+	__u32 tid;    /* the thread: task->pid */
+	__u32 map;    /* STORE_FLAGS, STORE_TSTATS, STORE_PENDING */
+	__u32 op;     /* STORE_LOOKUP ... STORE_DELETE */
+	__s32 result; /* written by the program: 0 done, -ENOENT no entry, -ENOMEM
+			 no room, -EINVAL bad request; STORE_PENDING_RESULT when
+			 no task had the tid */
+};
+
 #endif /* UTRACE_H */

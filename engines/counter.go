@@ -15,6 +15,7 @@ func init() {
 	Register(&Type{
 		Name:    "counter",
 		Summary: "strace -c: calls, errors and time per system call, counted in the kernel",
+		Uses:    UsesKernel,
 		Options: []Option{
 			{Name: "trace", Kind: String, Doc: "system calls or classes to count, e.g. file,network or openat,read (default all)"},
 			{Name: "sort", Kind: String, Default: "time", Doc: "order of the table: time, calls, errors or name"},

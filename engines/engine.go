@@ -139,10 +139,24 @@ func (b *Base) ReportClone(e *core.Engine, action core.Action, ev *core.Event) c
 type Type struct {
 	Name    string
 	Summary string
+	// Uses is what the engine may ask of the kernel, for reports of what
+	// a kernel can run (utrace-bpf check --kernel).
+	Uses    Uses
 	Options []Option
 	// New makes an engine instance from checked options.
 	New func(name string, opts Options, out *Output) (Engine, error)
 }
+
+// Uses is a set of the mechanisms an engine type may need.
+type Uses uint8
+
+const (
+	UsesKernel   Uses = 1 << iota // in-kernel aggregation
+	UsesPassive                   // passive reports through the ring buffer
+	UsesPtrace                    // synchronous reports: ptrace stops
+	UsesSeccomp                   // for launched programs, seccomp stops only at chosen calls
+	UsesTriggers                  // for attached processes, kernel triggers on per-syscall tracepoints
+)
 
 // Option describes one option of an engine type.
 type Option struct {

@@ -17,6 +17,7 @@ func init() {
 	Register(&Type{
 		Name:    "inject",
 		Summary: "syscall fault injection: fail, fake a return value, or delay chosen calls",
+		Uses:    UsesPtrace | UsesSeccomp | UsesTriggers,
 		Options: []Option{
 			{Name: "syscall", Kind: String, Doc: "system calls to act on, e.g. openat or openat,open (required)"},
 			{Name: "path", Kind: String, Doc: "only calls whose path argument starts with this"},

@@ -18,6 +18,7 @@ func init() {
 	Register(&Type{
 		Name:    "inspect",
 		Summary: "on a condition, stop the thread and dump registers, argument memory and a stack trace; resume, or leave it stopped for a debugger",
+		Uses:    UsesPtrace | UsesSeccomp | UsesTriggers,
 		Options: []Option{
 			{Name: "syscall", Kind: String, Doc: "system calls that trigger, e.g. openat"},
 			{Name: "path", Kind: String, Doc: "only when the path argument starts with this"},

@@ -16,6 +16,7 @@ func init() {
 	Register(&Type{
 		Name:    "proctree",
 		Summary: "fork/exec/exit log and process tree with times, exit codes and killing signals",
+		Uses:    UsesPassive,
 		Options: []Option{
 			{Name: "threads", Kind: Bool, Default: "false", Doc: "also log threads, not only processes"},
 			{Name: "tree", Kind: Bool, Default: "true", Doc: "print the process tree at the end"},

@@ -16,6 +16,7 @@ func init() {
 	Register(&Type{
 		Name:    "signals",
 		Summary: "log signal deliveries; per-signal rules: deliver, ignore, rewrite, stop, hold",
+		Uses:    UsesPassive | UsesPtrace,
 		Options: []Option{
 			{Name: "rules", Kind: String, Doc: "comma-separated SIG=ACTION: deliver, ignore, stop, hold, or another signal to rewrite to, e.g. SIGUSR1=ignore,SIGTERM=SIGUSR1"},
 			{Name: "hold", Kind: Duration, Default: "1s", Doc: "how long a held signal waits before it is delivered"},

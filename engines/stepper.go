@@ -15,6 +15,7 @@ func init() {
 	Register(&Type{
 		Name:    "stepper",
 		Summary: "single-step a thread for N instructions or until its next system call; count and hottest addresses",
+		Uses:    UsesPtrace,
 		Options: []Option{
 			{Name: "count", Kind: Int, Default: "10000", Doc: "instructions to step"},
 			{Name: "until_syscall", Kind: Bool, Default: "false", Doc: "stop stepping at the next syscall instruction"},

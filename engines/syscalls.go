@@ -18,6 +18,7 @@ func init() {
 	Register(&Type{
 		Name:    "syscalls",
 		Summary: "strace-like log of system calls, as text or JSON lines",
+		Uses:    UsesPassive,
 		Options: []Option{
 			{Name: "trace", Kind: String, Doc: "system calls or classes (file, network, process, signal, memory, desc, ipc), e.g. openat,read or file (default all)"},
 			{Name: "path", Kind: String, Doc: "only calls whose path argument starts with this"},

@@ -66,8 +66,10 @@ func (o *Options) withDefaults() (Options, error) {
 // A Loader is the loaded BPF programs and maps and the reader of their ring
 // buffer. Its methods may be called from any goroutine.
 type Loader struct {
-	opts Options
-	objs utraceObjects
+	opts   Options
+	kernel *Kernel
+	objs   *objects
+	store  storeMailbox // task storage of threads without a pidfd (kernels before 6.9)
 	// always holds the links of the programs that stay attached.
 	always  []link.Link
 	rd      *ringbuf.Reader
@@ -114,6 +116,10 @@ func Load(opts *Options) (*Loader, error) {
 	if err := checkSystem(); err != nil {
 		return nil, err
 	}
+	k := kernel()
+	if err := k.Check(); err != nil {
+		return nil, err
+	}
 
 	spec, err := loadUtrace()
 	if err != nil {
@@ -124,15 +130,15 @@ func Load(opts *Options) (*Loader, error) {
 		return nil, fmt.Errorf("setting wakeup_bytes: %w", err)
 	}
 
-	l := &Loader{opts: o, needs: make(map[int]need), trigLinks: make(map[int]*trigLinks)}
-	if err := spec.LoadAndAssign(&l.objs, nil); err != nil {
-		return nil, explainLoad(err)
+	l := &Loader{opts: o, kernel: k, needs: make(map[int]need), trigLinks: make(map[int]*trigLinks)}
+	if l.objs, err = loadObjects(spec, kernel()); err != nil {
+		return nil, explainLoad("maps", err)
 	}
-	for _, p := range []*ebpf.Program{
-		l.objs.UtraceFork, l.objs.UtraceExec, l.objs.UtraceExit,
-		l.objs.UtraceFree, l.objs.UtraceSignal,
+	for _, name := range []string{
+		utraceProgUtraceFork, utraceProgUtraceExec, utraceProgUtraceExit,
+		utraceProgUtraceFree, utraceProgUtraceSignal,
 	} {
-		lk, err := attach(p)
+		lk, err := l.attach(name)
 		if err != nil {
 			l.Close()
 			return nil, err
@@ -162,9 +168,6 @@ func checkSystem() error {
 	if !privileged() {
 		return errors.New("loading BPF programs needs privilege: run as root, or with the capabilities CAP_BPF and CAP_PERFMON")
 	}
-	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-		return fmt.Errorf("kernel BTF not found (%v): utrace-bpf needs a kernel built with CONFIG_DEBUG_INFO_BTF=y", err)
-	}
 	return nil
 }
 
@@ -181,22 +184,27 @@ func privileged() bool {
 	return has(unix.CAP_SYS_ADMIN) || has(unix.CAP_BPF) && has(unix.CAP_PERFMON)
 }
 
-func explainLoad(err error) error {
-	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-		return fmt.Errorf("loading BPF programs: %w (run as root, or with the capabilities CAP_BPF and CAP_PERFMON)", err)
-	}
+// explainLoad says what failed to load, with the verifier's log when it
+// refused a program.
+func explainLoad(what string, err error) error {
 	var ve *ebpf.VerifierError
 	if errors.As(err, &ve) {
-		return fmt.Errorf("loading BPF programs: the kernel's verifier rejected them: %+v", ve)
+		return fmt.Errorf("loading BPF program %s: the kernel's verifier (Linux %s) rejected it: %+v", what, ProbeKernel().Release, ve)
 	}
-	return fmt.Errorf("loading BPF programs: %w", err)
+	if errors.Is(err, unix.EPERM) && !privileged() {
+		return fmt.Errorf("loading BPF %s: %w (run as root, or with the capabilities CAP_BPF and CAP_PERFMON)", what, err)
+	}
+	return fmt.Errorf("loading BPF %s: %w", what, err)
 }
 
-// attach attaches a tp_btf program.
-func attach(p *ebpf.Program) (link.Link, error) {
+// attach loads the tp_btf program name if needed and attaches it.
+func (l *Loader) attach(name string) (link.Link, error) {
+	p, err := l.objs.program(name)
+	if err != nil {
+		return nil, err
+	}
 	lk, err := link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
 	if err != nil {
-		name := p.String()
 		if errors.Is(err, unix.EPERM) {
 			return nil, fmt.Errorf("attaching %s: %w (run as root)", name, err)
 		}
@@ -225,6 +233,7 @@ func (l *Loader) Close() error {
 		}
 		l.mu.Unlock()
 		l.pidfds.close()
+		errs = append(errs, l.store.close())
 		for _, lk := range l.always {
 			errs = append(errs, lk.Close())
 		}
@@ -239,7 +248,9 @@ func (l *Loader) Close() error {
 			errs = append(errs, l.tidBits.unmap())
 			l.tidBits = nil
 		}
-		errs = append(errs, l.objs.Close())
+		if l.objs != nil {
+			errs = append(errs, l.objs.Close())
+		}
 		l.closeErr = errors.Join(errs...)
 	})
 	return l.closeErr
@@ -263,11 +274,11 @@ func (l *Loader) syncLinksLocked() error {
 	}
 	var errs []error
 	if l.nSyscall > 0 && l.sysEnter == nil {
-		enter, err := attach(l.objs.UtraceSysEnter)
+		enter, err := l.attach(utraceProgUtraceSysEnter)
 		if err != nil {
 			return err
 		}
-		exit, err := attach(l.objs.UtraceSysExit)
+		exit, err := l.attach(utraceProgUtraceSysExit)
 		if err != nil {
 			enter.Close()
 			return err
@@ -284,7 +295,7 @@ func (l *Loader) syncLinksLocked() error {
 		l.tidBits.clear()
 	}
 	if l.nJctl > 0 && l.schedSwitch == nil {
-		lk, err := attach(l.objs.UtraceSchedSwitch)
+		lk, err := l.attach(utraceProgUtraceSchedSwitch)
 		if err != nil {
 			return err
 		}

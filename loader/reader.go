@@ -355,10 +355,10 @@ func cstring(b []byte) string {
 // empty map.
 func (l *Loader) SyscallStats(tid int) (map[int]core.SyscallStats, error) {
 	var ts utraceTaskStats
-	fd, err := openThread(tid)
+	th, err := l.openThread(tid)
 	if err == nil {
-		err = l.objs.Tstats.Lookup(uint32(fd), &ts)
-		unix.Close(fd)
+		err = th.lookup(storeTstats, &ts)
+		th.close()
 	}
 	switch {
 	case err == nil:

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 
@@ -69,7 +68,14 @@ func (l *Loader) attachTrigger(nr int) (*trigLinks, error) {
 	if name == "" {
 		return nil, fmt.Errorf("trigger on system call %d: no tracepoint is known for it: %w", nr, core.ErrInvalid)
 	}
-	tp := func(kind string, p *ebpf.Program) (link.Link, error) {
+	if err := ensureTracefs(); err != nil {
+		return nil, fmt.Errorf("trigger on system call %d (%s): %w", nr, name, err)
+	}
+	tp := func(kind, prog string) (link.Link, error) {
+		p, err := l.objs.program(prog)
+		if err != nil {
+			return nil, err
+		}
 		lk, err := link.Tracepoint("syscalls", kind+name, p, nil)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
@@ -82,11 +88,11 @@ func (l *Loader) attachTrigger(nr int) (*trigLinks, error) {
 	var t trigLinks
 	var err error
 	if pathArg(nr) {
-		if t.enter, err = tp("sys_enter_", l.objs.UtraceTrigEnter); err != nil {
+		if t.enter, err = tp("sys_enter_", utraceProgUtraceTrigEnter); err != nil {
 			return nil, err
 		}
 	}
-	if t.exit, err = tp("sys_exit_", l.objs.UtraceTrigExit); err != nil {
+	if t.exit, err = tp("sys_exit_", utraceProgUtraceTrigExit); err != nil {
 		if t.enter != nil {
 			t.enter.Close()
 		}
@@ -167,9 +173,9 @@ func (l *Loader) TakeTrigger(tid int) (*core.Event, bool) {
 	var p utraceTrigPending
 	fd, cached := c.fds[tid]
 	if cached {
-		err := l.objs.PendingStops.Lookup(uint32(fd), &p)
-		if err == nil {
-			return l.taken(fd, &p), true
+		th := threadRef{l: l, tid: tid, fd: fd}
+		if err := th.lookup(storePending, &p); err == nil {
+			return l.taken(th, &p), true
 		}
 		if unix.PidfdSendSignal(fd, 0, nil, 0) == nil {
 			return nil, false // the thread lives: nothing pending
@@ -177,27 +183,27 @@ func (l *Loader) TakeTrigger(tid int) (*core.Event, bool) {
 		// The pidfd's thread is gone; the tid may name another now.
 		c.evictLocked(tid)
 	}
-	fd, err := openThread(tid)
+	th, err := l.openThread(tid)
 	if err != nil {
 		return nil, false
 	}
-	err = l.objs.PendingStops.Lookup(uint32(fd), &p)
+	err = th.lookup(storePending, &p)
 	var ev *core.Event
 	if err == nil {
-		ev = l.taken(fd, &p)
+		ev = l.taken(th, &p)
 	}
-	if !c.putLocked(tid, fd) {
-		unix.Close(fd)
+	if th.fd < 0 || !c.putLocked(tid, th.fd) {
+		th.close()
 	}
 	return ev, err == nil
 }
 
-// taken deletes the pending record just read through pidfd fd and turns it
+// taken deletes the pending record just read through th and turns it
 // into an event. c.mu is held.
-func (l *Loader) taken(fd int, p *utraceTrigPending) *core.Event {
+func (l *Loader) taken(th threadRef, p *utraceTrigPending) *core.Event {
 	// The thread is stopped and cannot fire again before it runs; if the
 	// delete fails the record is stale, and the next trigger replaces it.
-	l.objs.PendingStops.Delete(uint32(fd))
+	th.delete(storePending)
 	l.trigTaken.Add(1)
 	return &core.Event{
 		Type:      core.EventSyscallExit,

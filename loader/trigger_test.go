@@ -104,7 +104,53 @@ func isFd(r int64) bool { return r >= 0 }
 // process runs on to the next match. Only the per-syscall tracepoints are
 // attached, not the raw_syscalls programs, and nothing goes through the
 // ring buffer.
+//
+// Per-syscall tracepoints are found through tracefs; where it is not
+// mounted the loader mounts it, as the second run checks.
 func TestTriggerStop(t *testing.T) {
+	t.Run("tracefs mounted", testTriggerStop)
+	t.Run("tracefs unmounted", func(t *testing.T) {
+		needRoot(t)
+		unmountTracefs(t)
+		testTriggerStop(t)
+		if !slices.Contains(tracefsMounts(t), "/sys/kernel/tracing") {
+			t.Errorf("tracefs mounts after the trigger: %q, want /sys/kernel/tracing", tracefsMounts(t))
+		}
+	})
+}
+
+// tracefsMounts returns the mount points of tracefs.
+func tracefsMounts(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r []string
+	for _, line := range strings.Split(string(b), "\n") {
+		pre, post, ok := strings.Cut(line, " - ")
+		if f := strings.Fields(pre); ok && len(f) >= 5 && strings.HasPrefix(post, "tracefs ") {
+			r = append(r, f[4])
+		}
+	}
+	return r
+}
+
+// unmountTracefs detaches every tracefs mount, as on a host that never
+// mounted it. (A lazy unmount: it cannot fail for a busy mount.)
+func unmountTracefs(t *testing.T) {
+	t.Helper()
+	for _, dir := range tracefsMounts(t) {
+		if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
+			t.Fatalf("unmounting tracefs at %s: %v", dir, err)
+		}
+	}
+	if m := tracefsMounts(t); len(m) != 0 {
+		t.Fatalf("tracefs still mounted at %q", m)
+	}
+}
+
+func testTriggerStop(t *testing.T) {
 	l, c := start(t, nil)
 	bin := progs.Build(t, "opener")
 	p := progs.Start(t, nil, bin, "2", "100", "/etc/passwd", "/etc/hosts")

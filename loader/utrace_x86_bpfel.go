@@ -78,6 +78,14 @@ type utraceRecSyscallPath struct {
 	Path [256]int8
 }
 
+type utraceStoreReq struct {
+	_      structs.HostLayout
+	Tid    uint32
+	Map    uint32
+	Op     uint32
+	Result int32
+}
+
 type utraceSyscallStats struct {
 	_  structs.HostLayout
 	Nr [512]struct {
@@ -144,20 +152,27 @@ type utraceTrigger struct {
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	utraceMapCounters             = "counters"
+	utraceMapDeadGroups           = "dead_groups"
 	utraceMapEntryPaths           = "entry_paths"
 	utraceMapEvents               = "events"
 	utraceMapFinalStats           = "final_stats"
 	utraceMapFlags                = "flags"
 	utraceMapPendingStops         = "pending_stops"
+	utraceMapStoreFlags           = "store_flags"
+	utraceMapStorePending         = "store_pending"
+	utraceMapStoreReqs            = "store_reqs"
+	utraceMapStoreTstats          = "store_tstats"
 	utraceMapTidBits              = "tid_bits"
 	utraceMapTstats               = "tstats"
 	utraceMapZeroStats            = "zero_stats"
 	utraceProgUtraceExec          = "utrace_exec"
 	utraceProgUtraceExit          = "utrace_exit"
+	utraceProgUtraceExitDerived   = "utrace_exit_derived"
 	utraceProgUtraceFork          = "utrace_fork"
 	utraceProgUtraceFree          = "utrace_free"
 	utraceProgUtraceSchedSwitch   = "utrace_sched_switch"
 	utraceProgUtraceSignal        = "utrace_signal"
+	utraceProgUtraceStore         = "utrace_store"
 	utraceProgUtraceSysEnter      = "utrace_sys_enter"
 	utraceProgUtraceSysExit       = "utrace_sys_exit"
 	utraceProgUtraceTrigEnter     = "utrace_trig_enter"
@@ -216,10 +231,12 @@ type utraceSpecs struct {
 type utraceProgramSpecs struct {
 	UtraceExec        *ebpf.ProgramSpec `ebpf:"utrace_exec"`
 	UtraceExit        *ebpf.ProgramSpec `ebpf:"utrace_exit"`
+	UtraceExitDerived *ebpf.ProgramSpec `ebpf:"utrace_exit_derived"`
 	UtraceFork        *ebpf.ProgramSpec `ebpf:"utrace_fork"`
 	UtraceFree        *ebpf.ProgramSpec `ebpf:"utrace_free"`
 	UtraceSchedSwitch *ebpf.ProgramSpec `ebpf:"utrace_sched_switch"`
 	UtraceSignal      *ebpf.ProgramSpec `ebpf:"utrace_signal"`
+	UtraceStore       *ebpf.ProgramSpec `ebpf:"utrace_store"`
 	UtraceSysEnter    *ebpf.ProgramSpec `ebpf:"utrace_sys_enter"`
 	UtraceSysExit     *ebpf.ProgramSpec `ebpf:"utrace_sys_exit"`
 	UtraceTrigEnter   *ebpf.ProgramSpec `ebpf:"utrace_trig_enter"`
@@ -231,11 +248,16 @@ type utraceProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type utraceMapSpecs struct {
 	Counters     *ebpf.MapSpec `ebpf:"counters"`
+	DeadGroups   *ebpf.MapSpec `ebpf:"dead_groups"`
 	EntryPaths   *ebpf.MapSpec `ebpf:"entry_paths"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	FinalStats   *ebpf.MapSpec `ebpf:"final_stats"`
 	Flags        *ebpf.MapSpec `ebpf:"flags"`
 	PendingStops *ebpf.MapSpec `ebpf:"pending_stops"`
+	StoreFlags   *ebpf.MapSpec `ebpf:"store_flags"`
+	StorePending *ebpf.MapSpec `ebpf:"store_pending"`
+	StoreReqs    *ebpf.MapSpec `ebpf:"store_reqs"`
+	StoreTstats  *ebpf.MapSpec `ebpf:"store_tstats"`
 	TidBits      *ebpf.MapSpec `ebpf:"tid_bits"`
 	Tstats       *ebpf.MapSpec `ebpf:"tstats"`
 	ZeroStats    *ebpf.MapSpec `ebpf:"zero_stats"`
@@ -276,11 +298,16 @@ func (o *utraceObjects) Close() error {
 // It can be passed to loadUtraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type utraceMaps struct {
 	Counters     *ebpf.Map `ebpf:"counters"`
+	DeadGroups   *ebpf.Map `ebpf:"dead_groups"`
 	EntryPaths   *ebpf.Map `ebpf:"entry_paths"`
 	Events       *ebpf.Map `ebpf:"events"`
 	FinalStats   *ebpf.Map `ebpf:"final_stats"`
 	Flags        *ebpf.Map `ebpf:"flags"`
 	PendingStops *ebpf.Map `ebpf:"pending_stops"`
+	StoreFlags   *ebpf.Map `ebpf:"store_flags"`
+	StorePending *ebpf.Map `ebpf:"store_pending"`
+	StoreReqs    *ebpf.Map `ebpf:"store_reqs"`
+	StoreTstats  *ebpf.Map `ebpf:"store_tstats"`
 	TidBits      *ebpf.Map `ebpf:"tid_bits"`
 	Tstats       *ebpf.Map `ebpf:"tstats"`
 	ZeroStats    *ebpf.Map `ebpf:"zero_stats"`
@@ -289,11 +316,16 @@ type utraceMaps struct {
 func (m *utraceMaps) Close() error {
 	return _UtraceClose(
 		m.Counters,
+		m.DeadGroups,
 		m.EntryPaths,
 		m.Events,
 		m.FinalStats,
 		m.Flags,
 		m.PendingStops,
+		m.StoreFlags,
+		m.StorePending,
+		m.StoreReqs,
+		m.StoreTstats,
 		m.TidBits,
 		m.Tstats,
 		m.ZeroStats,
@@ -320,10 +352,12 @@ type utraceVariables struct {
 type utracePrograms struct {
 	UtraceExec        *ebpf.Program `ebpf:"utrace_exec"`
 	UtraceExit        *ebpf.Program `ebpf:"utrace_exit"`
+	UtraceExitDerived *ebpf.Program `ebpf:"utrace_exit_derived"`
 	UtraceFork        *ebpf.Program `ebpf:"utrace_fork"`
 	UtraceFree        *ebpf.Program `ebpf:"utrace_free"`
 	UtraceSchedSwitch *ebpf.Program `ebpf:"utrace_sched_switch"`
 	UtraceSignal      *ebpf.Program `ebpf:"utrace_signal"`
+	UtraceStore       *ebpf.Program `ebpf:"utrace_store"`
 	UtraceSysEnter    *ebpf.Program `ebpf:"utrace_sys_enter"`
 	UtraceSysExit     *ebpf.Program `ebpf:"utrace_sys_exit"`
 	UtraceTrigEnter   *ebpf.Program `ebpf:"utrace_trig_enter"`
@@ -334,10 +368,12 @@ func (p *utracePrograms) Close() error {
 	return _UtraceClose(
 		p.UtraceExec,
 		p.UtraceExit,
+		p.UtraceExitDerived,
 		p.UtraceFork,
 		p.UtraceFree,
 		p.UtraceSchedSwitch,
 		p.UtraceSignal,
+		p.UtraceStore,
 		p.UtraceSysEnter,
 		p.UtraceSysExit,
 		p.UtraceTrigEnter,

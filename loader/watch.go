@@ -192,7 +192,7 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 		return fmt.Errorf("watching thread %d: loader: %w", tid, os.ErrClosed)
 	}
 
-	fd, err := openThread(tid)
+	th, err := l.openThread(tid)
 	if err != nil {
 		if errors.Is(err, unix.ESRCH) && !watched && !f.Count {
 			l.setNeedLocked(tid, need{})
@@ -204,24 +204,23 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 	keepFd := false
 	defer func() {
 		if !keepFd {
-			unix.Close(fd)
+			th.close()
 		}
 	}()
-	key := uint32(fd)
 
 	old := l.needs[tid]
 	n := needsOf(&f)
 	switch {
 	case f.Count && old.bits&needCount == 0:
 		// Counting starts afresh.
-		if err := l.objs.Tstats.Update(key, new(utraceTaskStats), ebpf.UpdateAny); err != nil {
+		if err := th.update(storeTstats, new(utraceTaskStats), ebpf.UpdateAny); err != nil {
 			return fmt.Errorf("watching thread %d: starting syscall counts: %w", tid, err)
 		}
 		if err := l.objs.FinalStats.Delete(uint32(tid)); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			return fmt.Errorf("watching thread %d: clearing old syscall counts: %w", tid, err)
 		}
 	case !f.Count && old.bits&needCount != 0:
-		if err := l.stopCounting(key); err != nil {
+		if err := stopCounting(th); err != nil {
 			return fmt.Errorf("watching thread %d: stopping syscall counts: %w", tid, err)
 		}
 	}
@@ -236,7 +235,7 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 	}
 
 	if !watched {
-		err = l.objs.Flags.Delete(key)
+		err = th.delete(storeFlags)
 		if errors.Is(err, ebpf.ErrKeyNotExist) {
 			err = nil
 		}
@@ -244,21 +243,21 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 		var v utraceTaskFlags
 		// Keep the runtime state the programs keep in the value. This is
 		// best effort: a program may change it between the two calls.
-		if err := l.objs.Flags.Lookup(key, &v); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+		if err := th.lookup(storeFlags, &v); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			l.setNeedLocked(tid, old)
 			return errors.Join(fmt.Errorf("watching thread %d: reading its flags: %w", tid, err), l.syncLinksLocked())
 		}
 		f.encode(&v)
-		err = l.objs.Flags.Update(key, &v, ebpf.UpdateAny)
+		err = th.update(storeFlags, &v, ebpf.UpdateAny)
 	}
 	if err != nil {
 		l.setNeedLocked(tid, old)
 		return errors.Join(fmt.Errorf("watching thread %d: updating its flags: %w", tid, err), l.syncLinksLocked())
 	}
 	l.setNeedLocked(tid, n)
-	if len(f.Triggers) > 0 {
+	if len(f.Triggers) > 0 && th.fd >= 0 {
 		// TakeTrigger will want this thread's pidfd: keep it.
-		keepFd = l.pidfds.put(tid, fd)
+		keepFd = l.pidfds.put(tid, th.fd)
 	} else {
 		l.pidfds.evict(tid)
 	}
@@ -269,16 +268,16 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 }
 
 // stopCounting marks the thread's counts stopped; they stay readable.
-func (l *Loader) stopCounting(key uint32) error {
+func stopCounting(th threadRef) error {
 	var v utraceTaskStats
-	if err := l.objs.Tstats.Lookup(key, &v); err != nil {
+	if err := th.lookup(storeTstats, &v); err != nil {
 		if errors.Is(err, ebpf.ErrKeyNotExist) {
 			return nil
 		}
 		return err
 	}
 	v.Stopped = 1
-	return l.objs.Tstats.Update(key, &v, ebpf.UpdateExist)
+	return th.update(storeTstats, &v, ebpf.UpdateExist)
 }
 
 // encode writes the configuration fields of f into v.
@@ -321,21 +320,21 @@ func (f *Flags) encode(v *utraceTaskFlags) {
 // that inherited them at fork are its parent's. A thread without flags
 // gives the zero Flags.
 func (l *Loader) Flags(tid int) (Flags, error) {
-	fd, err := openThread(tid)
+	th, err := l.openThread(tid)
 	if err != nil {
 		return Flags{}, fmt.Errorf("reading flags of thread %d: %w", tid, err)
 	}
-	defer unix.Close(fd)
+	defer th.close()
 	var f Flags
 	var ts utraceTaskStats
-	switch err := l.objs.Tstats.Lookup(uint32(fd), &ts); {
+	switch err := th.lookup(storeTstats, &ts); {
 	case err == nil:
 		f.Count = ts.Stopped == 0
 	case !errors.Is(err, ebpf.ErrKeyNotExist):
 		return Flags{}, fmt.Errorf("reading syscall counts of thread %d: %w", tid, err)
 	}
 	var v utraceTaskFlags
-	if err := l.objs.Flags.Lookup(uint32(fd), &v); err != nil {
+	if err := th.lookup(storeFlags, &v); err != nil {
 		if errors.Is(err, ebpf.ErrKeyNotExist) {
 			return f, nil
 		}
@@ -369,21 +368,4 @@ func cstring8(b []int8) string {
 		return ""
 	}
 	return cstring(unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), len(b)))
-}
-
-// openThread returns a pidfd for thread tid, the key of the task storage
-// map from user space.
-func openThread(tid int) (int, error) {
-	fd, err := unix.PidfdOpen(tid, unix.PIDFD_THREAD)
-	if errors.Is(err, unix.EINVAL) {
-		// Before Linux 6.9 there are pidfds for process leaders only.
-		fd, err = unix.PidfdOpen(tid, 0)
-		if errors.Is(err, unix.EINVAL) {
-			return -1, fmt.Errorf("pidfd_open: %w (thread %d is not a process leader, and this kernel has no PIDFD_THREAD: Linux 6.9 or later needed)", err, tid)
-		}
-	}
-	if err != nil {
-		return -1, fmt.Errorf("pidfd_open: %w", err)
-	}
-	return fd, nil
 }

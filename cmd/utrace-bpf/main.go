@@ -25,6 +25,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 	_ "github.com/utrace-bpf/utrace-bpf/engines/gdbremote"
+	"github.com/utrace-bpf/utrace-bpf/loader"
+	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
 
 // version is set by the build (-ldflags "-X main.version=...").
@@ -126,13 +128,21 @@ func versionCmd() *cobra.Command {
 }
 
 func checkCmd(f *flags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "check",
-		Short: "validate a configuration without tracing",
-		Args:  cobra.NoArgs,
+	var kernel bool
+	c := &cobra.Command{
+		Use:   "check [-c FILE | --kernel]",
+		Short: "validate a configuration without tracing, or report what this kernel supports",
+		Long: `Check validates the pipeline of -c FILE (and -e engines) without tracing.
+With --kernel it reports what the running kernel offers utrace-bpf, and which
+tiers and engines work on it; a kernel that lacks something utrace-bpf cannot
+do without gets one line naming it, and exit status 2.`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if kernel {
+				return writeKernelReport(os.Stdout, kernelFacts{bpf: loader.ProbeKernel(), stop: stopper.ProbeKernel()})
+			}
 			if f.config == "" && len(f.engines) == 0 {
-				return badInput("check: give a config with -c FILE (or engines with -e)")
+				return badInput("check: give a config with -c FILE (or engines with -e), or --kernel")
 			}
 			cfg, err := loadConfig(f.v, f.config, f.engines)
 			if err != nil {
@@ -146,4 +156,6 @@ func checkCmd(f *flags) *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&kernel, "kernel", false, "report what the running kernel supports")
+	return c
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -49,6 +50,9 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	}
 	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize}); err != nil {
 		s.out.Close()
+		if errors.Is(err, loader.ErrKernel) {
+			return nil, badInput("%s", err.Error())
+		}
 		return nil, err
 	}
 	s.stp = stopper.New()
@@ -120,6 +124,10 @@ func (s *session) seccompSet() *core.SyscallSet {
 		any = true
 	}
 	if !any {
+		return nil
+	}
+	if ok, _ := stopper.ProbeKernel().Seccomp(); !ok {
+		// No SECCOMP_RET_TRACE: the stopper stops at every call instead.
 		return nil
 	}
 	return &set

@@ -44,6 +44,7 @@ func init() {
 	engines.Register(&engines.Type{
 		Name:    "gdbremote",
 		Summary: "GDB remote protocol server: debug the traced process with gdb (target remote) while the other engines keep working",
+		Uses:    engines.UsesPtrace,
 		Options: []engines.Option{
 			{Name: "listen", Kind: engines.String, Default: "127.0.0.1:2345",
 				Doc: "where gdb connects: HOST:PORT (port 0 picks one), or unix:PATH for a socket only its owner can open (gdb: target remote PATH)"},
