@@ -53,6 +53,7 @@ const volatile __u64 wakeup_bytes = 64 << 10;
 #define SI_QUEUE (-1)
 #define SI_MESGQ (-3)
 #define SI_TKILL (-6)
+#define SI_KERNEL 0x80
 
 #define CLD_STOPPED 5
 #define CLD_CONTINUED 6
@@ -92,6 +93,20 @@ static __always_inline bool kernel_ptr_ok(const void *p)
 
 	barrier_var(a);
 	return a >= 4096 && a < (unsigned long)-MAX_ERRNO;
+}
+
+/*
+ * clamp returns v, or max if v is larger, in one register the verifier
+ * can follow: written in C, the compiler may compare one copy of v and
+ * pass on another, whose bounds the verifier then does not know.
+ */
+static __always_inline __u64 clamp(__u64 v, __u64 max)
+{
+	asm volatile("if %[v] <= %[max] goto +1\n\t"
+		     "%[v] = %[max]"
+		     : [v] "+r"(v)
+		     : [max] "r"(max));
+	return v;
 }
 
 /* task_flags_of returns t's flags, or NULL when t wants no events. */
@@ -137,6 +152,16 @@ static __always_inline bool comm_ok(struct task_flags *f, struct task_struct *t)
 static __always_inline bool wants(struct task_flags *f, struct task_struct *t, __u32 ev)
 {
 	return (f->events & EVBIT(ev)) && comm_ok(f, t);
+}
+
+/* count_ok applies ts's counting filter to nr. */
+static __always_inline bool count_ok(struct task_stats *ts, long nr)
+{
+	if (!ts->filtered)
+		return true;
+	if (nr < 0 || nr >= SYSCALL_MAX)
+		return false;
+	return ts->count_set[(nr >> 6) & 7] & (1ULL << (nr & 63));
 }
 
 /* syscall_ok applies f's syscall-number filter to nr. */
@@ -243,79 +268,6 @@ static __always_inline void submit_batched(void *rec)
 }
 
 /*
- * path_arg returns 1 + the index of the path argument of x86-64 syscall nr,
- * or 0 when it has none. For calls with two paths it is the first (the
- * source of rename, link, symlink; the target of mount is arg 1, the source
- * arg 0: arg 0 is reported).
- */
-static __always_inline int path_arg(long nr)
-{
-	switch (nr) {
-	case 2:   /* open */
-	case 4:   /* stat */
-	case 6:   /* lstat */
-	case 21:  /* access */
-	case 59:  /* execve */
-	case 76:  /* truncate */
-	case 80:  /* chdir */
-	case 82:  /* rename */
-	case 83:  /* mkdir */
-	case 84:  /* rmdir */
-	case 85:  /* creat */
-	case 86:  /* link */
-	case 87:  /* unlink */
-	case 88:  /* symlink */
-	case 89:  /* readlink */
-	case 90:  /* chmod */
-	case 92:  /* chown */
-	case 94:  /* lchown */
-	case 133: /* mknod */
-	case 137: /* statfs */
-	case 155: /* pivot_root */
-	case 161: /* chroot */
-	case 163: /* acct */
-	case 165: /* mount */
-	case 166: /* umount2 */
-	case 167: /* swapon */
-	case 168: /* swapoff */
-	case 188: /* setxattr */
-	case 189: /* lsetxattr */
-	case 191: /* getxattr */
-	case 192: /* lgetxattr */
-	case 194: /* listxattr */
-	case 195: /* llistxattr */
-	case 197: /* removexattr */
-	case 198: /* lremovexattr */
-	case 235: /* utimes */
-	case 254: /* inotify_add_watch: arg 1 */
-		return nr == 254 ? 2 : 1;
-	case 257: /* openat */
-	case 258: /* mkdirat */
-	case 259: /* mknodat */
-	case 260: /* fchownat */
-	case 261: /* futimesat */
-	case 262: /* newfstatat */
-	case 263: /* unlinkat */
-	case 264: /* renameat */
-	case 265: /* linkat */
-	case 267: /* readlinkat */
-	case 268: /* fchmodat */
-	case 269: /* faccessat */
-	case 280: /* utimensat (may be NULL) */
-	case 316: /* renameat2 */
-	case 322: /* execveat */
-	case 332: /* statx */
-	case 437: /* openat2 */
-	case 439: /* faccessat2 */
-	case 452: /* fchmodat2 */
-		return 2;
-	case 266: /* symlinkat: target, newdirfd, linkpath */
-		return 1;
-	}
-	return 0;
-}
-
-/*
  * signal_class classifies the delivery of signal sig whose action has
  * handler into one of the EV_SIGNAL* events, as utrace does: the handler
  * decides, and for SIG_DFL the signal's default action.
@@ -350,6 +302,20 @@ static __always_inline __u32 signal_class(int sig, unsigned long handler)
 		return EV_SIGNAL_STOP;
 	}
 	return EV_SIGNAL_TERM;
+}
+
+/* handler_of returns the handler of signal sig in task t's sighand (SIG_DFL if unreadable). */
+static __always_inline unsigned long handler_of(struct task_struct *t, int sig)
+{
+	unsigned long sh = (unsigned long)BPF_CORE_READ(t, sighand);
+	unsigned long handler = SIG_DFL;
+
+	if (sig <= 0 || sig > 64 || !sh)
+		return SIG_DFL;
+	bpf_probe_read_kernel(&handler, sizeof(handler),
+			      (void *)(sh + bpf_core_field_offset(struct sighand_struct, action) +
+				       (sig - 1) * bpf_core_type_size(struct k_sigaction)));
+	return handler;
 }
 
 /* sig_info is what a signal record says about a signal. */

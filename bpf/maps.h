@@ -196,4 +196,82 @@ struct {
 	__type(value, struct trig_pending);
 } store_pending SEC(".maps");
 
+/*
+ * cap_specs: what of each system call's memory the programs copy for
+ * threads with OPT_CAPTURE (struct cap_spec).
+ * key:   syscall number, 0..SYSCALL_MAX-1
+ * value: struct cap_spec
+ * Filled by the loader from package core/sysabi before any program runs,
+ * and never written after.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYSCALL_MAX);
+	__type(key, __u32);
+	__type(value, struct cap_spec);
+} cap_specs SEC(".maps");
+
+/*
+ * calls: the system call a thread with OPT_CAPTURE is in (struct
+ * call_state), written at its entry and taken at its exit.
+ * key:   the task (a task_struct pointer in BPF; user space does not use it)
+ * value: struct call_state
+ * Created at the thread's first captured entry; the entry goes with the
+ * task.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct call_state);
+} calls SEC(".maps");
+
+/*
+ * cap_state is the state of putting one syscall record together: the
+ * call, where the next region goes, and the loops over an item's elements.
+ * It lives in the scratch buffer with the record, not on the stack: the
+ * verifier does not follow values kept in maps, so the loops that advance
+ * it are checked once instead of count by count.
+ */
+struct cap_state {
+	__u64 args[6];
+	__u64 sp;       /* the stack pointer at the call's entry */
+	__s64 ret;
+	__u64 off;      /* the next free byte of buf */
+	__u64 limit;    /* regions must end below this offset */
+	__u64 base;     /* an item's array */
+	__u64 remain;   /* bytes its buffers still hold (iovec at exit), or of dirents */
+	__u64 arr;      /* offset of argv's region in buf */
+	__u32 nr;
+	__u32 count;    /* elements seen */
+	__u32 elems;    /* nonzero until an array's end is found */
+	__u32 elem_len; /* bound of each element's copy */
+	__u16 nregion;
+	__u16 faulted;  /* entry items whose region was unreadable */
+	__u16 retry;    /* at exit: entry items to copy again */
+	__u8 exit;      /* copying at the call's exit */
+	__u8 item;      /* the item being copied */
+};
+
+/* The record being put together, and its state; SCRATCH_BUF bytes of record. */
+struct scratch {
+	struct cap_state st;
+	__u8 buf[SCRATCH_BUF];
+};
+
+/*
+ * scratch_bufs: where a syscall record with regions is put together
+ * before it is copied into the ring buffer with its real size
+ * (bpf_ringbuf_reserve takes only constant sizes).
+ * key:   0
+ * value: struct scratch, per CPU (the syscall programs run with
+ *        preemption disabled, so one CPU builds one record at a time)
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_bufs SEC(".maps");
+
 #endif /* UTRACE_MAPS_H */

@@ -75,12 +75,15 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
-#include "helpers.h"
+#include "capture.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Put the record types in the BTF, for bpf2go -type and the ABI test. */
-const struct rec_syscall_path *unused_rec_syscall_path __attribute__((unused));
+const struct rec_syscall *unused_rec_syscall __attribute__((unused));
+const struct rec_region *unused_rec_region __attribute__((unused));
+const struct cap_spec *unused_cap_spec __attribute__((unused));
+const struct call_state *unused_call_state __attribute__((unused));
 const struct rec_signal *unused_rec_signal __attribute__((unused));
 const struct rec_clone *unused_rec_clone __attribute__((unused));
 const struct rec_exec *unused_rec_exec __attribute__((unused));
@@ -89,29 +92,63 @@ const struct rec_jctl *unused_rec_jctl __attribute__((unused));
 const struct trig_pending *unused_trig_pending __attribute__((unused));
 
 /*
- * submit_syscall fills and commits a syscall record: the number, the return
- * value (0 at entry) and the six argument registers, which x86-64 keeps
- * across the call, so the exit record carries them too.
+ * syscall_hdr fills the fixed part of a syscall record; size and nregion
+ * describe the regions that follow.
  */
-static __always_inline void submit_syscall(struct rec_syscall *r, __u32 ev, long nr, long ret,
-					   struct pt_regs *regs)
+static __always_inline void syscall_hdr(struct rec_syscall *r, __u32 ev, long nr, long ret, const __u64 *args,
+					__u64 sp, __u64 enter_time, __u32 size, __u16 nregion)
 {
 	fill_hdr_current(&r->h, ev);
 	r->nr = nr;
 	r->ret = ret;
-	r->args[0] = regs->di;
-	r->args[1] = regs->si;
-	r->args[2] = regs->dx;
-	r->args[3] = regs->r10;
-	r->args[4] = regs->r8;
-	r->args[5] = regs->r9;
+	for (int i = 0; i < 6; i++)
+		r->args[i] = args[i];
+	r->sp = sp;
+	r->enter_time = enter_time;
+	r->size = size;
+	r->nregion = nregion;
+	r->_pad = 0;
+}
+
+/* regs_args reads the six argument registers, which x86-64 keeps across the call. */
+static __always_inline void regs_args(struct pt_regs *regs, __u64 *args)
+{
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
+}
+
+/* submit_fixed writes a syscall record without regions. */
+static __always_inline void submit_fixed(__u32 ev, long nr, long ret, const __u64 *args, __u64 sp)
+{
+	struct rec_syscall *r = reserve(sizeof(*r), ev);
+
+	if (!r)
+		return;
+	syscall_hdr(r, ev, nr, ret, args, sp, 0, sizeof(*r), 0);
 	submit_batched(r);
+}
+
+/* output_scratch copies the record of len bytes built in s into the ring buffer. */
+static __always_inline void output_scratch(struct scratch *s, __u64 len, __u32 ev)
+{
+	__u64 wake = BPF_RB_NO_WAKEUP;
+
+	len = clamp(len, SCRATCH_BUF);
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		wake = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, s->buf, len, wake))
+		count(ev);
 }
 
 /*
  * Syscall entry: for a counting thread the entry time; for a thread that
- * wants it a record with the number and arguments (and the path, for calls
- * that have one). The tid bits come first: a thread nobody watches costs a
+ * wants it a record with the number and arguments, and with OPT_CAPTURE
+ * the memory its inputs point at, which is also kept in "calls" for the
+ * exit record. The tid bits come first: a thread nobody watches costs a
  * bit test, not a task-storage lookup (13 ns instead of 37 per syscall,
  * both hooks, measured).
  */
@@ -120,16 +157,20 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 bits = tid_bits_of(task->pid);
-	struct rec_syscall *r;
+	struct call_state *cs;
+	struct cap_spec *spec;
 	struct task_flags *f;
-	int parg;
+	struct scratch *s;
+	__u64 args[6];
+	bool record;
+	__u64 len;
 
 	if (!bits)
 		return 0;
 	if (bits & TID_BIT_COUNT) {
 		struct task_stats *ts = task_stats_of(task);
 
-		if (ts && !ts->stopped) {
+		if (ts && !ts->stopped && count_ok(ts, nr)) {
 			ts->enter_time = bpf_ktime_get_ns();
 			ts->enter_nr = nr;
 			/* exit and exit_group never return: count them now. */
@@ -140,30 +181,57 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 	if (!(bits & TID_BIT_SYSCALL))
 		return 0;
 	f = task_flags_of(task);
-	if (!f || !(f->events & EVBIT(EV_SYSCALL_ENTRY)) || !syscall_ok(f, nr) || !comm_ok(f, task))
+	if (!f || !(f->events & (EVBIT(EV_SYSCALL_ENTRY) | EVBIT(EV_SYSCALL_EXIT))) || !syscall_ok(f, nr) ||
+	    !comm_ok(f, task))
 		return 0;
-
-	parg = path_arg(nr);
 	/* exit and exit_group have no exit record to carry them. */
-	if ((f->opts & OPT_PATH_ENTRIES) && !parg && nr != NR_exit && nr != NR_exit_group)
+	record = (f->events & EVBIT(EV_SYSCALL_ENTRY)) &&
+		 (!(f->opts & OPT_EXIT_ENTRIES) || nr == NR_exit || nr == NR_exit_group);
+	regs_args(regs, args);
+	if (!(f->opts & OPT_CAPTURE)) {
+		if (record)
+			submit_fixed(EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
 		return 0;
-	if (parg) {
-		struct rec_syscall_path *p = reserve(sizeof(*p), EV_SYSCALL_ENTRY);
-		const char *upath;
-
-		if (!p)
-			return 0;
-		r = &p->s;
-		upath = (const char *)(parg == 1 ? regs->di : regs->si);
-		/* Fails (empty path) when the page is not resident: no faults here. */
-		if (bpf_probe_read_user_str(p->path, sizeof(p->path), upath) < 0)
-			p->path[0] = 0;
-	} else {
-		r = reserve(sizeof(*r), EV_SYSCALL_ENTRY);
-		if (!r)
-			return 0;
 	}
-	submit_syscall(r, EV_SYSCALL_ENTRY, nr, 0, regs);
+
+	s = scratch_buf();
+	cs = bpf_task_storage_get(&calls, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s || !cs) {
+		if (record)
+			submit_fixed(EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
+		return 0;
+	}
+	cap_begin(s, nr, args, regs->sp, 0, sizeof(struct rec_syscall), sizeof(struct rec_syscall) + CALL_BUF, false);
+	spec = cap_spec_of(nr);
+	if (spec && spec->nentry)
+		bpf_loop(spec->nentry > CAP_ITEMS ? CAP_ITEMS : spec->nentry, entry_item, 0, 0);
+	s = scratch_buf(); /* the state is the map's: look again after the loop */
+	if (!s)
+		return 0;
+
+	/* Keep the call for its exit. */
+	if (nr == NR_exit || nr == NR_exit_group) {
+		cs->nr = -1;
+		cs->time = 0;
+	} else {
+		cs->nr = nr;
+		cs->time = bpf_ktime_get_ns();
+	}
+	for (int i = 0; i < 6; i++)
+		cs->args[i] = args[i];
+	cs->sp = regs->sp;
+	len = clamp(s->st.off - sizeof(struct rec_syscall), CALL_BUF);
+	cs->nregion = s->st.nregion;
+	if (len && bpf_probe_read_kernel(cs->buf, len, &s->buf[sizeof(struct rec_syscall)]))
+		len = 0, cs->nregion = 0;
+	cs->len = len;
+	cs->faulted = s->st.faulted;
+
+	if (record) {
+		syscall_hdr((struct rec_syscall *)s->buf, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp, 0,
+			    sizeof(struct rec_syscall) + len, cs->nregion);
+		output_scratch(s, sizeof(struct rec_syscall) + len, EV_SYSCALL_ENTRY);
+	}
 	return 0;
 }
 
@@ -188,15 +256,24 @@ static __always_inline void count_exit(struct task_stats *ts, long ret)
 
 /*
  * Syscall exit: counting, and a record with the return value, unless the
- * call fires one of the thread's triggers (see utrace_trig_exit).
+ * call fires one of the thread's triggers (see utrace_trig_exit). With
+ * OPT_CAPTURE the record carries the entry's arguments and regions, the
+ * entry regions that were unreadable then copied again, and the memory
+ * the call's outputs point at.
  */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 bits = tid_bits_of(task->pid);
-	struct rec_syscall *r;
+	struct call_state *cs;
+	struct cap_spec *spec;
 	struct task_flags *f;
+	__u64 enter_time = 0;
+	__u16 nregion = 0, retry = 0;
+	struct scratch *s;
+	__u64 args[6], sp;
+	__u64 len = 0;
 	long nr;
 
 	if (!bits)
@@ -210,17 +287,76 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	if (!(bits & TID_BIT_SYSCALL))
 		return 0;
 	f = task_flags_of(task);
+	if (!f)
+		return 0;
 	nr = regs->orig_ax;
-	if (!f || !(f->events & EVBIT(EV_SYSCALL_EXIT)) || !syscall_ok(f, nr) || !comm_ok(f, task))
+	cs = f->opts & OPT_CAPTURE ? bpf_task_storage_get(&calls, task, 0, 0) : 0;
+	/*
+	 * rt_sigreturn sets orig_ax to -1 as it restores the interrupted
+	 * registers: the entry says which call this is. (A call a ptracer
+	 * skipped has -1 too, but then sys_enter did not run, and there is
+	 * no entry in progress.)
+	 */
+	if (nr < 0 && cs && cs->time)
+		nr = cs->nr;
+	if (!(f->events & EVBIT(EV_SYSCALL_EXIT)) || !syscall_ok(f, nr) || !comm_ok(f, task))
 		return 0;
 	/* A call that fires a trigger is reported by the stop instead. */
 	if (f->ntrig && trigger_match(f, task, nr, ret, 0) >= 0)
 		return 0;
 
-	r = reserve(sizeof(*r), EV_SYSCALL_EXIT);
-	if (!r)
+	regs_args(regs, args);
+	sp = regs->sp;
+	if (!(f->opts & OPT_CAPTURE)) {
+		submit_fixed(EV_SYSCALL_EXIT, nr, ret, args, regs->sp);
 		return 0;
-	submit_syscall(r, EV_SYSCALL_EXIT, nr, ret, regs);
+	}
+	s = scratch_buf();
+	if (!s) {
+		submit_fixed(EV_SYSCALL_EXIT, nr, ret, args, regs->sp);
+		return 0;
+	}
+	if (cs && cs->time && restart_code(ret) && sigkill_pending(task)) {
+		/*
+		 * A call interrupted to die (a group exit, SIGKILL): it never
+		 * returns to user space, and strace shows it unfinished. Keep
+		 * it in progress: the death reports it so (emit_unfinished).
+		 */
+		return 0;
+	}
+	if (cs && cs->nr == nr && cs->time) {
+		/* The entry's arguments (an execve's are gone) and regions. */
+		for (int i = 0; i < 6; i++)
+			args[i] = cs->args[i];
+		sp = cs->sp;
+		enter_time = cs->time;
+		len = clamp(cs->len, CALL_BUF);
+		if (len && bpf_probe_read_kernel(&s->buf[sizeof(struct rec_syscall)], len, cs->buf))
+			len = 0;
+		else
+			nregion = cs->nregion;
+		retry = cs->faulted;
+	}
+	if (cs) {
+		cs->nr = -1;
+		cs->time = 0;
+	}
+	cap_begin(s, nr, args, sp, ret, sizeof(struct rec_syscall) + len, SCRATCH_BUF, true);
+	s->st.nregion = nregion;
+	s->st.retry = retry;
+	spec = cap_spec_of(nr);
+	if (spec) {
+		if (retry && spec->nentry)
+			bpf_loop(spec->nentry > CAP_ITEMS ? CAP_ITEMS : spec->nentry, entry_item, 0, 0);
+		if (spec->nexit && !is_error(ret))
+			bpf_loop(spec->nexit > CAP_ITEMS ? CAP_ITEMS : spec->nexit, exit_item, 0, 0);
+	}
+	s = scratch_buf();
+	if (!s)
+		return 0;
+	len = clamp(s->st.off, SCRATCH_BUF);
+	syscall_hdr((struct rec_syscall *)s->buf, EV_SYSCALL_EXIT, nr, ret, args, sp, enter_time, len, s->st.nregion);
+	output_scratch(s, len, EV_SYSCALL_EXIT);
 	return 0;
 }
 
@@ -254,8 +390,15 @@ int BPF_PROG(utrace_fork, struct task_struct *parent, struct task_struct *child)
 
 				if (z)
 					cs = bpf_task_storage_get(&tstats, child, z, BPF_LOCAL_STORAGE_GET_F_CREATE);
-				if (!cs)
+				if (cs) {
+					/* Fresh counts, the parent's filter. */
+					cs->filtered = ps->filtered;
+#pragma unroll
+					for (int i = 0; i < SYSCALL_MAX / 64; i++)
+						cs->count_set[i] = ps->count_set[i];
+				} else {
 					count(CNT_INHERIT_FAILED);
+				}
 			}
 			rflags = REC_INHERITED | needs(cf, cs);
 			set_tid_bits(child->pid, rflags);
@@ -336,6 +479,31 @@ static __always_inline void emit_exit(struct task_struct *p, __u32 ev, bool grou
 }
 
 /*
+ * emit_unfinished reports the system call thread p (current) was in when
+ * it died, if any, as strace shows one ("<unfinished ...>"): an entry
+ * record with the regions copied at its entry, flagged REC_UNFINISHED.
+ */
+static __always_inline void emit_unfinished(struct task_struct *p)
+{
+	struct call_state *cs = bpf_task_storage_get(&calls, p, 0, 0);
+	struct scratch *s = scratch_buf();
+	struct rec_syscall *r;
+	__u64 len;
+
+	if (!cs || !s || cs->nr < 0 || !cs->time)
+		return;
+	len = clamp(cs->len, CALL_BUF);
+	if (len && bpf_probe_read_kernel(&s->buf[sizeof(struct rec_syscall)], len, cs->buf))
+		return;
+	r = (struct rec_syscall *)s->buf;
+	syscall_hdr(r, EV_SYSCALL_ENTRY, cs->nr, 0, cs->args, cs->sp, cs->time, sizeof(*r) + len, cs->nregion);
+	r->h.flags |= REC_UNFINISHED;
+	cs->nr = -1;
+	cs->time = 0;
+	output_scratch(s, sizeof(*r) + len, EV_SYSCALL_ENTRY);
+}
+
+/*
  * on_exit runs in the dying thread (p is current) once exit_code is final:
  * a counting thread's aggregates are saved to final_stats (its task
  * storage goes when it is freed), then EXIT and DEATH.
@@ -353,6 +521,8 @@ static __always_inline void on_exit(struct task_struct *p, bool group_dead)
 	}
 	if (!f || !comm_ok(f, p))
 		return;
+	if ((f->opts & OPT_CAPTURE) && (f->events & EVBIT(EV_SYSCALL_ENTRY)))
+		emit_unfinished(p);
 	if (f->events & EVBIT(EV_EXIT))
 		emit_exit(p, EV_EXIT, group_dead);
 	if (f->events & EVBIT(EV_DEATH))
@@ -462,6 +632,73 @@ int BPF_PROG(utrace_signal, int sig, struct kernel_siginfo *info, struct k_sigac
 	r->code = si.code;
 	r->si_errno = si.err;
 	r->sender = si.sender;
+	__builtin_memset(r->info, 0, sizeof(r->info));
+	if (sig != SIGKILL && kernel_ptr_ok(info))
+		bpf_probe_read_kernel(r->info, sizeof(r->info), info);
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/*
+ * Signal generation, in the sender: a signal that the receiving task
+ * ignores (SIG_IGN, or a default action of ignoring, as SIGCHLD's) is
+ * discarded there and never delivered, so signal_deliver never sees it.
+ * utrace kept such signals for engines that wanted SIGNAL_IGN (and a
+ * ptracer sees them at delivery, as strace shows them): they are reported
+ * here, as SIGNAL_IGN with REC_DISCARDED, and REC_IN_SYSCALL when the
+ * thread was inside a system call, on whose return a tracer that stops at
+ * delivery would have seen it. Attached with the other programs that stay
+ * attached; for tasks nobody watches it costs the flags lookup.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(utrace_signal_discarded, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
+	     int result)
+{
+	struct task_flags *f;
+	struct call_state *cs;
+	struct rec_signal *r;
+	__u32 rflags = REC_DELIVER | REC_DISCARDED;
+
+	if (result != TRACE_SIGNAL_IGNORED)
+		return 0;
+	f = task_flags_of(task);
+	if (!f || !wants(f, task, EV_SIGNAL_IGN))
+		return 0;
+	/*
+	 * Discarded because the thread ignores it, not because its process
+	 * is exiting or exec'ing (which discards every signal but SIGKILL).
+	 */
+	if (signal_class(sig, handler_of(task, sig)) != EV_SIGNAL_IGN)
+		return 0;
+	cs = bpf_task_storage_get(&calls, task, 0, 0);
+	if (cs && cs->time)
+		rflags |= REC_IN_SYSCALL;
+
+	r = reserve(sizeof(*r), EV_SIGNAL_IGN);
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, EV_SIGNAL_IGN, rflags, task);
+	__builtin_memset(r->info, 0, sizeof(r->info));
+	r->signo = sig;
+	r->code = 0;
+	r->si_errno = 0;
+	r->sender = 0;
+	if (kernel_ptr_ok(info)) {
+		bpf_probe_read_kernel(r->info, sizeof(r->info), info);
+		r->code = BPF_CORE_READ(info, si_code);
+		r->si_errno = BPF_CORE_READ(info, si_errno);
+		r->sender = sender_of(sig, r->code, BPF_CORE_READ(info, _sifields._kill._pid));
+	} else {
+		/* SEND_SIG_NOINFO (NULL): from user space, as SI_USER; SEND_SIG_PRIV: from the kernel. */
+		r->code = info ? SI_KERNEL : SI_USER;
+		*(__s32 *)&r->info[0] = sig;
+		*(__s32 *)&r->info[8] = r->code;
+		if (!info) {
+			r->sender = bpf_get_current_pid_tgid() >> 32;
+			*(__s32 *)&r->info[16] = r->sender;
+			*(__u32 *)&r->info[20] = (__u32)bpf_get_current_uid_gid();
+		}
+	}
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
@@ -554,14 +791,16 @@ int utrace_trig_enter(struct syscall_enter_ctx *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_flags *f = task_flags_of(task);
+	struct cap_spec *spec;
 	struct trig_entry *e;
 	long nr = ctx->nr;
-	__u64 a0, a1;
+	__u64 a0, a1, a2;
 	int parg;
 
 	if (!f || !f->ntrig)
 		return 0;
-	parg = path_arg(nr);
+	spec = cap_spec_of(nr);
+	parg = spec ? spec->path_arg : 0;
 	if (!parg || !triggers_on(f, nr))
 		return 0;
 	e = bpf_task_storage_get(&entry_paths, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -569,14 +808,16 @@ int utrace_trig_enter(struct syscall_enter_ctx *ctx)
 		count(CNT_TRIG_STORE_FAILED);
 		return 0;
 	}
-	/* Both loads as they are: the verifier refuses a computed ctx offset. */
+	/* Each load as it is: the verifier refuses a computed ctx offset. */
 	a0 = ctx->args[0];
 	a1 = ctx->args[1];
+	a2 = ctx->args[2];
 	barrier_var(a0);
 	barrier_var(a1);
+	barrier_var(a2);
 	e->nr = nr;
 	/* Fails (empty path, which matches no prefix) when the page is not resident. */
-	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)(parg == 1 ? a0 : a1)) < 0)
+	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)(parg == 1 ? a0 : parg == 2 ? a1 : a2)) < 0)
 		e->path[0] = 0;
 	return 0;
 }

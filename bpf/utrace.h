@@ -41,8 +41,9 @@ enum utrace_event {
 #define OPT_FOLLOW 0x1         /* children and threads inherit the flags at fork */
 #define OPT_SYSCALL_FILTER 0x2 /* syscall records only for nrs in syscalls[] (counting covers all) */
 #define OPT_COMM_FILTER 0x4    /* report only while the task's comm equals comm[] */
-#define OPT_PATH_ENTRIES 0x8   /* entry records only for calls with a path argument, and exit/exit_group:
-                                  the exit record carries the number and arguments of the others */
+#define OPT_EXIT_ENTRIES 0x8   /* entry records only for exit and exit_group, which never return: the
+                                  exit record carries the number, arguments and entry data of the others */
+#define OPT_CAPTURE 0x10       /* syscall records carry the memory the decoder prints (see struct cap_spec) */
 
 /* task_flags.state, kept by the programs */
 #define STATE_JCTL_STOPPED 0x1 /* switched out in TASK_STOPPED; the next switch-in is a continue */
@@ -72,7 +73,7 @@ enum utrace_event {
 
 /*
  * One trigger: the call matches when its number is nr, its path argument
- * (read at entry, see path_arg()) starts with the prefix_len bytes of
+ * (read at entry: the one cap_specs names) starts with the prefix_len bytes of
  * prefix, and its return value compares with value as op says.
  */
 struct trigger {
@@ -154,7 +155,8 @@ struct syscall_stats {
  */
 struct task_stats {
 	__u32 stopped;            /* set by Go: counting stopped, s keeps what was counted */
-	__u32 _pad;
+	__u32 filtered;           /* set by Go: count only the calls in count_set */
+	__u64 count_set[SYSCALL_MAX / 64]; /* with filtered: bit nr set = count syscall nr */
 	__u64 enter_time;         /* bpf_ktime_get_ns() at the current syscall's entry, 0 = none */
 	__s64 enter_nr;           /* that syscall's number */
 	struct syscall_stats s;
@@ -181,6 +183,9 @@ struct task_stats {
 #define REC_COUNTED 0x10     /* the subject counts syscalls: sys_enter/sys_exit needed */
 #define REC_FINAL_STATS 0x20 /* REAP: the subject left an entry in "final_stats" to free */
 #define REC_NEED_TRIGGER 0x40 /* the subject has triggers: per-syscall tracepoints needed */
+#define REC_UNFINISHED 0x80   /* SYSCALL_ENTRY: the call the thread was in when it died, reported at its death */
+#define REC_DISCARDED 0x100   /* SIGNAL_IGN: ignored when sent, so discarded: reported at its sending */
+#define REC_IN_SYSCALL 0x200  /* SIGNAL_IGN with REC_DISCARDED: the thread was in a system call then */
 
 /*
  * Every record starts with rec_hdr. Records without REC_DELIVER are
@@ -198,27 +203,128 @@ struct rec_hdr {
 	__u64 time;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 };
 
-/* EV_SYSCALL_ENTRY, EV_SYSCALL_EXIT */
+/*
+ * EV_SYSCALL_ENTRY, EV_SYSCALL_EXIT. With OPT_CAPTURE the record is
+ * followed by nregion regions of the thread's memory (struct rec_region,
+ * each followed by its bytes padded to 8), which the programs copied when
+ * the kernel used them: an exit record carries the regions copied at the
+ * call's entry, then those copied at its exit.
+ */
 struct rec_syscall {
 	struct rec_hdr h;
-	__s64 nr;      /* syscall number (orig_ax); -1 when a ptracer skipped the call */
-	__s64 ret;     /* exit: return value, -errno on failure; entry: 0 */
-	__u64 args[6]; /* di, si, dx, r10, r8, r9 */
+	__s64 nr;          /* syscall number (orig_ax); -1 when a ptracer skipped the call */
+	__s64 ret;         /* exit: return value, -errno on failure; entry: 0 */
+	__u64 args[6];     /* di, si, dx, r10, r8, r9: at exit those of the call's entry, where it was seen */
+	__u64 enter_time;  /* exit: bpf_ktime_get_ns() at the call's entry; 0 when it was not seen */
+	__u64 sp;          /* the stack pointer at the call's entry (or exit, when that was not seen) */
+	__u32 size;        /* bytes in the whole record, regions included */
+	__u16 nregion;     /* regions that follow */
+	__u16 _pad;
 };
 
-/* EV_SYSCALL_ENTRY of a call with a path argument (see path_arg()) */
-struct rec_syscall_path {
-	struct rec_syscall s;
-	char path[PATH_LEN]; /* NUL-terminated; empty if the page was not resident */
+/* rec_region.flags */
+#define REG_STRING 0x1    /* a NUL-terminated string: len excludes the NUL */
+#define REG_TRUNC 0x2     /* the memory went on past what was copied */
+#define REG_FAULT 0x4     /* unreadable when copied (len 0) */
+#define REG_EXIT 0x8      /* copied at the call's exit (else at its entry) */
+#define REG_COUNT 0x10    /* not memory: a __u32 count of the elements of the array at addr */
+#define REG_EXEC_ARGS 0x20 /* execve at exit: the new image's argument strings, NUL-separated */
+#define REG_EXEC_FN 0x40  /* execve at exit: the file name the new image was executed as */
+
+/* One region of a syscall record; len bytes follow, padded to 8. */
+struct rec_region {
+	__u64 addr;  /* where the bytes are in the thread's memory */
+	__u32 len;   /* bytes that follow */
+	__u16 flags; /* REG_* */
+	__u8 item;   /* the capture item: entry items 0..CAP_ITEMS-1, exit items CAP_ITEMS.. */
+	__u8 _pad;
+};
+
+/*
+ * Captures (package core/sysabi's Capture, whose numbering these follow):
+ * what of a system call's memory the programs copy, per syscall number,
+ * in the map "cap_specs" that the loader fills from the sysabi table.
+ */
+#define CAP_STRING 1      /* NUL-terminated string at arg, at most max bytes (0: the string limit) */
+#define CAP_FIXED 2       /* size bytes at arg */
+#define CAP_LEN_ARG 3     /* arg[aux] bytes at arg, at most max (0: the string limit) */
+#define CAP_LEN_RET 4     /* at exit: ret bytes at arg, at most max (0: the string limit) */
+#define CAP_LEN_PTR 5     /* *(u32 *)arg[aux] bytes at arg, at most max */
+#define CAP_ARRAY 6       /* arg[aux] (AUX_RET: ret) elements of size bytes at arg, at most max */
+#define CAP_STR_ARRAY 7   /* argv: the NULL-terminated pointer array at arg and its strings, at most max */
+#define CAP_STR_COUNT 8   /* envp: how many pointers the NULL-terminated array at arg has (REG_COUNT) */
+#define CAP_IOVEC 9       /* struct iovec[arg[aux]] at arg and the buffers, at most max elements;
+                             at exit the buffers hold ret bytes in all */
+#define CAP_MSGHDR 10     /* struct msghdr at arg, its name, its iovec (as CAP_IOVEC) and control */
+#define CAP_FD_SET 11     /* fd_set at arg for arg[aux] descriptors */
+#define CAP_DEREF 12      /* size bytes at the pointer stored at arg + 8*aux */
+#define CAP_DIRENTS 13    /* at exit: how many linux_dirent64 the ret bytes at arg hold (REG_COUNT) */
+#define CAP_EXEC_NEW 14   /* execve at exit: the new image's arguments and file name (REG_EXEC_*) */
+#define CAP_STACK 15      /* size bytes at the stack pointer + 8*aux, as at the call's entry */
+
+#define AUX_RET 0xff      /* cap_item.aux: the count is the return value */
+#define COND_NONE 0xff    /* cap_item.cond_arg: unconditional */
+#define CAP_ITEMS 6       /* capture items per phase and call */
+
+struct cap_item {
+	__u8 how;       /* CAP_* */
+	__u8 arg;       /* the argument holding the address */
+	__u8 aux;       /* the argument holding the length or count, or AUX_RET */
+	__u8 cond_arg;  /* copy only when (arg[cond_arg] & cond_mask) == cond_val; COND_NONE: always */
+	__u16 size;     /* CAP_FIXED, CAP_DEREF: bytes; CAP_ARRAY: bytes per element */
+	__u16 max;      /* bound, in bytes or elements (see CAP_*) */
+	__u64 cond_mask;
+	__u64 cond_val;
+};
+
+/*
+ * The captures of one system call. Exit items are copied only when the
+ * call succeeded (what they point at is the kernel's output); entry items
+ * that were unreadable at entry are copied again at exit, whatever the
+ * result: by then the kernel has faulted in what it read.
+ */
+struct cap_spec {
+	__u8 nentry;    /* items at entry: entry[0..nentry) */
+	__u8 nexit;     /* items at exit: exit[0..nexit) */
+	__u8 path_arg;  /* 1 + the argument triggers' path prefixes apply to; 0 none */
+	__u8 _pad[5];
+	struct cap_item entry[CAP_ITEMS];
+	struct cap_item exit[CAP_ITEMS];
+};
+
+/* Bounds of what records carry. */
+#define PATH_MAX 4096     /* a path region, with the NUL */
+#define REGION_MAX 8192   /* bytes of one region */
+#define CALL_BUF 12288    /* bytes of the regions of one call's entry */
+#define SCRATCH_BUF 32512 /* bytes of a syscall record and its regions, at most (a per-CPU
+                             map value, with its state, stays within 32 KiB) */
+
+/*
+ * call_state is the value of the per-task storage map "calls": the
+ * system call a thread with OPT_CAPTURE is in, from its entry to its exit,
+ * with the regions copied at entry, which the exit record carries.
+ */
+struct call_state {
+	__s64 nr;        /* the call; -1 none */
+	__u64 time;      /* bpf_ktime_get_ns() at its entry; 0 none */
+	__u64 args[6];   /* its arguments at entry (an execve's are gone by its exit) */
+	__u64 sp;        /* the stack pointer at entry */
+	__u32 len;       /* bytes of regions in buf */
+	__u16 nregion;   /* regions in buf */
+	__u16 faulted;   /* bit i: entry item i was unreadable at entry; copied again at exit */
+	__u8 buf[CALL_BUF];
 };
 
 /* EV_SIGNAL* */
+#define SIGINFO_LEN 48 /* sizeof(struct kernel_siginfo) on 64-bit kernels */
+
 struct rec_signal {
 	struct rec_hdr h;
 	__s32 signo;
 	__s32 code;   /* si_code */
 	__s32 si_errno;
 	__s32 sender; /* si_pid for SI_USER, SI_QUEUE, SI_TKILL, SI_MESGQ and SIGCHLD; else 0 */
+	__u8 info[SIGINFO_LEN]; /* the kernel's siginfo as delivered; zero where there was none */
 };
 
 /* EV_CLONE */

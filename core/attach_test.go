@@ -244,23 +244,66 @@ func TestDetachAll(t *testing.T) {
 	}
 }
 
-// Entries are limited to path calls only when every engine that wants
-// entries says its exit reports serve it for the others.
-func TestPathEntriesOnly(t *testing.T) {
+// Entries are limited to exit and exit_group only when every engine that
+// wants entries says its exit reports serve it for the others; Capture is
+// set when any engine that wants syscall events asks for it.
+func TestExitEntriesOnlyAndCapture(t *testing.T) {
 	f := newFixture(t)
 	a, _ := f.attach(tidMain, "a", EventSyscall)
-	if err := a.SetPathEntriesOnly(true); err != nil {
+	if err := a.SetExitEntriesOnly(true); err != nil {
 		t.Fatal(err)
 	}
-	if !f.src.watch(tidMain).PathEntriesOnly {
-		t.Error("one engine, path entries only: not pushed")
+	if !f.src.watch(tidMain).ExitEntriesOnly {
+		t.Error("one engine, exit entries only: not pushed")
 	}
 	b, _ := f.attach(tidMain, "b", EventSyscallExit)
-	if !f.src.watch(tidMain).PathEntriesOnly {
+	if !f.src.watch(tidMain).ExitEntriesOnly {
 		t.Error("an engine wanting no entries changed it")
 	}
 	b.SetEvents(EventSyscall)
-	if f.src.watch(tidMain).PathEntriesOnly {
+	if f.src.watch(tidMain).ExitEntriesOnly {
 		t.Error("an engine wanting every entry did not clear it")
+	}
+	if f.src.watch(tidMain).Capture {
+		t.Error("capture without an engine asking")
+	}
+	if err := b.SetCapture(true); err != nil {
+		t.Fatal(err)
+	}
+	if !f.src.watch(tidMain).Capture {
+		t.Error("an engine asked for capture: not pushed")
+	}
+	b.SetEvents(EventExec)
+	if f.src.watch(tidMain).Capture {
+		t.Error("capture kept for an engine that wants no syscall events")
+	}
+}
+
+// An engine that takes signals passively only (a log) keeps them in the
+// passive watch while another engine needs them synchronously, gets the
+// passive report and not the synchronous one; the other engine gets the
+// synchronous one only. Each engine sees each signal once.
+func TestPassiveOnly(t *testing.T) {
+	f := newFixture(t)
+	a, _ := f.attach(tidMain, "a", EventSignal)
+	b, _ := f.attach(tidMain, "b", EventSignal)
+	if err := a.SetSync(EventSignal); err != nil {
+		t.Fatal(err)
+	}
+	if f.src.watch(tidMain).Events&EventSignal != 0 {
+		t.Fatalf("signals in the passive watch while a needs them synchronously and nobody passively: %+v", f.src.watch(tidMain))
+	}
+	if err := b.SetPassiveOnly(EventSignal); err != nil {
+		t.Fatal(err)
+	}
+	if f.src.watch(tidMain).Events&EventSignal == 0 {
+		t.Errorf("signals left out of the passive watch though b takes them passively: %+v", f.src.watch(tidMain))
+	}
+	f.tr.Deliver(&Event{Type: EventSignal, Tid: tidMain, Sync: true, Signal: Signal{Signo: 10}})
+	want(t, "synchronous", f.log.take(), "a signal 10 resume")
+	f.tr.Deliver(&Event{Type: EventSignal, Tid: tidMain, Signal: Signal{Signo: 10}})
+	want(t, "passive", f.log.take(), "b signal 10 resume")
+	if err := b.SetPassiveOnly(EventSyscallEntry); err == nil {
+		t.Error("passive-only system calls accepted")
 	}
 }

@@ -27,12 +27,18 @@ type Watch struct {
 	// Count asks for in-kernel per-syscall aggregation (calls, errors,
 	// time) without any per-event traffic; see Aggregator.
 	Count bool
-	// PathEntriesOnly limits syscall-entry events to calls with a path
-	// argument (and exit, exit_group): every engine that wants entries
-	// said, with SetPathEntriesOnly, that the exit report (which carries
-	// the number and arguments) serves it for the others. It halves the
-	// records of a full syscall log.
-	PathEntriesOnly bool
+	// CountSyscalls, when non-nil, limits the counting to these numbers:
+	// the union of the syscall filters of the counting engines.
+	CountSyscalls *SyscallSet
+	// ExitEntriesOnly limits syscall-entry events to exit and exit_group,
+	// which never return: every engine that wants entries said, with
+	// SetExitEntriesOnly, that the exit report (which carries the number,
+	// the arguments and the entry's regions) serves it for the others. It
+	// halves the records of a full syscall log.
+	ExitEntriesOnly bool
+	// Capture asks for Syscall.Regions: the memory the calls' arguments
+	// point at, copied when the kernel uses it.
+	Capture bool
 	// Triggers are the conditions on which the kernel stops the thread
 	// by itself (see Trigger): the union of its engines' triggers.
 	Triggers []Trigger

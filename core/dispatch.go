@@ -191,6 +191,7 @@ func (th *thread) reportEvent(ev *Event) Action {
 		return Resume | SyscallRun
 	}
 	engines := th.engines
+	syncSet := th.pushedSync
 	th.passing = true
 	th.syncing = ev.Sync
 	plainStop := ev.Type == EventQuiesce
@@ -223,6 +224,9 @@ func (th *thread) reportEvent(ev *Event) Action {
 			continue
 		}
 		want := e.events
+		if !takesFrom(e, ev, syncSet) {
+			want &^= ev.Type
+		}
 		th.reporting = e
 		sticky := e.wantsStop
 		th.mu.Unlock()

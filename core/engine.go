@@ -14,13 +14,17 @@ type Engine struct {
 	data any
 
 	// Guarded by th.mu.
-	events    Events
-	sync      Events      // events the engine needs reported while the thread is stopped
-	syscalls  *SyscallSet // nil: all
-	count     bool
-	pathOnly  bool // syscall entries only for calls with a path argument
-	triggers  []Trigger
-	wantsStop bool // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
+	events   Events
+	sync     Events      // events the engine needs reported while the thread is stopped
+	syscalls *SyscallSet // nil: all
+	count    bool
+	exitOnly bool // syscall entries only for calls that never return
+	// passiveOnly are the events the engine takes only from the passive
+	// source (SetPassiveOnly).
+	passiveOnly Events
+	capture     bool // syscall events with the memory their arguments point at
+	triggers    []Trigger
+	wantsStop   bool // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
 	// stopSeen: a callback of the engine returned Stop since its last
 	// Control(Stop); false means the engine still awaits its report.
 	stopSeen bool
@@ -107,12 +111,28 @@ func (e *Engine) SetEvents(mask Events) error {
 // passive.
 //
 // The tier is per thread: when any engine needs an event synchronously, all
-// engines on the thread get it synchronously, and none gets it twice.
+// engines on the thread get it synchronously (but see SetPassiveOnly), and
+// none gets it twice.
 func (e *Engine) SetSync(mask Events) error {
 	if mask&^EventAll != 0 {
 		return fmt.Errorf("set sync %#x: %w", uint32(mask), ErrInvalid)
 	}
 	return e.update(func() { e.sync = mask })
+}
+
+// SetPassiveOnly says the engine takes the events in mask (other than
+// system calls) only as passive reports, even when another engine on the
+// thread needs them synchronously: after the fact, and as the kernel
+// finally did them. A log wants that: a signal the passive source reports
+// is one the thread really got, after every synchronous engine had its say
+// (a breakpoint's SIGTRAP that a debugger engine swallows never is), and
+// in order with the thread's other passive reports. The engine still gets
+// each event once.
+func (e *Engine) SetPassiveOnly(mask Events) error {
+	if mask&^EventAll != 0 || mask&(EventSyscall|EventQuiesce) != 0 {
+		return fmt.Errorf("set passive only %#x: %w", uint32(mask), ErrInvalid)
+	}
+	return e.update(func() { e.passiveOnly = mask })
 }
 
 // SetSyscallFilter limits the engine's syscall reports to the numbers in
@@ -153,14 +173,22 @@ func (e *Engine) triggersOn(nr int) bool {
 	return false
 }
 
-// SetPathEntriesOnly says the engine needs syscall-entry reports only for
-// calls with a path argument (whose path the kernel captures at entry) and
-// for exit and exit_group (which have no exit report): its exit reports
-// carry the number and arguments of every other call. When every engine on
-// the thread that wants entries says so, the others are not reported at
-// all, which halves the traffic of a full syscall log.
-func (e *Engine) SetPathEntriesOnly(on bool) error {
-	return e.update(func() { e.pathOnly = on })
+// SetExitEntriesOnly says the engine needs passive syscall-entry reports
+// only for exit and exit_group, which have no exit report: its exit
+// reports carry the number and arguments of every other call, and with
+// SetCapture the memory captured at its entry. When every engine on the
+// thread that wants entries says so, the others are not reported at all,
+// which halves the traffic of a full syscall log.
+func (e *Engine) SetExitEntriesOnly(on bool) error {
+	return e.update(func() { e.exitOnly = on })
+}
+
+// SetCapture asks for the memory that system calls' arguments point at,
+// copied by the kernel side when the kernel uses it (Syscall.Regions):
+// inputs at the call's entry, outputs at its exit. It costs a copy per
+// call, for the threads of engines that ask.
+func (e *Engine) SetCapture(on bool) error {
+	return e.update(func() { e.capture = on })
 }
 
 // SetCounting turns in-kernel syscall aggregation on or off for the thread

@@ -30,11 +30,54 @@ type Event struct {
 
 // Syscall describes a system call at entry or exit.
 type Syscall struct {
-	Nr   int       // x86-64 system call number; -1 when a tracer skipped it
-	Args [6]uint64 // raw argument registers
+	Nr   int       // system call number (package sysabi); -1 when a tracer skipped it
+	Args [6]uint64 // raw argument registers; at a passive exit those of the call's entry
 	Ret  int64     // at exit: the return value (negative errno on failure); at entry with SyscallAbort: what the caller sees
-	Path string    // for calls with a path argument: the path, bounded in length
+	// Path is the path argument the call acts on (sysabi.PathArg), for
+	// synchronous events and triggers, bounded in length; "" when not
+	// known. Passive events carry it in Regions instead.
+	Path string
+	// SP is the stack pointer at the call's entry (at its exit where the
+	// entry was not seen), in passive events: a decoder's way to the
+	// signal frame of rt_sigreturn.
+	SP uint64
+	// EnterTime is, at a passive exit, when the call was entered
+	// (CLOCK_MONOTONIC nanoseconds); 0 when that was not seen.
+	EnterTime uint64
+	// Unfinished marks a passive entry report of the call the thread was
+	// in when it died, made at its death (the call never returned), with
+	// the regions copied at its entry. Only engines that asked for
+	// captures get these.
+	Unfinished bool
+	// Regions is the thread's memory that the call's arguments point at,
+	// copied when the kernel used it (passive events of engines that
+	// asked, with Engine.SetCapture): at an exit, what was copied at the
+	// call's entry, then at its exit. Valid during the callback only.
+	Regions []Region
 }
+
+// Region is a piece of a traced thread's memory, copied by the kernel side
+// at a system call's entry or exit (see Syscall.Regions).
+type Region struct {
+	Addr  uint64 // where it is in the thread's memory
+	Data  []byte // the bytes (a string's without its NUL); valid during the callback only
+	Flags RegionFlags
+}
+
+// RegionFlags describe a Region. The numbering is the BPF programs' (REG_*
+// in bpf/utrace.h).
+type RegionFlags uint16
+
+// The region flags.
+const (
+	RegionString    RegionFlags = 1 << iota // a NUL-terminated string, Data without the NUL
+	RegionTruncated                         // the memory goes on past Data
+	RegionFault                             // unreadable when copied: no Data
+	RegionExit                              // copied at the call's exit, else at its entry
+	RegionCount                             // not memory: Data is a little-endian uint32 count of the array at Addr
+	RegionExecArgs                          // execve at exit: the new image's argument strings, NUL-separated
+	RegionExecFn                            // execve at exit: the file name the new image was executed as
+)
 
 // Failed reports whether Ret is a negative errno, as the kernel returns them.
 func (s *Syscall) Failed() bool { return s.Ret < 0 && s.Ret >= -4095 }
@@ -46,6 +89,17 @@ type Signal struct {
 	Errno int // si_errno
 	// Sender is the sending process where si_code says there is one.
 	Sender int
+	// Discarded marks a signal the thread ignores (SIG_IGN, or a default
+	// action of ignoring), which the kernel discarded when it was sent, so
+	// that it is never delivered: it is reported, as EventSignalIgn, at
+	// its sending, as utrace reported ignored signals to engines that
+	// wanted them. InSyscall says the thread was in a system call then,
+	// on whose return a tracer that stops at delivery would have seen it.
+	Discarded, InSyscall bool
+	// Info is the kernel's siginfo as delivered (struct kernel_siginfo
+	// of 64-bit Linux, little endian), for decoders; zero where there was
+	// none, and in synchronous reports.
+	Info [48]byte
 }
 
 // Clone describes a new thread or process, reported by its creator before

@@ -109,13 +109,25 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	var w Watch
 	var filter, syncSet SyscallSet
 	filtered, syncFiltered := true, true
-	pathOnly, wantEntries := true, false
+	exitOnly, wantEntries := true, false
+	var countSet SyscallSet
+	countAll := false
+	var passiveOnly Events
 	for _, e := range th.engines {
 		all |= e.events
 		syncEv |= e.events & e.sync
 		passiveWanted |= e.events &^ e.sync
+		passiveOnly |= e.events & e.passiveOnly
 		if e.count {
 			w.Count = true
+			if e.syscalls == nil {
+				countAll = true
+			} else {
+				countSet.union(e.syscalls)
+			}
+		}
+		if e.capture && e.events&EventSyscall != 0 {
+			w.Capture = true
 		}
 		for _, t := range e.triggers {
 			if !slices.Contains(w.Triggers, t) {
@@ -124,7 +136,7 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 		}
 		if e.events&EventSyscallEntry != 0 {
 			wantEntries = true
-			pathOnly = pathOnly && e.pathOnly
+			exitOnly = exitOnly && e.exitOnly
 		}
 		if e.events&EventSyscall != 0 {
 			if e.syscalls == nil {
@@ -157,7 +169,9 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 		syncEv |= EventClone
 	}
 	var syncSys *SyscallSet
-	w.Events = all &^ syncEv &^ EventQuiesce
+	// Events some engine takes passively only stay in the passive watch
+	// even when others need them synchronously (see takesFrom).
+	w.Events = (all &^ syncEv &^ EventQuiesce) | passiveOnly
 	if syncEv&EventSyscall != 0 && syncFiltered {
 		// Only some system calls are synchronous: the others stay
 		// passive for the engines that want them passively, and each
@@ -166,11 +180,30 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 		w.Events |= passiveWanted & EventSyscall
 	}
 	w.Follow = all&EventClone != 0
-	w.PathEntriesOnly = wantEntries && pathOnly && w.Events&EventSyscallEntry != 0
+	w.ExitEntriesOnly = wantEntries && exitOnly && w.Events&EventSyscallEntry != 0
+	if w.Count && !countAll {
+		w.CountSyscalls = &countSet
+	}
 	if filtered && w.Events&EventSyscall != 0 {
 		w.Syscalls = &filter
 	}
 	return w, syncEv, syncSys
+}
+
+// takesFrom reports whether engine e takes event ev from the tier it came
+// from: an engine that takes ev's type passively only (SetPassiveOnly)
+// skips synchronous reports of it, and the others skip the passive ones
+// while the thread reports that type synchronously. sync is the thread's
+// synchronous set as pushed. (System calls are sorted out per number, by
+// fromOtherTier.)
+func takesFrom(e *Engine, ev *Event, sync Events) bool {
+	if ev.Type&(EventSyscall|EventQuiesce) != 0 {
+		return true
+	}
+	if e.passiveOnly&ev.Type != 0 {
+		return !ev.Sync
+	}
+	return ev.Sync || sync&ev.Type == 0
 }
 
 // fromOtherTier reports whether ev is a syscall event that belongs to the
@@ -223,14 +256,19 @@ func (th *thread) push() error {
 }
 
 func sameWatch(a, b Watch) bool {
-	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count || a.PathEntriesOnly != b.PathEntriesOnly ||
+	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count || a.ExitEntriesOnly != b.ExitEntriesOnly ||
+		a.Capture != b.Capture ||
 		!slices.Equal(a.Triggers, b.Triggers) {
 		return false
 	}
-	if a.Syscalls == nil || b.Syscalls == nil {
-		return a.Syscalls == b.Syscalls
+	return sameSet(a.Syscalls, b.Syscalls) && sameSet(a.CountSyscalls, b.CountSyscalls)
+}
+
+func sameSet(a, b *SyscallSet) bool {
+	if a == nil || b == nil {
+		return a == b
 	}
-	return *a.Syscalls == *b.Syscalls
+	return *a == *b
 }
 
 // release resumes a thread held stopped once no engine wants it stopped,

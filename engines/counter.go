@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
-	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
 
 func init() {
@@ -64,7 +64,7 @@ func syscallSet(spec string) (*core.SyscallSet, error) {
 	if spec == "" {
 		return nil, nil
 	}
-	nrs, err := sysent.Expand(spec)
+	nrs, err := sysabi.Expand(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -144,18 +144,18 @@ func (c *counter) Summary(w io.Writer) {
 				return a.Errors > b.Errors
 			}
 		case "name":
-			return sysent.Name(a.nr) < sysent.Name(b.nr)
+			return sysabi.Name(a.nr) < sysabi.Name(b.nr)
 		default:
 			if a.Time != b.Time {
 				return a.Time > b.Time
 			}
 		}
-		return sysent.Name(a.nr) < sysent.Name(b.nr)
+		return sysabi.Name(a.nr) < sysabi.Name(b.nr)
 	})
 	fmt.Fprintf(w, "%% time     seconds  usecs/call     calls    errors syscall\n")
 	fmt.Fprintf(w, "------ ----------- ----------- --------- --------- ----------------\n")
 	for _, r := range rows {
-		writeCountRow(w, r.SyscallStats, sum.Time, sysent.Name(r.nr))
+		writeCountRow(w, r.SyscallStats, sum.Time, sysabi.Name(r.nr))
 	}
 	fmt.Fprintf(w, "------ ----------- ----------- --------- --------- ----------------\n")
 	writeCountRow(w, sum, sum.Time, "total")

@@ -41,10 +41,16 @@ type Needs struct {
 	Sync     core.Events      // the subset reported synchronously
 	Syscalls *core.SyscallSet // nil: every system call
 	Count    bool             // in-kernel syscall aggregation
-	// PathEntriesOnly: syscall entries only for calls with a path
-	// argument (see core.Engine.SetPathEntriesOnly).
-	PathEntriesOnly bool
-	Triggers        []core.Trigger // kernel-evaluated stops (see core.Trigger)
+	// ExitEntriesOnly: passive syscall entries only for exit and
+	// exit_group (see core.Engine.SetExitEntriesOnly).
+	ExitEntriesOnly bool
+	// Capture: syscall events carry the memory their arguments point at
+	// (see core.Engine.SetCapture).
+	Capture bool
+	// PassiveOnly are events taken only from the passive source, after
+	// the fact (see core.Engine.SetPassiveOnly).
+	PassiveOnly core.Events
+	Triggers    []core.Trigger // kernel-evaluated stops (see core.Trigger)
 }
 
 // Base implements Engine's attaching and following for an engine whose
@@ -98,7 +104,13 @@ func (b *Base) setup(e *core.Engine) error {
 	if err := e.SetCounting(b.Needs.Count); err != nil {
 		return err
 	}
-	if err := e.SetPathEntriesOnly(b.Needs.PathEntriesOnly); err != nil {
+	if err := e.SetExitEntriesOnly(b.Needs.ExitEntriesOnly); err != nil {
+		return err
+	}
+	if err := e.SetCapture(b.Needs.Capture); err != nil {
+		return err
+	}
+	if err := e.SetPassiveOnly(b.Needs.PassiveOnly); err != nil {
 		return err
 	}
 	if len(b.Needs.Triggers) > 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 	"golang.org/x/sys/unix"
 )
@@ -29,6 +30,7 @@ func init() {
 			{Name: "probability", Kind: Float, Default: "1", Doc: "act on a matching call with this probability"},
 			{Name: "seed", Kind: Int, Default: "1", Doc: "seed of the random choice, for repeatable runs"},
 			{Name: "after", Kind: Bool, Default: "false", Doc: "let the call run and change its result, stopping only matching calls through a kernel trigger: the cheap way for attached processes (the call's side effects happen)"},
+			{Name: "log", Kind: Bool, Default: "false", Doc: "log each injection on a line of its own (a syscalls engine in the pipeline logs the call itself, marked (INJECTED), as strace does)"},
 		},
 		New: newInject,
 	})
@@ -47,6 +49,7 @@ type inject struct {
 	nth, each int64
 	prob      float64
 	after     bool
+	log       bool
 
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -59,12 +62,13 @@ func newInject(name string, opts Options, out *Output) (Engine, error) {
 	if spec == "" {
 		return nil, fmt.Errorf("option syscall is required (e.g. -e inject:syscall=openat,error=ENOENT)")
 	}
-	nrs, err := sysent.Expand(spec)
+	nrs, err := sysabi.Expand(spec)
 	if err != nil {
 		return nil, err
 	}
 	in := &inject{nrs: map[int]bool{}, path: opts.Str("path"), delay: opts.Dur("delay"),
 		nth: opts.IntVal("nth"), each: opts.IntVal("every"), prob: opts.FloatVal("probability"), after: opts.BoolVal("after"),
+		log: opts.BoolVal("log"),
 		rng: rand.New(rand.NewPCG(uint64(opts.IntVal("seed")), 0x7574726163652d62))}
 	var set core.SyscallSet
 	for _, nr := range nrs {
@@ -134,7 +138,7 @@ func (in *inject) ReportSyscallEntry(e *core.Engine, action core.Action, ev *cor
 		return keep
 	}
 	if in.path != "" {
-		idx, ok := sysent.PathArg(ev.Syscall.Nr)
+		idx, ok := sysabi.PathArg(ev.Syscall.Nr)
 		p, have := syscallPath(e, ev, idxOr(idx, ok))
 		if !have || !strings.HasPrefix(p, in.path) {
 			return keep
@@ -173,14 +177,17 @@ func (in *inject) act(e *core.Engine, ev *core.Event, keep core.Action) core.Act
 		time.AfterFunc(in.delay, func() { e.Control(core.Resume) })
 		what += fmt.Sprintf(" (delayed %v)", in.delay)
 	}
+	if !in.log {
+		return result
+	}
 	r := NewRecord()
 	r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, in.Name()
-	r.Text = fmt.Appendf(r.Text, "%s(", sysent.Name(ev.Syscall.Nr))
+	r.Text = fmt.Appendf(r.Text, "%s(", sysabi.Name(ev.Syscall.Nr))
 	if ev.Syscall.Path != "" {
 		r.Text = fmt.Appendf(r.Text, "%q, ...", ev.Syscall.Path)
 	}
 	r.Text = append(r.Text, ") "+strings.TrimSpace(what)...)
-	r.Fields = append(r.Fields, IntField("nr", int64(ev.Syscall.Nr)), StrField("name", sysent.Name(ev.Syscall.Nr)),
+	r.Fields = append(r.Fields, IntField("nr", int64(ev.Syscall.Nr)), StrField("name", sysabi.Name(ev.Syscall.Nr)),
 		StrField("injected", strings.TrimSpace(what)))
 	in.Out.Emit(r)
 	return result

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 )
 
@@ -60,7 +61,7 @@ func newInspect(name string, opts Options, out *Output) (Engine, error) {
 	}
 	var needs Needs
 	if spec := opts.Str("syscall"); spec != "" {
-		nrs, err := sysent.Expand(spec)
+		nrs, err := sysabi.Expand(spec)
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +142,7 @@ func (in *inspect) matchesPath(e *core.Engine, ev *core.Event) bool {
 	if in.path == "" {
 		return true
 	}
-	idx, ok := sysent.PathArg(ev.Syscall.Nr)
+	idx, ok := sysabi.PathArg(ev.Syscall.Nr)
 	p, have := syscallPath(e, ev, idxOr(idx, ok))
 	return have && strings.HasPrefix(p, in.path)
 }
@@ -212,9 +213,9 @@ func (in *inspect) fire(e *core.Engine, ev, call *core.Event, keep core.Action) 
 		if call != nil {
 			mem := stoppedMem{st}
 			if ev.Type == core.EventSyscallExit {
-				callLine = sysent.FormatLine(nil, call.Syscall.Nr, call.Syscall.Args, call.Syscall.Ret, sysent.NoPath, mem)
+				callLine = sysent.FormatLine(nil, call.Syscall.Nr, call.Syscall.Args, call.Syscall.Ret, mem)
 			} else {
-				callLine = append(sysent.FormatCall(nil, call.Syscall.Nr, call.Syscall.Args, sysent.NoPath, mem), ')')
+				callLine = append(sysent.FormatCall(nil, call.Syscall.Nr, call.Syscall.Args, mem), ')')
 			}
 		}
 		return nil
@@ -312,22 +313,22 @@ func (m stoppedMem) Read(addr uint64, n int) ([]byte, error) {
 	return b, nil
 }
 
-func (m stoppedMem) ReadString(addr uint64, max int) (string, bool, error) {
+func (m stoppedMem) ReadString(addr uint64, max int) ([]byte, bool, error) {
 	b := make([]byte, max+1)
 	n, err := m.st.ReadMemory(uintptr(addr), b)
 	if n == 0 {
-		return "", false, err
+		return nil, false, err
 	}
 	b = b[:n]
 	for i, c := range b {
 		if c == 0 {
-			return string(b[:i]), false, nil
+			return b[:i], false, nil
 		}
 	}
 	if len(b) > max {
-		return string(b[:max]), true, nil
+		return b[:max], true, nil
 	}
-	return string(b), false, nil
+	return b, false, nil
 }
 
 // Summary says how often it fired.

@@ -21,6 +21,9 @@ type Record struct {
 	Engine string
 	Text   []byte  // the text form, after the "[pid N] " prefix
 	Fields []Field // JSON fields after ts, event, pid, tid, engine
+	// Led says Text starts with its leader already (AppendLeader), as
+	// strace would print it: Emit adds none.
+	Led bool
 }
 
 // Field is one JSON field of a Record.
@@ -69,8 +72,42 @@ var recordPool = sync.Pool{New: func() any { return new(Record) }}
 // report from several goroutines at once and should not share one.
 func NewRecord() *Record {
 	r := recordPool.Get().(*Record)
-	r.Text, r.Fields = r.Text[:0], r.Fields[:0]
+	r.Text, r.Fields, r.Led = r.Text[:0], r.Fields[:0], false
 	return r
+}
+
+// digits returns how many decimal digits n >= 0 has.
+func digits(n int) int {
+	d := 1
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
+}
+
+// AppendLeader appends what strace prints before a line of thread tid
+// when it follows forks: "TID  " (the tid left-aligned in five columns)
+// when the output is a file, "[pid  TID] " on standard error once more
+// than one thread is traced (multi), nothing otherwise. strace's column
+// for the " = " counts the leader, so lines are formatted after it.
+func (o *Output) AppendLeader(b []byte, tid int, multi bool) []byte {
+	switch {
+	case o.toFile:
+		n := len(b)
+		b = strconv.AppendInt(b, int64(tid), 10)
+		for len(b)-n < 5 {
+			b = append(b, ' ')
+		}
+		return append(b, ' ')
+	case multi:
+		b = append(b, "[pid "...)
+		for d := digits(tid); d < 5; d++ {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendInt(b, int64(tid), 10)
+		return append(b, "] "...)
+	}
+	return b
 }
 
 // Output writes records, from any goroutine, as text or JSON lines.
@@ -99,6 +136,7 @@ type Output struct {
 	err     error // the first write error
 
 	closer io.Closer
+	toFile bool // a file of its own, not standard error: see AppendLeader
 	wake   chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
@@ -110,9 +148,10 @@ const (
 	maxFree   = 64
 )
 
-// NewOutput writes to w; closer, if not nil, is closed by Close.
+// NewOutput writes to w; closer, if not nil, is closed by Close, and then
+// the output is a file of its own (see AppendLeader).
 func NewOutput(w io.Writer, closer io.Closer, json bool) *Output {
-	o := &Output{w: w, closer: closer, json: json,
+	o := &Output{w: w, closer: closer, json: json, toFile: closer != nil,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	o.cond = sync.NewCond(&o.mu)
 	go o.writer()
@@ -189,9 +228,11 @@ func (o *Output) Emit(r *Record) {
 		}
 		b = append(b, "}\n"...)
 	} else {
-		b = append(b, "[pid "...)
-		b = strconv.AppendInt(b, int64(r.Tid), 10)
-		b = append(b, "] "...)
+		if !r.Led {
+			b = append(b, "[pid "...)
+			b = strconv.AppendInt(b, int64(r.Tid), 10)
+			b = append(b, "] "...)
+		}
 		b = append(b, r.Text...)
 		b = append(b, '\n')
 	}

@@ -1,16 +1,18 @@
 package engines
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
+	"strconv"
 	"sync"
-	"unsafe"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 )
 
@@ -20,7 +22,7 @@ func init() {
 		Summary: "strace-like log of system calls, as text or JSON lines",
 		Uses:    UsesPassive,
 		Options: []Option{
-			{Name: "trace", Kind: String, Doc: "system calls or classes (file, network, process, signal, memory, desc, ipc), e.g. openat,read or file (default all)"},
+			{Name: "trace", Kind: String, Doc: "system calls or classes (file, network, process, signal, memory, desc, ipc, or strace's %classes), e.g. openat,read or file (default all)"},
 			{Name: "path", Kind: String, Doc: "only calls whose path argument starts with this"},
 			{Name: "failed", Kind: Bool, Default: "false", Doc: "only calls that returned an error"},
 		},
@@ -28,34 +30,51 @@ func init() {
 	})
 }
 
-// syscalls logs each call at its exit. It is passive: the thread never
-// waits for it. The exit report carries the number and the argument
-// registers (x86-64 keeps them across the call); the entry contributes the
-// path the kernel captured. Strings behind other pointers are read from the
-// process after the fact (best effort, as any passive tracer must).
+// syscalls logs each call at its exit, from one record that the kernel
+// side made with everything the line prints: the number, the arguments as
+// they were at entry, and the memory the arguments point at, copied when
+// the kernel used it (core.Syscall.Regions). It is passive: the thread
+// never waits for it, and nothing is read from it after the fact.
 //
-// When another engine needs some calls synchronously, their entries come
-// from the stopper while the exits still come from the ring buffer, a few
-// milliseconds later: entries wait in a queue per thread, and an exit takes
-// the latest entry older than itself (a thread makes one call at a time);
-// entries older still lost their exits.
+// When another engine needs some calls synchronously, those calls also
+// reach this engine at their entry, from the stopper, while the thread
+// waits: the entry is formatted then, from the thread's memory, which is
+// what it is at that moment. It serves at the exit only for a call an
+// engine skipped (the kernel then saw no entry): such a call is marked
+// "(INJECTED)", as strace marks the calls it injects into.
 type syscalls struct {
 	Base
+	set    *core.SyscallSet // the calls to log; nil: all
 	path   string
 	failed bool
 
+	// live counts the threads being traced, as strace counts its
+	// tracees: its lines get "[pid N]" leaders on standard error once
+	// there is more than one.
+	live atomic.Int64
+
 	mu      sync.Mutex
-	pending map[int][]*callEntry // by tid: entries awaiting their exits, oldest first
+	pending map[int][]*syncEntry // by tid: synchronous entries awaiting their exits, oldest first
 	// launching holds launched programs still running the launcher: their
-	// calls before the execve are the launcher's, not the program's.
+	// calls before the exec are the launcher's, not the program's. execAt
+	// is when the exec came: the synchronous tier reports it ahead of the
+	// passive one, whose reports of the launcher's last calls may come
+	// after it, and are told apart by their time.
 	launching map[int]bool
+	execAt    map[int]uint64
+	// later holds, by tid, lines of signals the kernel discarded while
+	// the thread was in a system call: strace shows them when the call
+	// returns, after its line.
+	later  map[int][]*Record
+	nlater atomic.Int64 // lines in later: most exits need not look
 }
 
-type callEntry struct {
+// syncEntry is a call as a synchronous entry report saw it.
+type syncEntry struct {
 	nr   int
 	args [6]uint64
-	path string
 	time uint64
+	text []byte // the call's entry view, decoded while the thread waited
 }
 
 func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
@@ -63,9 +82,14 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &syscalls{path: opts.Str("path"), failed: opts.BoolVal("failed"), pending: map[int][]*callEntry{}, launching: map[int]bool{}}
-	s.Init(name, s, out, Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath, Syscalls: set,
-		PathEntriesOnly: true})
+	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"),
+		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*Record{}}
+	// Signals passively only: a signal line is a delivery the thread
+	// really got, after every synchronous engine had its say, in order
+	// with its other lines.
+	s.Init(name, s, out, Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll,
+		Syscalls: set, ExitEntriesOnly: true, Capture: true, PassiveOnly: core.EventSignalAll})
+	s.OnAttach = func(*core.Engine) { s.live.Add(1) }
 	return s, nil
 }
 
@@ -75,67 +99,175 @@ func noReturn(nr int) bool {
 }
 
 // StartAtExec tells the engine that tid runs the launcher of a program
-// until its execve: the log starts with that execve, as strace's does.
+// until its exec: the log starts with that execve, as strace's does.
 func (s *syscalls) StartAtExec(tid int) {
 	s.mu.Lock()
 	s.launching[tid] = true
 	s.mu.Unlock()
 }
 
-// ReportSyscallEntry remembers the call until its exit.
-func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+// isLaunching reports whether an event of tid at time t is the launcher's.
+func (s *syscalls) isLaunching(tid int, t uint64) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.launching[tid] || t < s.execAt[tid]
+}
+
+// ReportExec ends the launcher's part: the exec report comes just before
+// the exit of the execve that made it, which is the log's first line. A
+// non-leader exec moves the thread's pending entries to its new tid.
+func (s *syscalls) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.launching[ev.Tid] {
-		if ev.Syscall.Nr != unix.SYS_EXECVE {
-			s.mu.Unlock()
-			return core.Resume | action.SyscallAction()
+		// Synchronous entries come straight from the stopper, ahead of
+		// the passive exec report: those from before the exec are the
+		// launcher's.
+		q := s.pending[ev.Tid]
+		i := 0
+		for i < len(q) && q[i].time < ev.Time {
+			i++
 		}
-		delete(s.launching, ev.Tid)
+		if i == len(q) {
+			delete(s.pending, ev.Tid)
+		} else {
+			s.pending[ev.Tid] = q[i:]
+		}
+		s.execAt[ev.Tid] = ev.Time
 	}
-	s.mu.Unlock()
-	idx, hasPath := sysent.PathArg(ev.Syscall.Nr)
-	if !hasPath && !noReturn(ev.Syscall.Nr) {
-		// The exit report carries the number and the arguments; only a
-		// path the kernel captured at entry is worth keeping.
-		return core.Resume | action.SyscallAction()
-	}
-	path := sysent.NoPath
-	if hasPath {
-		// The kernel captured the path; it is empty both for an empty
-		// path (AT_EMPTY_PATH) and for one whose page was not resident,
-		// so an empty one is read again while the process may still be
-		// there.
-		path = ev.Syscall.Path
-		if path == "" {
-			if p, _, err := procMem(ev.Tid).ReadString(ev.Syscall.Args[idx], 4096); err == nil {
-				path = p
-			}
+	delete(s.launching, ev.Tid)
+	if old := ev.Exec.OldTid; old != 0 && old != ev.Tid {
+		delete(s.launching, old)
+		if q := s.pending[old]; q != nil {
+			s.pending[ev.Tid] = q
+			delete(s.pending, old)
 		}
 	}
-	if s.path != "" && (path == sysent.NoPath || !strings.HasPrefix(path, s.path)) {
-		return core.Resume | action.SyscallAction()
+	return core.Resume
+}
+
+// selected applies the trace=, path= and failed= filters to a call.
+func (s *syscalls) selected(nr int, mem sysent.Mem, args *[6]uint64, ret int64, returned bool) bool {
+	if s.set != nil && !s.set.Has(nr) {
+		return false
 	}
-	c := &callEntry{nr: ev.Syscall.Nr, args: ev.Syscall.Args, path: path, time: ev.Time}
-	if noReturn(c.nr) {
-		if !s.failed {
-			s.emit(ev, c, 0, false)
+	if s.failed && (!returned || !sysent.IsError(ret)) {
+		return false
+	}
+	if s.path != "" {
+		idx, ok := sysabi.PathArg(nr)
+		if !ok || mem == nil {
+			return false
 		}
-		return core.Resume | action.SyscallAction()
+		p, _, err := mem.ReadString(args[idx], sysabi.PathMax)
+		if err != nil || !bytes.HasPrefix(p, []byte(s.path)) {
+			return false
+		}
 	}
+	return true
+}
+
+// ReportSyscallEntry logs the calls that never return (exit, exit_group),
+// whose entry record is all there is, and keeps synchronous entries.
+func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	keep := core.Resume | action.SyscallAction()
+	sc := &ev.Syscall
+	if ev.Sync {
+		// Kept even while the launcher runs: the passive exec report
+		// that ends it may come after the program's first synchronous
+		// entries, and sorts them out (ReportExec).
+		// The thread waits: its memory is the call's input now.
+		mem := procMem(ev.Tid)
+		if !s.selected(sc.Nr, mem, &sc.Args, 0, false) {
+			return keep
+		}
+		c := &syncEntry{nr: sc.Nr, args: sc.Args, time: ev.Time, text: sysent.FormatCall(nil, sc.Nr, sc.Args, mem)}
+		s.mu.Lock()
+		q := s.pending[ev.Tid]
+		if len(q) >= maxPending {
+			q = q[1:] // its exit was lost
+		}
+		s.pending[ev.Tid] = append(q, c)
+		s.mu.Unlock()
+		return keep
+	}
+	if !noReturn(sc.Nr) && !sc.Unfinished || s.isLaunching(ev.Tid, ev.Time) {
+		return keep
+	}
+	mem := getRegionMem(ev)
+	defer putRegionMem(mem)
+	if s.selected(sc.Nr, mem, &sc.Args, 0, false) {
+		s.emit(ev, sc.Nr, &sc.Args, mem, 0, false, nil)
+	}
+	return keep
+}
+
+// maxPending bounds the entries a thread may have waiting for exits.
+const maxPending = 256
+
+// takeEntry removes and returns the synchronous entry of the call whose
+// exit came at time t with number nr (-1: a call an engine skipped): the
+// latest entry before t. Older ones are dropped; their exits were lost.
+func (s *syscalls) takeEntry(tid, nr int, t uint64) *syncEntry {
 	s.mu.Lock()
-	q := s.pending[ev.Tid]
-	if len(q) >= maxPending {
-		q = q[1:] // its exit was lost
+	defer s.mu.Unlock()
+	q := s.pending[tid]
+	i := len(q) - 1
+	for i >= 0 && q[i].time > t {
+		i--
 	}
-	// Entries arrive from two tiers at different delays; keep them in
-	// the order the thread made them.
-	i := sort.Search(len(q), func(i int) bool { return q[i].time > c.time })
-	q = append(q, nil)
-	copy(q[i+1:], q[i:])
-	q[i] = c
-	s.pending[ev.Tid] = q
-	s.mu.Unlock()
-	return core.Resume | action.SyscallAction()
+	if i < 0 {
+		return nil
+	}
+	c := q[i]
+	if rest := q[i+1:]; len(rest) == 0 {
+		delete(s.pending, tid)
+	} else {
+		s.pending[tid] = append(q[:0:0], rest...)
+	}
+	if c.nr != nr && nr >= 0 {
+		return nil
+	}
+	return c
+}
+
+// ReportSyscallExit logs the call.
+func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	if s.isLaunching(ev.Tid, ev.Time) {
+		return core.Resume
+	}
+	sc := &ev.Syscall
+	defer s.emitLater(ev.Tid)
+	entry := s.takeEntry(ev.Tid, sc.Nr, ev.Time)
+	if sc.Nr < 0 {
+		// A call an engine skipped: the kernel saw no entry, and the
+		// exit has no number. The synchronous entry says what it was.
+		if entry == nil || (s.failed && !sysent.IsError(sc.Ret)) {
+			return core.Resume
+		}
+		s.emit(ev, entry.nr, &entry.args, nil, sc.Ret, true, entry.text)
+		return core.Resume
+	}
+	if childReturn(ev) {
+		// A new child's return from the parent's fork, which strace
+		// does not show either.
+		return core.Resume
+	}
+	var mem sysent.Mem
+	if ev.Sync {
+		// Reported while the thread waits (a trigger, or an engine's
+		// synchronous exit): its memory holds the call's outputs now.
+		mem = procMem(ev.Tid)
+	} else {
+		m := getRegionMem(ev)
+		defer putRegionMem(m)
+		mem = m
+	}
+	if !s.selected(sc.Nr, mem, &sc.Args, sc.Ret, true) {
+		return core.Resume
+	}
+	s.emit(ev, sc.Nr, &sc.Args, mem, sc.Ret, true, nil)
+	return core.Resume
 }
 
 // childReturn reports whether ev is a new thread's or process's return
@@ -148,181 +280,202 @@ func childReturn(ev *core.Event) bool {
 	return false
 }
 
-// maxPending bounds the entries a thread may have waiting for exits.
-const maxPending = 256
+// ReportSignal logs a signal's delivery as strace does:
+// --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, ...} ---.
+func (s *syscalls) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	if !s.failed && s.path == "" && !s.isLaunching(ev.Tid, ev.Time) {
+		info := ev.Signal.Info
+		if info == ([48]byte{}) {
+			// No siginfo (a synchronous report): what the event says.
+			binary.LittleEndian.PutUint32(info[0:], uint32(ev.Signal.Signo))
+			binary.LittleEndian.PutUint32(info[4:], uint32(ev.Signal.Errno))
+			binary.LittleEndian.PutUint32(info[8:], uint32(ev.Signal.Code))
+			binary.LittleEndian.PutUint32(info[16:], uint32(ev.Signal.Sender))
+		}
+		r := s.record(ev)
+		if s.Out.JSON() {
+			r.Fields = append(r.Fields, IntField("signo", int64(ev.Signal.Signo)), StrField("signal", sysent.SignalName(ev.Signal.Signo)),
+				StrField("siginfo", string(sysent.AppendSiginfo(nil, info[:]))))
+		} else {
+			r.Text = sysent.AppendSignal(r.Text, info[:])
+		}
+		if ev.Signal.Discarded && ev.Signal.InSyscall {
+			s.mu.Lock()
+			s.later[ev.Tid] = append(s.later[ev.Tid], r)
+			s.nlater.Add(1)
+			s.mu.Unlock()
+		} else {
+			s.Out.Emit(r)
+		}
+	}
+	return core.Resume | action.SignalAction()
+}
 
-// takeEntry removes and returns the entry of the call whose exit came at
-// time t with number nr (-1: a call a tracer skipped): the latest entry
-// before t. Older ones are dropped; their exits were lost. launching
-// reports a thread still running the launcher.
-func (s *syscalls) takeEntry(tid, nr int, t uint64) (c *callEntry, launching bool) {
+// emitLater writes the signal lines held for tid until its call returned.
+func (s *syscalls) emitLater(tid int) {
+	if s.nlater.Load() == 0 {
+		return
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.launching[tid] {
-		return nil, true
+	q := s.later[tid]
+	delete(s.later, tid)
+	s.nlater.Add(-int64(len(q)))
+	s.mu.Unlock()
+	for _, r := range q {
+		s.Out.Emit(r)
 	}
-	q := s.pending[tid]
-	if len(q) == 0 {
-		return nil, false
-	}
-	i := len(q) - 1
-	for i >= 0 && q[i].time > t {
-		i--
-	}
-	if i < 0 {
-		return nil, false
-	}
-	c = q[i]
-	if rest := q[i+1:]; len(rest) == 0 {
-		delete(s.pending, tid)
-	} else {
-		s.pending[tid] = append(q[:0:0], rest...)
-	}
-	if c.nr != nr && nr >= 0 {
-		return nil, false
-	}
-	return c, false
-}
-
-// ReportSyscallExit logs the call.
-func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.Event) core.Action {
-	c, launching := s.takeEntry(ev.Tid, ev.Syscall.Nr, ev.Time)
-	if launching {
-		return core.Resume
-	}
-	var fromExit callEntry
-	if c == nil {
-		if ev.Syscall.Nr < 0 || s.path != "" || childReturn(ev) {
-			// Nothing says what it was; or it was filtered out; or it is
-			// a new child's return from the parent's fork, which strace
-			// does not show either.
-			return core.Resume
-		}
-		// A call without a path argument (or whose entry came before we
-		// attached): the exit knows enough.
-		fromExit = callEntry{nr: ev.Syscall.Nr, args: ev.Syscall.Args, path: sysent.NoPath}
-		c = &fromExit
-	} else if ev.Syscall.Nr >= 0 && ev.Syscall.Args != ([6]uint64{}) {
-		c.args = ev.Syscall.Args
-	}
-	if s.failed && !sysent.IsError(ev.Syscall.Ret) {
-		return core.Resume
-	}
-	s.emit(ev, c, ev.Syscall.Ret, true)
-	return core.Resume
-}
-
-// ReportExec forgets the entry of the execve, whose exit the new program
-// reports.
-func (s *syscalls) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
-	if ev.Exec.OldTid != 0 && ev.Exec.OldTid != ev.Tid {
-		s.mu.Lock()
-		if q := s.pending[ev.Exec.OldTid]; q != nil {
-			s.pending[ev.Tid] = q
-			delete(s.pending, ev.Exec.OldTid)
-		}
-		s.mu.Unlock()
-	}
-	return core.Resume
 }
 
 // ReportDeath logs a call cut short by the thread's death as strace does
-// ("<unfinished ...>") and detaches.
+// ("<unfinished ...>"), the thread's exit, and detaches. strace reports a
+// process leader's exit only once its whole group is gone, with the
+// group's status: so does this, at the death that has GroupDead.
 func (s *syscalls) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 	s.mu.Lock()
 	q := s.pending[ev.Tid]
 	delete(s.pending, ev.Tid)
+	launching := s.launching[ev.Tid]
+	delete(s.launching, ev.Tid)
+	delete(s.execAt, ev.Tid)
 	s.mu.Unlock()
-	if !s.failed {
-		for _, c := range q {
-			s.emitUnfinished(ev, c)
-		}
+	s.live.Add(-1)
+	s.emitLater(ev.Tid)
+	if s.failed || s.path != "" || launching {
+		return core.Detach
 	}
-	if ev.Exit.GroupDead && !s.failed && ev.Tid == ev.Tgid {
-		r := NewRecord()
-		r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, s.Name()
-		r.Text = append(r.Text, "+++ "...)
-		ws := unix.WaitStatus(ev.Exit.Code)
-		switch {
-		case ws.Signaled():
-			r.Text = append(r.Text, "killed by "+unix.SignalName(ws.Signal())...)
-			if ws.CoreDump() {
-				r.Text = append(r.Text, " (core dumped)"...)
-			}
-		default:
-			r.Text = fmt.Appendf(r.Text, "exited with %d", ws.ExitStatus())
-		}
-		r.Text = append(r.Text, " +++"...)
-		r.Fields = append(r.Fields, IntField("wait_status", int64(ev.Exit.Code)))
-		s.Out.Emit(r)
+	for _, c := range q {
+		s.emitUnfinished(ev, c)
+	}
+	if ev.Tid != ev.Tgid {
+		s.emitExit(ev, ev.Tid)
+	}
+	if ev.Exit.GroupDead {
+		s.emitExit(ev, ev.Tgid)
 	}
 	return core.Detach
 }
 
-func (s *syscalls) emit(ev *core.Event, c *callEntry, ret int64, returned bool) {
-	s.Count()
-	// A *procMem from the pool: an int in an interface would cost an
-	// allocation per call, and this runs for every call logged.
-	mem := memPool.Get().(*procMem)
-	defer memPool.Put(mem)
-	*mem = procMem(ev.Tid)
+// emitExit logs "+++ exited with N +++" (or "+++ killed by SIG +++") for
+// thread tid, with the status of death ev.
+func (s *syscalls) emitExit(ev *core.Event, tid int) {
+	r := s.record(ev)
+	r.Tid = tid
+	if !s.Out.JSON() {
+		r.Text = s.Out.AppendLeader(r.Text[:0], tid, s.live.Load() > 0)
+	}
+	ws := unix.WaitStatus(ev.Exit.Code)
+	if s.Out.JSON() {
+		r.Fields = append(r.Fields, IntField("wait_status", int64(ev.Exit.Code)))
+	} else {
+		r.Text = append(r.Text, "+++ "...)
+		switch {
+		case ws.Signaled():
+			r.Text = append(r.Text, "killed by "...)
+			r.Text = append(r.Text, sysent.SignalName(int(ws.Signal()))...)
+			if ws.CoreDump() {
+				r.Text = append(r.Text, " (core dumped)"...)
+			}
+		default:
+			r.Text = append(r.Text, "exited with "...)
+			r.Text = strconv.AppendInt(r.Text, int64(ws.ExitStatus()), 10)
+		}
+		r.Text = append(r.Text, " +++"...)
+	}
+	s.Out.Emit(r)
+}
+
+// record starts a record about ev, with its leader.
+func (s *syscalls) record(ev *core.Event) *Record {
 	r := NewRecord()
-	r.Time, r.Pid, r.Tid, r.Engine = ev.Time, ev.Tgid, ev.Tid, s.Name()
+	r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, s.Name()
+	if !s.Out.JSON() {
+		r.Led = true
+		r.Text = s.Out.AppendLeader(r.Text, ev.Tid, s.live.Load() > 1)
+	}
+	return r
+}
+
+// emit logs one call: at its exit (returned) or, for a call that never
+// returns, at its entry. entryText, if not nil, is the call's entry view,
+// decoded at a synchronous entry, for a call an engine skipped.
+func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem, ret int64, returned bool, entryText []byte) {
+	s.Count()
+	r := s.record(ev)
 	r.Event = core.EventSyscallExit
 	if !returned {
 		r.Event = core.EventSyscallEntry
 	}
+
+	injected := entryText != nil
 	if s.Out.JSON() {
-		var args []string
-		if returned {
-			args = sysent.ArgsExit(c.nr, c.args, ret, c.path, mem)
+		var a []string
+		if returned && !injected {
+			a = sysent.ArgsExit(nr, *args, ret, mem)
 		} else {
-			args = sysent.Args(c.nr, c.args, c.path, mem)
+			a = sysent.Args(nr, *args, mem)
 		}
-		r.Fields = append(r.Fields, IntField("nr", int64(c.nr)), StrField("name", sysent.Name(c.nr)), StrsField("args", args))
+		r.Fields = append(r.Fields, IntField("nr", int64(nr)), StrField("name", sysabi.Name(nr)), StrsField("args", a))
 		if returned {
 			r.Fields = append(r.Fields, IntField("ret", ret))
 			if sysent.IsError(ret) {
 				r.Fields = append(r.Fields, StrField("errno", unix.ErrnoName(unix.Errno(-ret))))
 			}
 		}
-	} else if returned {
-		r.Text = sysent.FormatLine(r.Text, c.nr, c.args, ret, c.path, mem)
+		if injected {
+			r.Fields = append(r.Fields, StrField("injected", "true"))
+		}
 	} else {
-		r.Text = sysent.FormatCall(r.Text, c.nr, c.args, c.path, mem)
+		switch {
+		case injected:
+			r.Text = append(r.Text, entryText...)
+			r.Text = append(r.Text, ')')
+			r.Text = sysent.PadToReturn(r.Text)
+			r.Text = sysent.FormatReturn(r.Text, nr, ret)
+			r.Text = append(r.Text, " (INJECTED)"...)
+		case returned:
+			r.Text = sysent.FormatLine(r.Text, nr, *args, ret, mem)
+		case ev.Syscall.Unfinished:
+			r.Text = sysent.FormatUnfinished(r.Text, nr, *args, mem)
+			r.Text = append(r.Text, ") = ?"...)
+		default:
+			r.Text = sysent.FormatCall(r.Text, nr, *args, mem)
+			r.Text = append(r.Text, ")"...)
+			r.Text = sysent.FormatReturn(sysent.PadToReturn(r.Text), nr, 0)
+		}
+	}
+	s.Out.Emit(r)
+}
+
+func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {
+	r := s.record(ev)
+	r.Event = core.EventSyscallEntry
+	if s.Out.JSON() {
+		r.Fields = append(r.Fields, IntField("nr", int64(c.nr)), StrField("name", sysabi.Name(c.nr)),
+			StrField("unfinished", "thread died"))
+	} else {
+		r.Text = sysent.FormatUnfinished(r.Text, c.nr, c.args, nil)
 		r.Text = append(r.Text, ") = ?"...)
 	}
 	s.Out.Emit(r)
 }
 
-func (s *syscalls) emitUnfinished(ev *core.Event, c *callEntry) {
-	r := NewRecord()
-	r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, core.EventSyscallEntry, ev.Tgid, ev.Tid, s.Name()
-	if s.Out.JSON() {
-		r.Fields = append(r.Fields, IntField("nr", int64(c.nr)), StrField("name", sysent.Name(c.nr)),
-			StrsField("args", sysent.Args(c.nr, c.args, c.path, nil)), StrField("unfinished", "thread died"))
-	} else {
-		r.Text = sysent.FormatCall(r.Text, c.nr, c.args, c.path, nil)
-		r.Text = append(r.Text, sysent.Unfinished+" = ?"...)
-	}
-	s.Out.Emit(r)
-}
-
-// Summary prints nothing more than the run's report count.
+// Summary says how many calls were still in progress at the end.
 func (s *syscalls) Summary(w io.Writer) {
 	s.mu.Lock()
-	n := len(s.pending)
+	n := 0
+	for _, q := range s.pending {
+		n += len(q)
+	}
 	s.mu.Unlock()
 	if n > 0 {
 		fmt.Fprintf(w, "%s: %d calls still in progress when tracing ended\n", s.Name(), n)
 	}
 }
 
-// procMem reads a live process's memory with process_vm_readv: what a
-// passive tracer can do. The process may have changed it since.
+// procMem reads a stopped thread's memory with process_vm_readv: for
+// synchronous reports, while the thread waits and its memory is the
+// call's.
 type procMem int
-
-var memPool = sync.Pool{New: func() any { return new(procMem) }}
 
 func (m procMem) Read(addr uint64, n int) ([]byte, error) {
 	buf := make([]byte, n)
@@ -336,7 +489,7 @@ func (m procMem) Read(addr uint64, n int) ([]byte, error) {
 	return buf, nil
 }
 
-func (m procMem) ReadString(addr uint64, max int) (string, bool, error) {
+func (m procMem) ReadString(addr uint64, max int) ([]byte, bool, error) {
 	var out []byte
 	buf := make([]byte, 64)
 	for len(out) <= max {
@@ -345,24 +498,22 @@ func (m procMem) ReadString(addr uint64, max int) (string, bool, error) {
 			if len(out) > 0 {
 				break
 			}
-			return "", false, err
+			return nil, false, err
 		}
-		for i := 0; i < n; i++ {
-			if buf[i] == 0 {
-				out = append(out, buf[:i]...)
-				return truncate(out, max)
-			}
+		if i := bytes.IndexByte(buf[:n], 0); i >= 0 {
+			out = append(out, buf[:i]...)
+			return truncate(out, max)
 		}
 		out = append(out, buf[:n]...)
 	}
 	return truncate(out, max)
 }
 
-func truncate(b []byte, max int) (string, bool, error) {
+func truncate(b []byte, max int) ([]byte, bool, error) {
 	if len(b) > max {
-		return string(b[:max]), true, nil
+		return b[:max], true, nil
 	}
-	return string(b), false, nil
+	return b, false, nil
 }
 
 // readAt reads up to len(p) bytes, stopping at the first unreadable page.
@@ -372,7 +523,7 @@ func (m procMem) readAt(addr uint64, p []byte) (int, error) {
 	if room := 4096 - int(addr%4096); len(p) > room {
 		p = p[:room]
 	}
-	local := []unix.Iovec{{Base: unsafe.SliceData(p), Len: uint64(len(p))}}
+	local := []unix.Iovec{{Base: &p[0], Len: uint64(len(p))}}
 	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(p)}}
 	n, err := unix.ProcessVMReadv(int(m), local, remote, 0)
 	if n < 0 {

@@ -21,7 +21,8 @@ const (
 	optFollow        = 0x1
 	optSyscallFilter = 0x2
 	optCommFilter    = 0x4
-	optPathEntries   = 0x8
+	optExitEntries   = 0x8
+	optCapture       = 0x10
 )
 
 // rec_hdr.flags
@@ -33,6 +34,9 @@ const (
 	recCounted     = 0x10
 	recFinalStats  = 0x20
 	recNeedTrigger = 0x40
+	recUnfinished  = 0x80
+	recDiscarded   = 0x100
+	recInSyscall   = 0x200
 )
 
 // The tid bitmap: two bits per tid modulo tidBitsTids.
@@ -66,6 +70,14 @@ const (
 	commLen    = 16
 )
 
+// Captures: items per call and phase (CAP_ITEMS), the unconditional
+// cap_item.cond_arg (COND_NONE), and the bound of one region's bytes.
+const (
+	capItems  = 6
+	condNone  = 0xff
+	regionMax = 8192
+)
+
 // Offsets and sizes of the records.
 const (
 	// rec_hdr
@@ -76,20 +88,30 @@ const (
 	offTime   = 16
 	recHdrLen = 24
 
-	// rec_syscall, rec_syscall_path
-	offSysNr          = 24
-	offSysRet         = 32
-	offSysArgs        = 40
-	recSyscallLen     = 88
-	offSysPath        = 88
-	recSyscallPathLen = 344
+	// rec_syscall, then its regions
+	offSysNr        = 24
+	offSysRet       = 32
+	offSysArgs      = 40
+	offSysEnterTime = 88
+	offSysSP        = 96
+	offSysSize      = 104
+	offSysNregion   = 108
+	recSyscallLen   = 112
+
+	// rec_region, then its bytes padded to 8
+	offRegionAddr  = 0
+	offRegionLen   = 8
+	offRegionFlags = 12
+	recRegionLen   = 16
 
 	// rec_signal
 	offSigSigno  = 24
 	offSigCode   = 28
 	offSigErrno  = 32
 	offSigSender = 36
-	recSignalLen = 40
+	offSigInfo   = 40
+	sigInfoLen   = 48
+	recSignalLen = 88
 
 	// rec_clone
 	offCloneChild  = 24

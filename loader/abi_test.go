@@ -3,15 +3,18 @@ package loader
 import (
 	"math/bits"
 	"os"
+	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
+
+const capLenRet = uint8(sysabi.CapLenRet)
 
 // The hand-written offsets of abi.go agree with the layout bpf2go generated
 // from the object's BTF, and the event numbers with core's bits.
@@ -19,7 +22,9 @@ func TestABI(t *testing.T) {
 	var (
 		hdr  utraceRecHdr
 		sys  utraceRecSyscall
-		path utraceRecSyscallPath
+		reg  utraceRecRegion
+		cs   utraceCallState
+		spec utraceCapSpec
 		sig  utraceRecSignal
 		cl   utraceRecClone
 		ex   utraceRecExec
@@ -43,13 +48,24 @@ func TestABI(t *testing.T) {
 		{"syscall.nr", unsafe.Offsetof(sys.Nr), offSysNr},
 		{"syscall.ret", unsafe.Offsetof(sys.Ret), offSysRet},
 		{"syscall.args", unsafe.Offsetof(sys.Args), offSysArgs},
+		{"syscall.enter_time", unsafe.Offsetof(sys.EnterTime), offSysEnterTime},
+		{"syscall.sp", unsafe.Offsetof(sys.Sp), offSysSP},
+		{"syscall.size", unsafe.Offsetof(sys.Size), offSysSize},
+		{"syscall.nregion", unsafe.Offsetof(sys.Nregion), offSysNregion},
 		{"sizeof syscall", unsafe.Sizeof(sys), recSyscallLen},
-		{"syscall_path.path", unsafe.Offsetof(path.Path), offSysPath},
-		{"sizeof syscall_path", unsafe.Sizeof(path), recSyscallPathLen},
+		{"region.addr", unsafe.Offsetof(reg.Addr), offRegionAddr},
+		{"region.len", unsafe.Offsetof(reg.Len), offRegionLen},
+		{"region.flags", unsafe.Offsetof(reg.Flags), offRegionFlags},
+		{"sizeof region", unsafe.Sizeof(reg), recRegionLen},
+		{"cap_spec.entry items", uintptr(len(spec.Entry)), capItems},
+		{"cap_spec.exit items", uintptr(len(spec.Exit)), capItems},
+		{"call_state.buf alignment", unsafe.Offsetof(cs.Buf) % 8, 0},
 		{"signal.signo", unsafe.Offsetof(sig.Signo), offSigSigno},
 		{"signal.code", unsafe.Offsetof(sig.Code), offSigCode},
 		{"signal.si_errno", unsafe.Offsetof(sig.SiErrno), offSigErrno},
 		{"signal.sender", unsafe.Offsetof(sig.Sender), offSigSender},
+		{"signal.info", unsafe.Offsetof(sig.Info), offSigInfo},
+		{"signal.info size", unsafe.Sizeof(sig.Info), sigInfoLen},
 		{"sizeof signal", unsafe.Sizeof(sig), recSignalLen},
 		{"clone.child", unsafe.Offsetof(cl.Child), offCloneChild},
 		{"clone.thread", unsafe.Offsetof(cl.Thread), offCloneThread},
@@ -123,13 +139,50 @@ func TestDecode(t *testing.T) {
 	le.PutUint64(b[offSysNr:], 110)
 	le.PutUint64(b[offSysRet:], ^uint64(1)) // -2
 	le.PutUint64(b[offSysArgs+8*5:], 6)
-	if !decode(b, 7, &ev) {
-		t.Fatal("decode failed")
+	if decode(b, 7, &ev) {
+		t.Fatal("a syscall record with no size decoded")
 	}
 	want := core.Event{Type: core.EventSyscallExit, Tid: 12, Tgid: 10, Time: 99,
 		Syscall: core.Syscall{Nr: 110, Ret: -2, Args: [6]uint64{5: 6}}}
-	if ev != want {
+	le.PutUint32(b[offSysSize:], recSyscallLen)
+	if !decode(b, 7, &ev) {
+		t.Fatal("decode failed")
+	}
+	ev.Syscall.Regions = nil
+	if !reflect.DeepEqual(ev, want) {
 		t.Errorf("decoded %+v, want %+v", ev, want)
+	}
+
+	// Two regions: a string and output bytes, each padded to 8.
+	rb := append([]byte(nil), b...)
+	region := func(addr uint64, data string, flags uint16) {
+		h := make([]byte, recRegionLen)
+		le.PutUint64(h[offRegionAddr:], addr)
+		le.PutUint32(h[offRegionLen:], uint32(len(data)))
+		le.PutUint16(h[offRegionFlags:], flags)
+		rb = append(rb, h...)
+		rb = append(rb, data...)
+		rb = append(rb, make([]byte, (8-len(data)%8)%8)...)
+	}
+	region(0x1000, "/etc/hostname", uint16(core.RegionString))
+	region(0x2000, "vm\n", uint16(core.RegionExit))
+	le.PutUint32(rb[offSysSize:], uint32(len(rb)))
+	le.PutUint16(rb[offSysNregion:], 2)
+	if !decode(rb, 7, &ev) {
+		t.Fatal("decode of a record with regions failed")
+	}
+	wantRegions := []core.Region{{Addr: 0x1000, Data: []byte("/etc/hostname"), Flags: core.RegionString},
+		{Addr: 0x2000, Data: []byte("vm\n"), Flags: core.RegionExit}}
+	if !reflect.DeepEqual(ev.Syscall.Regions, wantRegions) {
+		t.Errorf("regions %+v, want %+v", ev.Syscall.Regions, wantRegions)
+	}
+	le.PutUint16(rb[offSysNregion:], 3)
+	if decode(rb, 7, &ev) {
+		t.Error("a record with fewer regions than it says decoded")
+	}
+	le.PutUint32(rb[offSysSize:], uint32(len(rb)+8))
+	if decode(rb, 7, &ev) {
+		t.Error("a record shorter than its size decoded")
 	}
 	for typ := uint32(1); typ < nrEvents; typ++ {
 		if typ == evReap {
@@ -163,31 +216,38 @@ func TestOptions(t *testing.T) {
 	}
 }
 
-// The Go table of calls with a path argument is path_arg() of
-// bpf/helpers.h, and the trigger comparisons are numbered as core.RetOp.
-func TestPathArgTable(t *testing.T) {
-	src, err := os.ReadFile("../bpf/helpers.h")
+// The capture table the loader gives the programs is sysabi's: every
+// call's path argument and captures, none over the programs' bounds; and
+// the trigger comparisons are numbered as core.RetOp.
+func TestCapSpecs(t *testing.T) {
+	specs, err := capSpecs()
 	if err != nil {
 		t.Fatal(err)
 	}
-	fn := regexp.MustCompile(`(?s)static __always_inline int path_arg\(long nr\)\n\{(.*?)\n\}`).FindSubmatch(src)
-	if fn == nil {
-		t.Fatal("path_arg not found in bpf/helpers.h")
-	}
-	var c []int
-	for _, m := range regexp.MustCompile(`case (\d+):`).FindAllSubmatch(fn[1], -1) {
-		nr, _ := strconv.Atoi(string(m[1]))
-		c = append(c, nr)
-	}
-	var g []int
 	for nr := range syscallMax {
-		if pathArg(nr) {
-			g = append(g, nr)
+		sp := &specs[nr]
+		idx, ok := sysabi.PathArg(nr)
+		if ok != (sp.PathArg != 0) || ok && int(sp.PathArg) != idx+1 {
+			t.Errorf("%s: path_arg %d, sysabi.PathArg %d %v", sysabi.Name(nr), sp.PathArg, idx, ok)
+		}
+		caps := sysabi.Captures(nr)
+		if int(sp.Nentry)+int(sp.Nexit) != len(caps) {
+			t.Errorf("%s: %d+%d items, sysabi has %d captures", sysabi.Name(nr), sp.Nentry, sp.Nexit, len(caps))
+		}
+		for _, it := range append(sp.Entry[:sp.Nentry:sp.Nentry], sp.Exit[:sp.Nexit]...) {
+			if it.How == 0 || it.How > uint8(sysabi.CapStack) || it.Arg >= 6 ||
+				it.How != uint8(sysabi.CapStack) && it.Aux >= 6 && it.Aux != 0xff || it.Size > regionMax {
+				t.Errorf("%s: capture item %+v out of the programs' bounds", sysabi.Name(nr), it)
+			}
 		}
 	}
-	slices.Sort(c)
-	if !slices.Equal(c, g) {
-		t.Errorf("path_arg() in C has %v, pathArg in Go %v", c, g)
+	// Spot checks of what the log needs: both paths of symlinkat (the
+	// link's is the one triggers match), read's data at exit.
+	if sp := &specs[sysabi.MustNumber("symlinkat")]; sp.Nentry != 2 || sp.Entry[0].Arg != 0 || sp.Entry[1].Arg != 2 || sp.PathArg != 3 {
+		t.Errorf("symlinkat: %+v", sp)
+	}
+	if sp := &specs[sysabi.MustNumber("read")]; sp.Nentry != 0 || sp.Nexit != 1 || sp.Exit[0].How != capLenRet {
+		t.Errorf("read: %+v", sp)
 	}
 
 	ops := regexp.MustCompile(`#define RET_(\w+) (\d)`).FindAllSubmatch(mustRead(t, "../bpf/utrace.h"), -1)
@@ -203,6 +263,46 @@ func TestPathArgTable(t *testing.T) {
 	}
 }
 
+// The numbering of the capture kinds, region flags and record bounds in
+// bpf/utrace.h is sysabi's and core's.
+func TestCaptureNumbering(t *testing.T) {
+	h := mustRead(t, "../bpf/utrace.h")
+	def := func(name string) int {
+		m := regexp.MustCompile(`#define ` + name + ` (0x[0-9a-f]+|\d+)`).FindSubmatch(h)
+		if m == nil {
+			t.Fatalf("%s not defined in bpf/utrace.h", name)
+		}
+		n, _ := strconv.ParseInt(string(m[1]), 0, 64)
+		return int(n)
+	}
+	for name, want := range map[string]sysabi.How{
+		"CAP_STRING": sysabi.CapString, "CAP_FIXED": sysabi.CapFixed, "CAP_LEN_ARG": sysabi.CapLenArg,
+		"CAP_LEN_RET": sysabi.CapLenRet, "CAP_LEN_PTR": sysabi.CapLenPtr, "CAP_ARRAY": sysabi.CapArray,
+		"CAP_STR_ARRAY": sysabi.CapStrArray, "CAP_STR_COUNT": sysabi.CapStrCount, "CAP_IOVEC": sysabi.CapIovec,
+		"CAP_MSGHDR": sysabi.CapMsghdr, "CAP_FD_SET": sysabi.CapFdSet, "CAP_DEREF": sysabi.CapDeref,
+		"CAP_DIRENTS": sysabi.CapDirents, "CAP_EXEC_NEW": sysabi.CapExecNew, "CAP_STACK": sysabi.CapStack,
+	} {
+		if got := def(name); got != int(want) {
+			t.Errorf("%s is %d in C, %d in sysabi", name, got, want)
+		}
+	}
+	for name, want := range map[string]core.RegionFlags{
+		"REG_STRING": core.RegionString, "REG_TRUNC": core.RegionTruncated, "REG_FAULT": core.RegionFault,
+		"REG_EXIT": core.RegionExit, "REG_COUNT": core.RegionCount, "REG_EXEC_ARGS": core.RegionExecArgs,
+		"REG_EXEC_FN": core.RegionExecFn,
+	} {
+		if got := def(name); got != int(want) {
+			t.Errorf("%s is %#x in C, %#x in core", name, got, want)
+		}
+	}
+	for name, want := range map[string]int{"AUX_RET": sysabi.AuxRet, "COND_NONE": condNone, "CAP_ITEMS": capItems,
+		"REGION_MAX": regionMax, "PATH_MAX": sysabi.PathMax, "SYSCALL_MAX": syscallMax} {
+		if got := def(name); got != want {
+			t.Errorf("%s is %d in C, %d in Go", name, got, want)
+		}
+	}
+}
+
 func mustRead(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -212,22 +312,28 @@ func mustRead(t *testing.T, path string) []byte {
 	return b
 }
 
-// The tracepoint names of the running kernel's system calls are in the
-// table: every syscalls/sys_enter_NAME in tracefs is some number's NAME,
-// and the calls the tests and benchmarks use are there.
+// The tracepoint names of the running kernel's system calls are sysabi's:
+// every syscalls/sys_enter_NAME in tracefs is some number's NAME, and the
+// calls the tests and benchmarks use are there. (Run after a trigger test
+// has made sure tracefs is mounted; it mounts it itself otherwise.)
 func TestTracepointNames(t *testing.T) {
-	ents, err := os.ReadDir("/sys/kernel/tracing/events/syscalls")
+	if err := ensureTracefs(); err != nil && os.Geteuid() == 0 {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(tracefsMount() + "/events/syscalls")
 	if err != nil {
-		t.Skipf("tracefs: %v", err)
+		if os.Geteuid() != 0 && os.Getenv("CI") == "" {
+			t.Skipf("tracefs: %v (not root, CI unset)", err)
+		}
+		t.Fatalf("tracefs: %v", err)
 	}
 	known := map[string]bool{}
-	for _, n := range tracepointNames {
-		if n != "" {
-			if known[n] {
-				t.Errorf("%s twice in the table", n)
-			}
-			known[n] = true
+	for _, nr := range sysabi.All() {
+		n := sysabi.Tracepoint(nr)
+		if known[n] {
+			t.Errorf("%s twice in the table", n)
 		}
+		known[n] = true
 	}
 	for _, e := range ents {
 		name, ok := strings.CutPrefix(e.Name(), "sys_enter_")
@@ -236,8 +342,8 @@ func TestTracepointNames(t *testing.T) {
 		}
 	}
 	for nr, name := range map[int]string{0: "read", 2: "open", 4: "newstat", 59: "execve", 110: "getppid", 257: "openat", 435: "clone3", 437: "openat2"} {
-		if got := tracepointName(nr); got != name {
-			t.Errorf("tracepointName(%d) = %q, want %q", nr, got, name)
+		if got := sysabi.Tracepoint(nr); got != name {
+			t.Errorf("sysabi.Tracepoint(%d) = %q, want %q", nr, got, name)
 		}
 	}
 }

@@ -17,7 +17,7 @@ func FuzzDecode(f *testing.F) {
 		return b
 	}
 	for typ := uint32(0); typ < nrEvents; typ++ {
-		for _, n := range []int{recHdrLen, recSyscallLen, recSyscallPathLen, recCloneLen, recExecLen, recExitLen, recSignalLen, recJctlLen} {
+		for _, n := range []int{recHdrLen, recSyscallLen, recSyscallLen + recRegionLen + 8, recCloneLen, recExecLen, recExitLen, recSignalLen, recJctlLen} {
 			f.Add(rec(typ, n))
 		}
 	}

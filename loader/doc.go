@@ -93,11 +93,13 @@
 //
 // # Where events come from
 //
-//	SYSCALL_ENTRY/EXIT  raw_syscalls sys_enter/sys_exit. Entry records carry
-//	                    the path for calls with a path argument (bounded,
-//	                    and empty if the page was not resident: BPF cannot
-//	                    fault it in). Exit records carry the arguments as
-//	                    the registers hold them at exit, and no path.
+//	SYSCALL_ENTRY/EXIT  raw_syscalls sys_enter/sys_exit: the number, the six
+//	                    argument registers and the stack pointer. With
+//	                    Capture (see below) the records carry the memory
+//	                    the arguments point at, and an exit record the
+//	                    entry's arguments, time and memory as well. A
+//	                    thread that dies in a call reports it unfinished
+//	                    (Syscall.Unfinished) at its death.
 //	CLONE               sched_process_fork, in the parent before the child
 //	                    runs. Clone.Flags is reconstructed from what the
 //	                    child shares with the parent (CLONE_THREAD, _VM, _FS,
@@ -133,10 +135,13 @@
 //	                    the kernel when it is sent and never delivered
 //	                    itself; it is reported as itself (SIGNAL_TERM with
 //	                    its number, code and sender), once, by the thread it
-//	                    was sent to. A signal whose action is to ignore it
-//	                    is normally dropped when sent and never delivered,
-//	                    so SIGNAL_IGN is seen for signals that were blocked
-//	                    when sent.
+//	                    was sent to. A signal the thread ignores (SIG_IGN,
+//	                    or a default action of ignoring, as SIGCHLD's) is
+//	                    discarded by the kernel when sent and never
+//	                    delivered: signal_generate reports it there, as
+//	                    SIGNAL_IGN with Signal.Discarded (utrace, too, kept
+//	                    ignored signals for engines that wanted them).
+//	                    Signal.Info is the kernel's siginfo.
 //	JCTL                sched_switch: a watched thread that switches out in
 //	                    TASK_STOPPED (a job-control stop, not a ptrace stop)
 //	                    reports CLD_STOPPED; when SIGCONT makes it run again
@@ -145,6 +150,24 @@
 //	                    thread and a best guess when several threads stop at
 //	                    once.
 //	QUIESCE             none: it is synchronous only, and ignored here.
+//
+// # Captured memory
+//
+// A passive tracer cannot read a thread's memory after the fact and call
+// it the call's argument: the thread has moved on. With Flags.Capture the
+// programs copy, when the kernel uses it, the memory the call's arguments
+// point at, as package core/sysabi says for each call (its Captures, which
+// the loader writes into the "cap_specs" map at load: the programs have no
+// table of their own): inputs at the call's entry (paths whole, strings
+// and buffers up to Options.StringLimit, structures, argv, a count of
+// envp), outputs at its exit when it succeeded (read's data, stat's
+// struct, pipe's fds, wait4's status, sockaddrs). What is unreadable at
+// entry (a page not yet faulted in: BPF cannot fault) is copied again at
+// exit, when the kernel has faulted it in; what stays unreadable is marked
+// so (core.RegionFault), and a decoder prints its address, as strace
+// prints unreadable pointers. Records are variable in size, put together
+// in a per-CPU buffer and copied into the ring buffer with their real
+// size. The cost is paid only for threads whose flags have Capture.
 //
 // # Cost
 //

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 )
 
@@ -29,8 +30,15 @@ type collector struct {
 }
 
 func (c *collector) deliver(ev *core.Event) {
+	e := *ev
+	// Regions are valid during the callback only: keep copies.
+	e.Syscall.Regions = nil
+	for _, r := range ev.Syscall.Regions {
+		r.Data = append([]byte(nil), r.Data...)
+		e.Syscall.Regions = append(e.Syscall.Regions, r)
+	}
 	c.mu.Lock()
-	c.events = append(c.events, *ev)
+	c.events = append(c.events, e)
 	c.mu.Unlock()
 }
 
@@ -100,9 +108,11 @@ func describe(ev *core.Event) string {
 	s := fmt.Sprintf("%-13s tid=%d tgid=%d", ev.Type, ev.Tid, ev.Tgid)
 	switch {
 	case ev.Type&core.EventSyscall != 0:
-		s += fmt.Sprintf(" nr=%d ret=%d path=%q", ev.Syscall.Nr, ev.Syscall.Ret, ev.Syscall.Path)
+		s += fmt.Sprintf(" nr=%d ret=%d path=%q", ev.Syscall.Nr, ev.Syscall.Ret, pathOf(ev))
 	case ev.Type&core.EventSignalAll != 0:
-		s += fmt.Sprintf(" %+v", ev.Signal)
+		sig := ev.Signal
+		sig.Info = [48]byte{} // the siginfo's fields are checked by the tests that care
+		s += fmt.Sprintf(" %+v", sig)
 	case ev.Type == core.EventClone:
 		s += fmt.Sprintf(" %+v", ev.Clone)
 	case ev.Type == core.EventExec:
@@ -113,6 +123,25 @@ func describe(ev *core.Event) string {
 		s += fmt.Sprintf(" %+v", ev.Jctl)
 	}
 	return s
+}
+
+// pathOf returns the path argument a syscall event carries: the one a
+// synchronous report read, or, for passive events with Capture, the
+// region at the argument sysabi.PathArg names.
+func pathOf(ev *core.Event) string {
+	if ev.Syscall.Path != "" {
+		return ev.Syscall.Path
+	}
+	idx, ok := sysabi.PathArg(ev.Syscall.Nr)
+	if !ok {
+		return ""
+	}
+	for _, r := range ev.Syscall.Regions {
+		if r.Addr == ev.Syscall.Args[idx] && r.Flags&core.RegionString != 0 && r.Flags&core.RegionFault == 0 {
+			return string(r.Data)
+		}
+	}
+	return ""
 }
 
 func dump(evs []core.Event) string {

@@ -122,7 +122,7 @@ var probeKernel = sync.OnceValue(func() *Kernel {
 		if spec, err := btf.LoadKernelSpec(); err == nil {
 			k.TpBTF = true
 			for _, tp := range []string{"sys_enter", "sys_exit", "sched_process_fork", "sched_process_exec",
-				"sched_process_exit", "sched_process_free", "signal_deliver"} {
+				"sched_process_exit", "sched_process_free", "signal_deliver", "signal_generate"} {
 				if _, ok := tracepointParams(spec, tp); !ok {
 					k.TpBTF = false
 				}

@@ -28,12 +28,21 @@ type Options struct {
 	// PollInterval is how often the reader looks for records nobody woke
 	// it for: the longest a syscall record waits. Default 10 ms.
 	PollInterval time.Duration
+	// StringLimit is strace's -s: how many bytes of each string and
+	// buffer syscall records carry (paths are copied whole). Default 32;
+	// at most MaxStringLimit. Negative means 0.
+	StringLimit int
 }
+
+// MaxStringLimit is the largest Options.StringLimit: what one region of a
+// record holds, less the NUL and the byte that tells a string goes on.
+const MaxStringLimit = regionMax - 2
 
 const (
 	defaultRingSize     = 64 << 20
 	defaultWakeupBytes  = 64 << 10
 	defaultPollInterval = 10 * time.Millisecond
+	defaultStringLimit  = 32
 )
 
 func (o *Options) withDefaults() (Options, error) {
@@ -59,6 +68,14 @@ func (o *Options) withDefaults() (Options, error) {
 	}
 	if r.PollInterval < 0 {
 		return r, fmt.Errorf("poll interval %v: want > 0", r.PollInterval)
+	}
+	switch {
+	case o == nil || o.StringLimit == 0:
+		r.StringLimit = defaultStringLimit
+	case r.StringLimit < 0:
+		r.StringLimit = 0
+	case r.StringLimit > MaxStringLimit:
+		return r, fmt.Errorf("string limit %d: at most %d", r.StringLimit, MaxStringLimit)
 	}
 	return r, nil
 }
@@ -129,14 +146,21 @@ func Load(opts *Options) (*Loader, error) {
 	if err := spec.Variables[utraceVarWakeupBytes].Set(uint64(o.WakeupBytes)); err != nil {
 		return nil, fmt.Errorf("setting wakeup_bytes: %w", err)
 	}
+	if err := spec.Variables[utraceVarStrLimit].Set(uint32(o.StringLimit)); err != nil {
+		return nil, fmt.Errorf("setting str_limit: %w", err)
+	}
 
 	l := &Loader{opts: o, kernel: k, needs: make(map[int]need), trigLinks: make(map[int]*trigLinks)}
 	if l.objs, err = loadObjects(spec, kernel()); err != nil {
 		return nil, explainLoad("maps", err)
 	}
+	if err := fillCapSpecs(l.objs.CapSpecs); err != nil {
+		l.Close()
+		return nil, err
+	}
 	for _, name := range []string{
 		utraceProgUtraceFork, utraceProgUtraceExec, utraceProgUtraceExit,
-		utraceProgUtraceFree, utraceProgUtraceSignal,
+		utraceProgUtraceFree, utraceProgUtraceSignal, utraceProgUtraceSignalDiscarded,
 	} {
 		lk, err := l.attach(name)
 		if err != nil {

@@ -62,6 +62,7 @@ func loadObjects(spec *ebpf.CollectionSpec, k *Kernel) (*objects, error) {
 			utraceMapTidBits: o.TidBits, utraceMapTstats: o.Tstats, utraceMapZeroStats: o.ZeroStats,
 			utraceMapDeadGroups: o.DeadGroups, utraceMapStoreReqs: o.StoreReqs, utraceMapStoreFlags: o.StoreFlags,
 			utraceMapStoreTstats: o.StoreTstats, utraceMapStorePending: o.StorePending,
+			utraceMapCapSpecs: o.CapSpecs, utraceMapCalls: o.Calls, utraceMapScratchBufs: o.ScratchBufs,
 			".rodata": o.rodata,
 		},
 		// Kernel BTF is decoded once for all the programs' CO-RE

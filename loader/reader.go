@@ -269,6 +269,7 @@ func (l *Loader) bookkeep(change func()) {
 // decode fills ev from record b of type typ. It reports false for a record
 // too short for its type.
 func decode(b []byte, typ uint32, ev *core.Event) bool {
+	regions := ev.Syscall.Regions[:0] // the reused event keeps its slice
 	*ev = core.Event{
 		Type: core.Events(1) << typ,
 		Tid:  int(le.Uint32(b[offTid:])),
@@ -286,8 +287,12 @@ func decode(b []byte, typ uint32, ev *core.Event) bool {
 		for i := range s.Args {
 			s.Args[i] = le.Uint64(b[offSysArgs+8*i:])
 		}
-		if len(b) >= recSyscallPathLen {
-			s.Path = cstring(b[offSysPath:recSyscallPathLen])
+		s.EnterTime = le.Uint64(b[offSysEnterTime:])
+		s.SP = le.Uint64(b[offSysSP:])
+		s.Unfinished = le.Uint32(b[offFlags:])&recUnfinished != 0
+		var ok bool
+		if s.Regions, ok = decodeRegions(b, regions); !ok {
+			return false
 		}
 	case core.EventSignal, core.EventSignalIgn, core.EventSignalStop, core.EventSignalTerm, core.EventSignalCore:
 		if len(b) < recSignalLen {
@@ -299,6 +304,10 @@ func decode(b []byte, typ uint32, ev *core.Event) bool {
 			Errno:  int(int32(le.Uint32(b[offSigErrno:]))),
 			Sender: int(int32(le.Uint32(b[offSigSender:]))),
 		}
+		copy(ev.Signal.Info[:], b[offSigInfo:offSigInfo+sigInfoLen])
+		flags := le.Uint32(b[offFlags:])
+		ev.Signal.Discarded = flags&recDiscarded != 0
+		ev.Signal.InSyscall = flags&recInSyscall != 0
 	case core.EventClone:
 		if len(b) < recCloneLen {
 			return false
@@ -335,6 +344,35 @@ func decode(b []byte, typ uint32, ev *core.Event) bool {
 		return false
 	}
 	return true
+}
+
+// decodeRegions appends the regions that follow the syscall record b to
+// regions. Their bytes are b's: valid while b is.
+func decodeRegions(b []byte, regions []core.Region) ([]core.Region, bool) {
+	size := int(le.Uint32(b[offSysSize:]))
+	n := int(le.Uint16(b[offSysNregion:]))
+	if size < recSyscallLen || size > len(b) {
+		return regions, false
+	}
+	b = b[:size]
+	off := recSyscallLen
+	for range n {
+		if off+recRegionLen > len(b) {
+			return regions, false
+		}
+		l := int(le.Uint32(b[off+offRegionLen:]))
+		data := off + recRegionLen
+		if l > regionMax || data+l > len(b) {
+			return regions, false
+		}
+		regions = append(regions, core.Region{
+			Addr:  le.Uint64(b[off+offRegionAddr:]),
+			Data:  b[data : data+l : data+l],
+			Flags: core.RegionFlags(le.Uint16(b[off+offRegionFlags:])),
+		})
+		off = data + (l+7)&^7
+	}
+	return regions, true
 }
 
 // cstring returns the NUL-terminated string at the start of b.

@@ -65,9 +65,15 @@ func TestSignalClasses(t *testing.T) {
 			want := []string{
 				describe(&core.Event{Type: tt.class, Tid: p.Pid, Tgid: p.Pid,
 					Signal: core.Signal{Signo: int(tt.signo), Code: tt.code, Sender: sender}}),
-				describe(&core.Event{Type: core.EventDeath, Tid: p.Pid, Tgid: p.Pid,
-					Exit: core.Exit{Code: tt.death, OrigCode: tt.death, GroupDead: true}}),
 			}
+			if tt.class == core.EventSignalStop {
+				// The SIGCONT that resumed it: ignored by default, so
+				// discarded when sent, and reported there.
+				want = append(want, describe(&core.Event{Type: core.EventSignalIgn, Tid: p.Pid, Tgid: p.Pid,
+					Signal: core.Signal{Signo: int(syscall.SIGCONT), Sender: os.Getpid(), Discarded: true}}))
+			}
+			want = append(want, describe(&core.Event{Type: core.EventDeath, Tid: p.Pid, Tgid: p.Pid,
+				Exit: core.Exit{Code: tt.death, OrigCode: tt.death, GroupDead: true}}))
 			if got := describeAll(c.of(p.Pid)); !equal(got, want) {
 				t.Errorf("events:\n%s\nwant:\n%s", join(got), join(want))
 			}
@@ -118,17 +124,22 @@ func TestJctl(t *testing.T) {
 			flush(t, l)
 
 			evs := c.of(p.Pid)
-			var stops int
+			var stops, conts int
 			for _, ev := range evs {
-				if ev.Type&core.EventSignalAll != 0 {
+				switch {
+				case ev.Type == core.EventSignalStop && ev.Signal.Signo == int(syscall.SIGSTOP):
 					stops++
-					if ev.Type != core.EventSignalStop || ev.Signal.Signo != int(syscall.SIGSTOP) {
-						t.Errorf("unexpected %s", describe(&ev))
-					}
+				case ev.Type == core.EventSignalIgn && ev.Signal.Signo == int(syscall.SIGCONT) && ev.Signal.Discarded:
+					// SIGCONT's default action is to ignore it (it
+					// resumes the process as it is sent): the kernel
+					// discards it when sent, and says so.
+					conts++
+				case ev.Type&core.EventSignalAll != 0:
+					t.Errorf("unexpected %s", describe(&ev))
 				}
 			}
-			if stops != 1 {
-				t.Errorf("%d signal events, want 1 SIGNAL_STOP:\n%s", stops, dump(evs))
+			if stops != 1 || conts != 1 {
+				t.Errorf("%d SIGNAL_STOP of SIGSTOP and %d discarded SIGNAL_IGN of SIGCONT, want 1 each:\n%s", stops, conts, dump(evs))
 			}
 			got := perThread(evs)
 			for _, tid := range tids {

@@ -82,7 +82,7 @@ func TestSyscallFollowExec(t *testing.T) {
 
 	p := progs.Start(t, nil, bin, "0")
 	other := progs.Start(t, nil, bin, "0")
-	w := core.Watch{Events: core.EventSyscall | core.EventClone, Follow: true, Syscalls: syscallSet(nrExecve)}
+	w := core.Watch{Events: core.EventSyscall | core.EventClone, Follow: true, Syscalls: syscallSet(nrExecve), Capture: true}
 	if err := l.SetWatch(p.Pid, w); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,9 @@ func TestSyscallFollowExec(t *testing.T) {
 	want = append(want,
 		describe(&core.Event{Type: core.EventClone, Tid: p.Pid, Tgid: p.Pid, Clone: core.Clone{Child: child, Flags: 17}}),
 		describe(&core.Event{Type: core.EventSyscallEntry, Tid: child, Tgid: child, Syscall: core.Syscall{Nr: nrExecve, Path: bin}}),
-		describe(&core.Event{Type: core.EventSyscallExit, Tid: child, Tgid: child, Syscall: core.Syscall{Nr: nrExecve}}),
+		// At exit the path is gone with the old image (and execve's
+		// arguments with its registers): the entry's come along.
+		describe(&core.Event{Type: core.EventSyscallExit, Tid: child, Tgid: child, Syscall: core.Syscall{Nr: nrExecve, Path: bin}}),
 	)
 	if got := describeAll(evs); !equal(got, want) {
 		t.Errorf("events:\n%s\nwant:\n%s", join(got), join(want))

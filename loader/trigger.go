@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
 
 // checkTriggers refuses triggers the kernel side cannot hold or evaluate.
@@ -25,7 +26,7 @@ func checkTriggers(ts []core.Trigger) error {
 		switch {
 		case t.Nr < 0 || t.Nr >= syscallMax:
 			why = fmt.Sprintf("system call number out of range 0..%d", syscallMax-1)
-		case tracepointName(t.Nr) == "":
+		case sysabi.Tracepoint(t.Nr) == "":
 			why = fmt.Sprintf("no tracepoint is known for system call %d", t.Nr)
 		case t.Op > core.RetGe:
 			why = fmt.Sprintf("unknown return-value comparison %d", t.Op)
@@ -33,8 +34,8 @@ func checkTriggers(ts []core.Trigger) error {
 			why = fmt.Sprintf("path prefix of %d bytes, at most %d are compared in the kernel", len(t.PathPrefix), trigPrefixLen)
 		case strings.IndexByte(t.PathPrefix, 0) >= 0:
 			why = "NUL in the path prefix"
-		case t.PathPrefix != "" && !pathArg(t.Nr):
-			why = fmt.Sprintf("system call %d (%s) has no path argument", t.Nr, tracepointName(t.Nr))
+		case t.PathPrefix != "" && !hasPathArg(t.Nr):
+			why = fmt.Sprintf("system call %d (%s) has no path argument", t.Nr, sysabi.Tracepoint(t.Nr))
 		default:
 			continue
 		}
@@ -64,7 +65,7 @@ func (t *trigLinks) close() error {
 // path) for calls with a path argument. The entry goes first, so that a
 // call that begins once both are attached has its path.
 func (l *Loader) attachTrigger(nr int) (*trigLinks, error) {
-	name := tracepointName(nr)
+	name := sysabi.Tracepoint(nr)
 	if name == "" {
 		return nil, fmt.Errorf("trigger on system call %d: no tracepoint is known for it: %w", nr, core.ErrInvalid)
 	}
@@ -87,7 +88,7 @@ func (l *Loader) attachTrigger(nr int) (*trigLinks, error) {
 	}
 	var t trigLinks
 	var err error
-	if pathArg(nr) {
+	if hasPathArg(nr) {
 		if t.enter, err = tp("sys_enter_", utraceProgUtraceTrigEnter); err != nil {
 			return nil, err
 		}
@@ -138,7 +139,7 @@ func (l *Loader) TriggerHooks() []TriggerHook {
 	defer l.mu.Unlock()
 	var r []TriggerHook
 	for nr, t := range l.trigLinks {
-		r = append(r, TriggerHook{Nr: nr, Name: tracepointName(nr), Entry: t.enter != nil})
+		r = append(r, TriggerHook{Nr: nr, Name: sysabi.Tracepoint(nr), Entry: t.enter != nil})
 	}
 	slices.SortFunc(r, func(a, b TriggerHook) int { return a.Nr - b.Nr })
 	return r
@@ -280,14 +281,10 @@ func (c *pidfdCache) close() {
 	c.closed = true
 }
 
-// pathArg reports whether system call nr has a path argument: the calls of
-// path_arg() in bpf/helpers.h (TestPathArgTable keeps the two in step).
-func pathArg(nr int) bool {
-	switch nr {
-	case 2, 4, 6, 21, 59, 76, 80, 82, 83, 84, 85, 86, 87, 88, 89, 90, 92, 94, 133, 137, 155, 161, 163,
-		165, 166, 167, 168, 188, 189, 191, 192, 194, 195, 197, 198, 235, 254, 257, 258, 259, 260,
-		261, 262, 263, 264, 265, 266, 267, 268, 269, 280, 316, 322, 332, 437, 439, 452:
-		return true
-	}
-	return false
+// hasPathArg reports whether system call nr has a path argument that a
+// trigger's prefix can match (sysabi.PathArg, which the capture table
+// gives the programs).
+func hasPathArg(nr int) bool {
+	_, ok := sysabi.PathArg(nr)
+	return ok
 }

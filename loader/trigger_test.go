@@ -239,6 +239,7 @@ func TestTriggerSuppressesPassiveExit(t *testing.T) {
 	w := core.Watch{
 		Events:   core.EventSyscall,
 		Syscalls: syscallSet(nrOpenat),
+		Capture:  true,
 		Triggers: []core.Trigger{{Nr: nrOpenat, PathPrefix: "/etc/host"}},
 	}
 	if err := l.SetWatch(p.Pid, w); err != nil {
@@ -259,12 +260,12 @@ func TestTriggerSuppressesPassiveExit(t *testing.T) {
 
 	var got []string
 	for _, e := range c.of(p.Pid) {
-		got = append(got, fmt.Sprintf("%v %s", e.Type, e.Syscall.Path))
+		got = append(got, fmt.Sprintf("%v %s", e.Type, pathOf(&e)))
 	}
 	want := []string{
-		"syscall_entry /etc/passwd", "syscall_exit ",
+		"syscall_entry /etc/passwd", "syscall_exit /etc/passwd",
 		"syscall_entry /etc/hosts", // its exit is the triggered report
-		"syscall_entry /etc/group", "syscall_exit ",
+		"syscall_entry /etc/group", "syscall_exit /etc/group",
 	}
 	if !equal(got, want) {
 		t.Errorf("passive events:\n%s\nwant:\n%s", join(got), join(want))

@@ -13,6 +13,40 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type utraceCallState struct {
+	_       structs.HostLayout
+	Nr      int64
+	Time    uint64
+	Args    [6]uint64
+	Sp      uint64
+	Len     uint32
+	Nregion uint16
+	Faulted uint16
+	Buf     [12288]uint8
+}
+
+type utraceCapItem struct {
+	_        structs.HostLayout
+	How      uint8
+	Arg      uint8
+	Aux      uint8
+	CondArg  uint8
+	Size     uint16
+	Max      uint16
+	CondMask uint64
+	CondVal  uint64
+}
+
+type utraceCapSpec struct {
+	_       structs.HostLayout
+	Nentry  uint8
+	Nexit   uint8
+	PathArg uint8
+	Pad     [5]uint8
+	Entry   [6]utraceCapItem
+	Exit    [6]utraceCapItem
+}
+
 type utraceRecClone struct {
 	_      structs.HostLayout
 	H      utraceRecHdr
@@ -55,6 +89,15 @@ type utraceRecJctl struct {
 	Notify int32
 }
 
+type utraceRecRegion struct {
+	_     structs.HostLayout
+	Addr  uint64
+	Len   uint32
+	Flags uint16
+	Item  uint8
+	Pad   uint8
+}
+
 type utraceRecSignal struct {
 	_       structs.HostLayout
 	H       utraceRecHdr
@@ -62,20 +105,45 @@ type utraceRecSignal struct {
 	Code    int32
 	SiErrno int32
 	Sender  int32
+	Info    [48]uint8
 }
 
 type utraceRecSyscall struct {
-	_    structs.HostLayout
-	H    utraceRecHdr
-	Nr   int64
-	Ret  int64
-	Args [6]uint64
+	_         structs.HostLayout
+	H         utraceRecHdr
+	Nr        int64
+	Ret       int64
+	Args      [6]uint64
+	EnterTime uint64
+	Sp        uint64
+	Size      uint32
+	Nregion   uint16
+	Pad       uint16
 }
 
-type utraceRecSyscallPath struct {
-	_    structs.HostLayout
-	S    utraceRecSyscall
-	Path [256]int8
+type utraceScratch struct {
+	_  structs.HostLayout
+	St struct {
+		_       structs.HostLayout
+		Args    [6]uint64
+		Sp      uint64
+		Ret     int64
+		Off     uint64
+		Limit   uint64
+		Base    uint64
+		Remain  uint64
+		Arr     uint64
+		Nr      uint32
+		Count   uint32
+		Elems   uint32
+		ElemLen uint32
+		Nregion uint16
+		Faulted uint16
+		Retry   uint16
+		Exit    uint8
+		Item    uint8
+	}
+	Buf [32512]uint8
 }
 
 type utraceStoreReq struct {
@@ -112,7 +180,8 @@ type utraceTaskFlags struct {
 type utraceTaskStats struct {
 	_         structs.HostLayout
 	Stopped   uint32
-	Pad       uint32
+	Filtered  uint32
+	CountSet  [8]uint64
 	EnterTime uint64
 	EnterNr   int64
 	S         utraceSyscallStats
@@ -151,40 +220,48 @@ type utraceTrigger struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	utraceMapCounters             = "counters"
-	utraceMapDeadGroups           = "dead_groups"
-	utraceMapEntryPaths           = "entry_paths"
-	utraceMapEvents               = "events"
-	utraceMapFinalStats           = "final_stats"
-	utraceMapFlags                = "flags"
-	utraceMapPendingStops         = "pending_stops"
-	utraceMapStoreFlags           = "store_flags"
-	utraceMapStorePending         = "store_pending"
-	utraceMapStoreReqs            = "store_reqs"
-	utraceMapStoreTstats          = "store_tstats"
-	utraceMapTidBits              = "tid_bits"
-	utraceMapTstats               = "tstats"
-	utraceMapZeroStats            = "zero_stats"
-	utraceProgUtraceExec          = "utrace_exec"
-	utraceProgUtraceExit          = "utrace_exit"
-	utraceProgUtraceExitDerived   = "utrace_exit_derived"
-	utraceProgUtraceFork          = "utrace_fork"
-	utraceProgUtraceFree          = "utrace_free"
-	utraceProgUtraceSchedSwitch   = "utrace_sched_switch"
-	utraceProgUtraceSignal        = "utrace_signal"
-	utraceProgUtraceStore         = "utrace_store"
-	utraceProgUtraceSysEnter      = "utrace_sys_enter"
-	utraceProgUtraceSysExit       = "utrace_sys_exit"
-	utraceProgUtraceTrigEnter     = "utrace_trig_enter"
-	utraceProgUtraceTrigExit      = "utrace_trig_exit"
-	utraceVarUnusedRecClone       = "unused_rec_clone"
-	utraceVarUnusedRecExec        = "unused_rec_exec"
-	utraceVarUnusedRecExit        = "unused_rec_exit"
-	utraceVarUnusedRecJctl        = "unused_rec_jctl"
-	utraceVarUnusedRecSignal      = "unused_rec_signal"
-	utraceVarUnusedRecSyscallPath = "unused_rec_syscall_path"
-	utraceVarUnusedTrigPending    = "unused_trig_pending"
-	utraceVarWakeupBytes          = "wakeup_bytes"
+	utraceMapCalls                  = "calls"
+	utraceMapCapSpecs               = "cap_specs"
+	utraceMapCounters               = "counters"
+	utraceMapDeadGroups             = "dead_groups"
+	utraceMapEntryPaths             = "entry_paths"
+	utraceMapEvents                 = "events"
+	utraceMapFinalStats             = "final_stats"
+	utraceMapFlags                  = "flags"
+	utraceMapPendingStops           = "pending_stops"
+	utraceMapScratchBufs            = "scratch_bufs"
+	utraceMapStoreFlags             = "store_flags"
+	utraceMapStorePending           = "store_pending"
+	utraceMapStoreReqs              = "store_reqs"
+	utraceMapStoreTstats            = "store_tstats"
+	utraceMapTidBits                = "tid_bits"
+	utraceMapTstats                 = "tstats"
+	utraceMapZeroStats              = "zero_stats"
+	utraceProgUtraceExec            = "utrace_exec"
+	utraceProgUtraceExit            = "utrace_exit"
+	utraceProgUtraceExitDerived     = "utrace_exit_derived"
+	utraceProgUtraceFork            = "utrace_fork"
+	utraceProgUtraceFree            = "utrace_free"
+	utraceProgUtraceSchedSwitch     = "utrace_sched_switch"
+	utraceProgUtraceSignal          = "utrace_signal"
+	utraceProgUtraceSignalDiscarded = "utrace_signal_discarded"
+	utraceProgUtraceStore           = "utrace_store"
+	utraceProgUtraceSysEnter        = "utrace_sys_enter"
+	utraceProgUtraceSysExit         = "utrace_sys_exit"
+	utraceProgUtraceTrigEnter       = "utrace_trig_enter"
+	utraceProgUtraceTrigExit        = "utrace_trig_exit"
+	utraceVarStrLimit               = "str_limit"
+	utraceVarUnusedCallState        = "unused_call_state"
+	utraceVarUnusedCapSpec          = "unused_cap_spec"
+	utraceVarUnusedRecClone         = "unused_rec_clone"
+	utraceVarUnusedRecExec          = "unused_rec_exec"
+	utraceVarUnusedRecExit          = "unused_rec_exit"
+	utraceVarUnusedRecJctl          = "unused_rec_jctl"
+	utraceVarUnusedRecRegion        = "unused_rec_region"
+	utraceVarUnusedRecSignal        = "unused_rec_signal"
+	utraceVarUnusedRecSyscall       = "unused_rec_syscall"
+	utraceVarUnusedTrigPending      = "unused_trig_pending"
+	utraceVarWakeupBytes            = "wakeup_bytes"
 )
 
 // loadUtrace returns the embedded CollectionSpec for utrace.
@@ -229,24 +306,27 @@ type utraceSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type utraceProgramSpecs struct {
-	UtraceExec        *ebpf.ProgramSpec `ebpf:"utrace_exec"`
-	UtraceExit        *ebpf.ProgramSpec `ebpf:"utrace_exit"`
-	UtraceExitDerived *ebpf.ProgramSpec `ebpf:"utrace_exit_derived"`
-	UtraceFork        *ebpf.ProgramSpec `ebpf:"utrace_fork"`
-	UtraceFree        *ebpf.ProgramSpec `ebpf:"utrace_free"`
-	UtraceSchedSwitch *ebpf.ProgramSpec `ebpf:"utrace_sched_switch"`
-	UtraceSignal      *ebpf.ProgramSpec `ebpf:"utrace_signal"`
-	UtraceStore       *ebpf.ProgramSpec `ebpf:"utrace_store"`
-	UtraceSysEnter    *ebpf.ProgramSpec `ebpf:"utrace_sys_enter"`
-	UtraceSysExit     *ebpf.ProgramSpec `ebpf:"utrace_sys_exit"`
-	UtraceTrigEnter   *ebpf.ProgramSpec `ebpf:"utrace_trig_enter"`
-	UtraceTrigExit    *ebpf.ProgramSpec `ebpf:"utrace_trig_exit"`
+	UtraceExec            *ebpf.ProgramSpec `ebpf:"utrace_exec"`
+	UtraceExit            *ebpf.ProgramSpec `ebpf:"utrace_exit"`
+	UtraceExitDerived     *ebpf.ProgramSpec `ebpf:"utrace_exit_derived"`
+	UtraceFork            *ebpf.ProgramSpec `ebpf:"utrace_fork"`
+	UtraceFree            *ebpf.ProgramSpec `ebpf:"utrace_free"`
+	UtraceSchedSwitch     *ebpf.ProgramSpec `ebpf:"utrace_sched_switch"`
+	UtraceSignal          *ebpf.ProgramSpec `ebpf:"utrace_signal"`
+	UtraceSignalDiscarded *ebpf.ProgramSpec `ebpf:"utrace_signal_discarded"`
+	UtraceStore           *ebpf.ProgramSpec `ebpf:"utrace_store"`
+	UtraceSysEnter        *ebpf.ProgramSpec `ebpf:"utrace_sys_enter"`
+	UtraceSysExit         *ebpf.ProgramSpec `ebpf:"utrace_sys_exit"`
+	UtraceTrigEnter       *ebpf.ProgramSpec `ebpf:"utrace_trig_enter"`
+	UtraceTrigExit        *ebpf.ProgramSpec `ebpf:"utrace_trig_exit"`
 }
 
 // utraceMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type utraceMapSpecs struct {
+	Calls        *ebpf.MapSpec `ebpf:"calls"`
+	CapSpecs     *ebpf.MapSpec `ebpf:"cap_specs"`
 	Counters     *ebpf.MapSpec `ebpf:"counters"`
 	DeadGroups   *ebpf.MapSpec `ebpf:"dead_groups"`
 	EntryPaths   *ebpf.MapSpec `ebpf:"entry_paths"`
@@ -254,6 +334,7 @@ type utraceMapSpecs struct {
 	FinalStats   *ebpf.MapSpec `ebpf:"final_stats"`
 	Flags        *ebpf.MapSpec `ebpf:"flags"`
 	PendingStops *ebpf.MapSpec `ebpf:"pending_stops"`
+	ScratchBufs  *ebpf.MapSpec `ebpf:"scratch_bufs"`
 	StoreFlags   *ebpf.MapSpec `ebpf:"store_flags"`
 	StorePending *ebpf.MapSpec `ebpf:"store_pending"`
 	StoreReqs    *ebpf.MapSpec `ebpf:"store_reqs"`
@@ -267,14 +348,18 @@ type utraceMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type utraceVariableSpecs struct {
-	UnusedRecClone       *ebpf.VariableSpec `ebpf:"unused_rec_clone"`
-	UnusedRecExec        *ebpf.VariableSpec `ebpf:"unused_rec_exec"`
-	UnusedRecExit        *ebpf.VariableSpec `ebpf:"unused_rec_exit"`
-	UnusedRecJctl        *ebpf.VariableSpec `ebpf:"unused_rec_jctl"`
-	UnusedRecSignal      *ebpf.VariableSpec `ebpf:"unused_rec_signal"`
-	UnusedRecSyscallPath *ebpf.VariableSpec `ebpf:"unused_rec_syscall_path"`
-	UnusedTrigPending    *ebpf.VariableSpec `ebpf:"unused_trig_pending"`
-	WakeupBytes          *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
+	StrLimit          *ebpf.VariableSpec `ebpf:"str_limit"`
+	UnusedCallState   *ebpf.VariableSpec `ebpf:"unused_call_state"`
+	UnusedCapSpec     *ebpf.VariableSpec `ebpf:"unused_cap_spec"`
+	UnusedRecClone    *ebpf.VariableSpec `ebpf:"unused_rec_clone"`
+	UnusedRecExec     *ebpf.VariableSpec `ebpf:"unused_rec_exec"`
+	UnusedRecExit     *ebpf.VariableSpec `ebpf:"unused_rec_exit"`
+	UnusedRecJctl     *ebpf.VariableSpec `ebpf:"unused_rec_jctl"`
+	UnusedRecRegion   *ebpf.VariableSpec `ebpf:"unused_rec_region"`
+	UnusedRecSignal   *ebpf.VariableSpec `ebpf:"unused_rec_signal"`
+	UnusedRecSyscall  *ebpf.VariableSpec `ebpf:"unused_rec_syscall"`
+	UnusedTrigPending *ebpf.VariableSpec `ebpf:"unused_trig_pending"`
+	WakeupBytes       *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
 // utraceObjects contains all objects after they have been loaded into the kernel.
@@ -297,6 +382,8 @@ func (o *utraceObjects) Close() error {
 //
 // It can be passed to loadUtraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type utraceMaps struct {
+	Calls        *ebpf.Map `ebpf:"calls"`
+	CapSpecs     *ebpf.Map `ebpf:"cap_specs"`
 	Counters     *ebpf.Map `ebpf:"counters"`
 	DeadGroups   *ebpf.Map `ebpf:"dead_groups"`
 	EntryPaths   *ebpf.Map `ebpf:"entry_paths"`
@@ -304,6 +391,7 @@ type utraceMaps struct {
 	FinalStats   *ebpf.Map `ebpf:"final_stats"`
 	Flags        *ebpf.Map `ebpf:"flags"`
 	PendingStops *ebpf.Map `ebpf:"pending_stops"`
+	ScratchBufs  *ebpf.Map `ebpf:"scratch_bufs"`
 	StoreFlags   *ebpf.Map `ebpf:"store_flags"`
 	StorePending *ebpf.Map `ebpf:"store_pending"`
 	StoreReqs    *ebpf.Map `ebpf:"store_reqs"`
@@ -315,6 +403,8 @@ type utraceMaps struct {
 
 func (m *utraceMaps) Close() error {
 	return _UtraceClose(
+		m.Calls,
+		m.CapSpecs,
 		m.Counters,
 		m.DeadGroups,
 		m.EntryPaths,
@@ -322,6 +412,7 @@ func (m *utraceMaps) Close() error {
 		m.FinalStats,
 		m.Flags,
 		m.PendingStops,
+		m.ScratchBufs,
 		m.StoreFlags,
 		m.StorePending,
 		m.StoreReqs,
@@ -336,32 +427,37 @@ func (m *utraceMaps) Close() error {
 //
 // It can be passed to loadUtraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type utraceVariables struct {
-	UnusedRecClone       *ebpf.Variable `ebpf:"unused_rec_clone"`
-	UnusedRecExec        *ebpf.Variable `ebpf:"unused_rec_exec"`
-	UnusedRecExit        *ebpf.Variable `ebpf:"unused_rec_exit"`
-	UnusedRecJctl        *ebpf.Variable `ebpf:"unused_rec_jctl"`
-	UnusedRecSignal      *ebpf.Variable `ebpf:"unused_rec_signal"`
-	UnusedRecSyscallPath *ebpf.Variable `ebpf:"unused_rec_syscall_path"`
-	UnusedTrigPending    *ebpf.Variable `ebpf:"unused_trig_pending"`
-	WakeupBytes          *ebpf.Variable `ebpf:"wakeup_bytes"`
+	StrLimit          *ebpf.Variable `ebpf:"str_limit"`
+	UnusedCallState   *ebpf.Variable `ebpf:"unused_call_state"`
+	UnusedCapSpec     *ebpf.Variable `ebpf:"unused_cap_spec"`
+	UnusedRecClone    *ebpf.Variable `ebpf:"unused_rec_clone"`
+	UnusedRecExec     *ebpf.Variable `ebpf:"unused_rec_exec"`
+	UnusedRecExit     *ebpf.Variable `ebpf:"unused_rec_exit"`
+	UnusedRecJctl     *ebpf.Variable `ebpf:"unused_rec_jctl"`
+	UnusedRecRegion   *ebpf.Variable `ebpf:"unused_rec_region"`
+	UnusedRecSignal   *ebpf.Variable `ebpf:"unused_rec_signal"`
+	UnusedRecSyscall  *ebpf.Variable `ebpf:"unused_rec_syscall"`
+	UnusedTrigPending *ebpf.Variable `ebpf:"unused_trig_pending"`
+	WakeupBytes       *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
 // utracePrograms contains all programs after they have been loaded into the kernel.
 //
 // It can be passed to loadUtraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type utracePrograms struct {
-	UtraceExec        *ebpf.Program `ebpf:"utrace_exec"`
-	UtraceExit        *ebpf.Program `ebpf:"utrace_exit"`
-	UtraceExitDerived *ebpf.Program `ebpf:"utrace_exit_derived"`
-	UtraceFork        *ebpf.Program `ebpf:"utrace_fork"`
-	UtraceFree        *ebpf.Program `ebpf:"utrace_free"`
-	UtraceSchedSwitch *ebpf.Program `ebpf:"utrace_sched_switch"`
-	UtraceSignal      *ebpf.Program `ebpf:"utrace_signal"`
-	UtraceStore       *ebpf.Program `ebpf:"utrace_store"`
-	UtraceSysEnter    *ebpf.Program `ebpf:"utrace_sys_enter"`
-	UtraceSysExit     *ebpf.Program `ebpf:"utrace_sys_exit"`
-	UtraceTrigEnter   *ebpf.Program `ebpf:"utrace_trig_enter"`
-	UtraceTrigExit    *ebpf.Program `ebpf:"utrace_trig_exit"`
+	UtraceExec            *ebpf.Program `ebpf:"utrace_exec"`
+	UtraceExit            *ebpf.Program `ebpf:"utrace_exit"`
+	UtraceExitDerived     *ebpf.Program `ebpf:"utrace_exit_derived"`
+	UtraceFork            *ebpf.Program `ebpf:"utrace_fork"`
+	UtraceFree            *ebpf.Program `ebpf:"utrace_free"`
+	UtraceSchedSwitch     *ebpf.Program `ebpf:"utrace_sched_switch"`
+	UtraceSignal          *ebpf.Program `ebpf:"utrace_signal"`
+	UtraceSignalDiscarded *ebpf.Program `ebpf:"utrace_signal_discarded"`
+	UtraceStore           *ebpf.Program `ebpf:"utrace_store"`
+	UtraceSysEnter        *ebpf.Program `ebpf:"utrace_sys_enter"`
+	UtraceSysExit         *ebpf.Program `ebpf:"utrace_sys_exit"`
+	UtraceTrigEnter       *ebpf.Program `ebpf:"utrace_trig_enter"`
+	UtraceTrigExit        *ebpf.Program `ebpf:"utrace_trig_exit"`
 }
 
 func (p *utracePrograms) Close() error {
@@ -373,6 +469,7 @@ func (p *utracePrograms) Close() error {
 		p.UtraceFree,
 		p.UtraceSchedSwitch,
 		p.UtraceSignal,
+		p.UtraceSignalDiscarded,
 		p.UtraceStore,
 		p.UtraceSysEnter,
 		p.UtraceSysExit,

@@ -24,12 +24,17 @@ type Flags struct {
 	// Counting covers every system call regardless, and triggers are not
 	// filtered by it.
 	Syscalls *core.SyscallSet
-	// Count aggregates every system call of the thread in the kernel,
+	// Count aggregates the system calls of the thread in the kernel,
 	// without records; see SyscallStats.
 	Count bool
-	// PathEntriesOnly limits syscall-entry records to calls with a path
-	// argument (and exit, exit_group): see core.Watch.
-	PathEntriesOnly bool
+	// CountSyscalls, when non-nil, limits the counting to these numbers.
+	CountSyscalls *core.SyscallSet
+	// ExitEntriesOnly limits syscall-entry records to exit and exit_group:
+	// see core.Watch.
+	ExitEntriesOnly bool
+	// Capture makes syscall records carry the memory their arguments
+	// point at (core.Syscall.Regions), as the sysabi table says.
+	Capture bool
 	// Triggers are conditions on which the kernel stops the thread after
 	// a system call (see core.Trigger and TakeTrigger): at most 8, path
 	// prefixes of at most 64 bytes, on calls that have a path argument.
@@ -66,6 +71,9 @@ const (
 type need struct {
 	bits needBits
 	trig core.SyscallSet
+	// The counting filter, when counting: to know when it changes.
+	countFiltered bool
+	countSet      core.SyscallSet
 }
 
 func (n need) zero() bool { return n == need{} }
@@ -85,6 +93,9 @@ func needsOf(f *Flags) need {
 	}
 	if f.Count {
 		n.bits |= needCount
+		if f.CountSyscalls != nil {
+			n.countFiltered, n.countSet = true, *f.CountSyscalls
+		}
 	}
 	if f.Events&core.EventJctl != 0 {
 		n.bits |= needJctl
@@ -157,8 +168,8 @@ func (l *Loader) setNeedLocked(tid int, n need) {
 // SetWatch installs w as tid's flags; a zero Watch stops watching tid. It
 // implements core.Source. It clears a comm filter set by SetFlags.
 func (l *Loader) SetWatch(tid int, w core.Watch) error {
-	return l.SetFlags(tid, Flags{Events: w.Events, Follow: w.Follow, Syscalls: w.Syscalls, Count: w.Count,
-		Triggers: w.Triggers, PathEntriesOnly: w.PathEntriesOnly})
+	return l.SetFlags(tid, Flags{Events: w.Events, Follow: w.Follow, Syscalls: w.Syscalls, Count: w.Count, CountSyscalls: w.CountSyscalls,
+		Triggers: w.Triggers, ExitEntriesOnly: w.ExitEntriesOnly, Capture: w.Capture})
 }
 
 // SetFlags installs f as tid's flags: the events (with the filters and
@@ -213,7 +224,9 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 	switch {
 	case f.Count && old.bits&needCount == 0:
 		// Counting starts afresh.
-		if err := th.update(storeTstats, new(utraceTaskStats), ebpf.UpdateAny); err != nil {
+		ts := new(utraceTaskStats)
+		encodeCountFilter(ts, f.CountSyscalls)
+		if err := th.update(storeTstats, ts, ebpf.UpdateAny); err != nil {
 			return fmt.Errorf("watching thread %d: starting syscall counts: %w", tid, err)
 		}
 		if err := l.objs.FinalStats.Delete(uint32(tid)); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
@@ -222,6 +235,17 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 	case !f.Count && old.bits&needCount != 0:
 		if err := stopCounting(th); err != nil {
 			return fmt.Errorf("watching thread %d: stopping syscall counts: %w", tid, err)
+		}
+	case f.Count && (old.countFiltered != n.countFiltered || old.countSet != n.countSet):
+		// Counting goes on with another filter. (A call counted
+		// between the lookup and the update is lost: filters change
+		// when engines come and go, rarely.)
+		var ts utraceTaskStats
+		if err := th.lookup(storeTstats, &ts); err == nil {
+			encodeCountFilter(&ts, f.CountSyscalls)
+			if err := th.update(storeTstats, &ts, ebpf.UpdateExist); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+				return fmt.Errorf("watching thread %d: updating the counting filter: %w", tid, err)
+			}
 		}
 	}
 	// What either the old or the new flags need stays attached until the
@@ -267,6 +291,17 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 	return nil
 }
 
+// encodeCountFilter writes the counting filter set (nil: count every call)
+// into ts.
+func encodeCountFilter(ts *utraceTaskStats, set *core.SyscallSet) {
+	ts.Filtered = 0
+	ts.CountSet = [8]uint64{}
+	if set != nil {
+		ts.Filtered = 1
+		ts.CountSet = *set
+	}
+}
+
 // stopCounting marks the thread's counts stopped; they stay readable.
 func stopCounting(th threadRef) error {
 	var v utraceTaskStats
@@ -292,8 +327,11 @@ func (f *Flags) encode(v *utraceTaskFlags) {
 		v.Opts |= optSyscallFilter
 		v.Syscalls = *f.Syscalls
 	}
-	if f.PathEntriesOnly {
-		v.Opts |= optPathEntries
+	if f.ExitEntriesOnly {
+		v.Opts |= optExitEntries
+	}
+	if f.Capture {
+		v.Opts |= optCapture
 	}
 	v.Comm = [commLen]int8{}
 	if f.Comm != "" {
@@ -342,7 +380,8 @@ func (l *Loader) Flags(tid int) (Flags, error) {
 	}
 	f.Events = core.Events(v.Events)
 	f.Follow = v.Opts&optFollow != 0
-	f.PathEntriesOnly = v.Opts&optPathEntries != 0
+	f.ExitEntriesOnly = v.Opts&optExitEntries != 0
+	f.Capture = v.Opts&optCapture != 0
 	if v.Opts&optSyscallFilter != 0 {
 		set := core.SyscallSet(v.Syscalls)
 		f.Syscalls = &set

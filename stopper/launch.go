@@ -26,8 +26,9 @@ import (
 // the read, and the execve.
 
 const (
-	shimEnv     = "UTRACE_BPF_SHIM"
-	shimNiceEnv = "UTRACE_BPF_SHIM_NICE"
+	shimEnv        = "UTRACE_BPF_SHIM"
+	shimNiceEnv    = "UTRACE_BPF_SHIM_NICE"
+	shimGodebugEnv = "UTRACE_BPF_SHIM_GODEBUG" // the program's GODEBUG: "-" unset, else "=" and the value
 )
 
 func init() {
@@ -96,7 +97,21 @@ func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	cmd.Env = append(env, shimEnv+"="+encodeShim(path, opts.Syscalls))
+	// The shim's runtime must not preempt its threads with SIGURG: a
+	// signal sent just before the exec would be delivered to the program
+	// after it, which no tracer that starts the program itself shows.
+	// The program gets its own GODEBUG back.
+	saved := "-"
+	var shimEnvv []string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+			saved = "=" + v
+			continue
+		}
+		shimEnvv = append(shimEnvv, kv)
+	}
+	cmd.Env = append(shimEnvv, "GODEBUG=asyncpreemptoff=1", shimGodebugEnv+"="+saved,
+		shimEnv+"="+encodeShim(path, opts.Syscalls))
 	if opts.Nice != nil {
 		cmd.Env = append(cmd.Env, shimNiceEnv+"="+strconv.Itoa(*opts.Nice))
 	}
@@ -195,6 +210,14 @@ func runShim(spec string) {
 	debug.SetGCPercent(-1)
 	path, list, filtered := strings.Cut(spec, "\x1f")
 	os.Unsetenv(shimEnv)
+	if saved, ok := os.LookupEnv(shimGodebugEnv); ok {
+		os.Unsetenv(shimGodebugEnv)
+		if v, had := strings.CutPrefix(saved, "="); had {
+			os.Setenv("GODEBUG", v)
+		} else {
+			os.Unsetenv("GODEBUG")
+		}
+	}
 	if nice, ok := os.LookupEnv(shimNiceEnv); ok {
 		os.Unsetenv(shimNiceEnv)
 		// The thread that execs becomes the program: its nice value is

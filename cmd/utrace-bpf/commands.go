@@ -61,7 +61,9 @@ a signal N killed it). SIGINT and SIGTERM are passed on to CMD.`,
 				return err
 			}
 			ws, err := p.Wait()
-			s.finish()
+			if ferr := s.finish(); ferr != nil {
+				return ferr
+			}
 			if err != nil {
 				return err
 			}
@@ -124,8 +126,7 @@ cleanly and leaves them running.`,
 				fmt.Fprintf(os.Stderr, "utrace-bpf: process %d attached\n", pid)
 			}
 			waitForInterrupt(sigs, pids)
-			s.finish()
-			return nil
+			return s.finish()
 		},
 	}
 	c.Flags().StringVarP(&pidList, "pid", "p", "", "process ids to trace, comma-separated")

@@ -43,8 +43,7 @@ process is traced.`,
 				s.scan(seen)
 				select {
 				case <-sigs:
-					s.finish()
-					return nil
+					return s.finish()
 				case <-tick.C:
 				}
 			}

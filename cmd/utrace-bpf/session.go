@@ -134,13 +134,15 @@ func (s *session) seccompSet() *core.SyscallSet {
 }
 
 // finish detaches everything, prints the summary and releases the
-// backends. Events already in the ring buffer are delivered first.
-func (s *session) finish() {
+// backends. Events already in the ring buffer are delivered first. It
+// returns the first error writing the log: strace, too, reports a log it
+// could not write, and the run then exits with status 1.
+func (s *session) finish() error {
 	s.ldr.Flush()
 	s.tr.DetachAll()
 	s.stp.Close()
 	s.summary()
-	s.close()
+	return s.close()
 }
 
 // abort undoes a session that failed to start tracing: everything is
@@ -151,10 +153,13 @@ func (s *session) abort() {
 	s.close()
 }
 
-func (s *session) close() {
+func (s *session) close() error {
 	s.status.close()
 	s.ldr.Close()
-	s.out.Close()
+	if err := s.out.Close(); err != nil {
+		return fmt.Errorf("writing the log: %w", err)
+	}
+	return nil
 }
 
 // needsPtrace reports whether some engine needs the synchronous tier.
@@ -172,9 +177,16 @@ func (s *session) summary() {
 	for _, e := range s.pipeline {
 		e.Summary(&textSink{s.out, e.Name()})
 	}
+	// The tracer's own account goes to standard error, as strace's
+	// messages do, never into the log: after the log, so that a log on
+	// standard error ends before it. A log that could not be written is
+	// what there is to say (finish says it).
+	if s.out.Flush() != nil {
+		return
+	}
 	st, err := s.ldr.Stats()
 	if err != nil {
-		s.out.Text("utrace-bpf", "utrace-bpf: reading loss counters: "+err.Error())
+		fmt.Fprintln(os.Stderr, "utrace-bpf: reading loss counters: "+err.Error())
 		return
 	}
 	var parts []string
@@ -193,7 +205,7 @@ func (s *session) summary() {
 		}
 		line += " (" + strings.Join(lost, ", ") + "; try a larger --buffer-size)"
 	}
-	s.out.Text("utrace-bpf", line)
+	fmt.Fprintln(os.Stderr, line)
 }
 
 // textSink lets an engine write summary lines to the output.

@@ -2,6 +2,8 @@ package sysent
 
 import (
 	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
 
 // Constants x/sys/unix does not export (include/uapi/linux/futex.h,
@@ -34,7 +36,7 @@ const (
 // command (fcntl, futex, prctl, ioctl) or with flags (clone).
 
 func decodeFcntl(p *printer) {
-	p.kind(kFD, 0)
+	p.kind(sysabi.ArgFD, 0)
 	cmd := uint64(uint32(p.args[1]))
 	p.sep()
 	p.xval(fcntlCmd, cmd, "F_???")
@@ -50,9 +52,9 @@ func decodeFcntl(p *printer) {
 		p.sep()
 		p.b = appendOpenFlags(p.b, arg)
 	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETOWN, unix.F_SETPIPE_SZ:
-		p.kind(kInt, 2)
+		p.kind(sysabi.ArgInt, 2)
 	case unix.F_SETSIG:
-		p.kind(kSignal, 2)
+		p.kind(sysabi.ArgSignal, 2)
 	case unix.F_SETLEASE:
 		p.sep()
 		p.xval(lockTypes, uint64(uint32(arg)), "F_???")
@@ -101,7 +103,7 @@ func (p *printer) flock(v uint64, withPid bool) {
 }
 
 func decodeFutex(p *printer) {
-	p.kind(kPtr, 0)
+	p.kind(sysabi.ArgPtr, 0)
 	op := uint64(uint32(p.args[1]))
 	cmd := op &^ (futexPrivateFlag | futexClockRealtime)
 	p.sep()
@@ -129,11 +131,11 @@ func decodeFutex(p *printer) {
 	case futexWait:
 		p.sep()
 		p.udec(val)
-		p.kind(kTimespecIn, 3)
+		p.kind(sysabi.ArgTimespecIn, 3)
 	case futexWaitBitset:
 		p.sep()
 		p.udec(val)
-		p.kind(kTimespecIn, 3)
+		p.kind(sysabi.ArgTimespecIn, 3)
 		bitset()
 	case futexWake, futexFD:
 		p.sep()
@@ -145,13 +147,13 @@ func decodeFutex(p *printer) {
 	case futexRequeue:
 		p.sep()
 		p.udec(val)
-		p.kind(kUint, 3)
-		p.kind(kPtr, 4)
+		p.kind(sysabi.ArgUint, 3)
+		p.kind(sysabi.ArgPtr, 4)
 	case futexCmpRequeue, futexCmpRequeuePI, futexWakeOp:
 		p.sep()
 		p.udec(val)
-		p.kind(kUint, 3)
-		p.kind(kPtr, 4)
+		p.kind(sysabi.ArgUint, 3)
+		p.kind(sysabi.ArgPtr, 4)
 		p.sep()
 		if cmd == futexWakeOp {
 			p.hex(val3)
@@ -159,19 +161,19 @@ func decodeFutex(p *printer) {
 			p.udec(val3)
 		}
 	case futexLockPI, futexLockPI2:
-		p.kind(kTimespecIn, 3)
+		p.kind(sysabi.ArgTimespecIn, 3)
 	case futexUnlockPI, futexTrylockPI:
 	case futexWaitRequeuePI:
 		p.sep()
 		p.udec(val)
-		p.kind(kTimespecIn, 3)
-		p.kind(kPtr, 4)
+		p.kind(sysabi.ArgTimespecIn, 3)
+		p.kind(sysabi.ArgPtr, 4)
 	default:
 		p.sep()
 		p.udec(val)
-		p.kind(kHex, 3)
-		p.kind(kHex, 4)
-		p.kind(kHex, 5)
+		p.kind(sysabi.ArgHex, 3)
+		p.kind(sysabi.ArgHex, 4)
+		p.kind(sysabi.ArgHex, 5)
 	}
 }
 
@@ -303,22 +305,22 @@ func decodeClone3(p *printer) {
 			p.str("}")
 		}
 	}
-	p.kind(kULong, 1)
+	p.kind(sysabi.ArgULong, 1)
 }
 
 func decodeExecve(p *printer) {
 	argv := 1
 	if p.nr == unix.SYS_EXECVEAT {
-		p.kind(kDirFD, 0)
+		p.kind(sysabi.ArgDirFD, 0)
 		argv = 2
 	}
-	p.kind(kPath, argv-1)
+	p.kind(sysabi.ArgPath, argv-1)
 	p.sep()
 	p.argv(p.args[argv])
 	p.sep()
 	p.envp(p.args[argv+1])
 	if p.nr == unix.SYS_EXECVEAT {
-		p.kind(kAtFlags, 4)
+		p.kind(sysabi.ArgAtFlags, 4)
 	}
 }
 
@@ -334,7 +336,7 @@ func (p *printer) argv(v uint64) {
 		ptr := p.read(v+uint64(n)*8, 8)
 		if ptr == nil {
 			p.b = p.b[:start]
-			p.hex(v)
+			p.argvOther(v)
 			return
 		}
 		s := le.Uint64(ptr)
@@ -353,12 +355,53 @@ func (p *printer) argv(v uint64) {
 	p.str("]")
 }
 
+// argvOther prints an argv array that cannot be read through its
+// pointers from what an ArgvReader knows, or as its address.
+func (p *printer) argvOther(v uint64) {
+	r, ok := p.mem.(ArgvReader)
+	if !ok {
+		p.hex(v)
+		return
+	}
+	args, trunc, ok := r.Argv(v)
+	if !ok {
+		p.hex(v)
+		return
+	}
+	p.str("[")
+	for n, a := range args {
+		if n > 0 {
+			p.str(", ")
+		}
+		if n >= maxElems {
+			p.str("...")
+			break
+		}
+		p.b = appendQuoted(p.b, a[:min(len(a), maxStrLen)], false)
+		if len(a) > maxStrLen {
+			p.str("...")
+		}
+	}
+	if trunc && len(args) <= maxElems {
+		p.str(", ...")
+	}
+	p.str("]")
+}
+
 // envp prints the environment as strace does by default: its address and
 // a count, "0x7ffd... /* 39 vars */".
 func (p *printer) envp(v uint64) {
 	p.ptr(v)
 	if v == 0 || p.mem == nil {
 		return
+	}
+	if c, ok := p.mem.(Counter); ok {
+		if n, exact, ok := c.Count(v); ok {
+			if exact {
+				p.varsComment(n)
+			}
+			return
+		}
 	}
 	n := 0
 	for ; n < 1<<16; n++ {
@@ -370,6 +413,10 @@ func (p *printer) envp(v uint64) {
 			break
 		}
 	}
+	p.varsComment(n)
+}
+
+func (p *printer) varsComment(n int) {
 	p.str(" /* ")
 	p.dec(int64(n))
 	if n == 1 {
@@ -381,7 +428,7 @@ func (p *printer) envp(v uint64) {
 
 func decodeSockopt(p *printer) {
 	get := p.nr == unix.SYS_GETSOCKOPT
-	p.kind(kFD, 0)
+	p.kind(sysabi.ArgFD, 0)
 	level, opt := uint64(uint32(p.args[1])), uint64(uint32(p.args[2]))
 	p.sep()
 	p.xval(sockLevels, level, "SOL_???")
@@ -433,7 +480,7 @@ func decodeSockopt(p *printer) {
 			p.ptr(lenArg)
 		}
 	} else {
-		p.kind(kInt, 4)
+		p.kind(sysabi.ArgInt, 4)
 	}
 }
 
@@ -457,7 +504,7 @@ func decodePrctl(p *printer) {
 			p.ptr(p.args[1])
 		}
 	case unix.PR_SET_PDEATHSIG:
-		p.kind(kSignal, 1)
+		p.kind(sysabi.ArgSignal, 1)
 	case unix.PR_GET_PDEATHSIG, unix.PR_GET_CHILD_SUBREAPER:
 		p.sep()
 		p.intOut(p.args[1])
@@ -466,14 +513,14 @@ func decodePrctl(p *printer) {
 		p.xval(dumpables, p.args[1], "SUID_DUMP_???")
 	case unix.PR_SET_KEEPCAPS, unix.PR_SET_CHILD_SUBREAPER, unix.PR_SET_TIMERSLACK,
 		unix.PR_CAPBSET_READ, unix.PR_CAPBSET_DROP:
-		p.kind(kULong, 1)
+		p.kind(sysabi.ArgULong, 1)
 	case unix.PR_SET_NO_NEW_PRIVS, unix.PR_SET_THP_DISABLE:
 		for i := 1; i <= 4; i++ {
-			p.kind(kULong, i)
+			p.kind(sysabi.ArgULong, i)
 		}
 	default:
 		for i := 1; i <= 4; i++ {
-			p.kind(kHex, i)
+			p.kind(sysabi.ArgHex, i)
 		}
 	}
 }
@@ -484,16 +531,16 @@ func decodeArchPrctl(p *printer) {
 	p.xval(archPrctls, code, "ARCH_???")
 	switch code {
 	case archGetFS, archGetGS:
-		p.kind(kPtrOut, 1)
+		p.kind(sysabi.ArgPtrOut, 1)
 	default:
-		p.kind(kHex, 1)
+		p.kind(sysabi.ArgHex, 1)
 	}
 }
 
 func decodeMount(p *printer) {
 	flags := p.args[3]
-	p.kind(kStr, 0)
-	p.kind(kPath, 1)
+	p.kind(sysabi.ArgStr, 0)
+	p.kind(sysabi.ArgPath, 1)
 	// The file system type and data are ignored (and so printed as
 	// addresses) for the operations that do not create a mount.
 	const (
@@ -503,9 +550,9 @@ func decodeMount(p *printer) {
 			unix.MS_PRIVATE | unix.MS_SLAVE | unix.MS_UNBINDABLE
 	)
 	if flags&ignoresType != 0 {
-		p.kind(kPtr, 2)
+		p.kind(sysabi.ArgPtr, 2)
 	} else {
-		p.kind(kStr, 2)
+		p.kind(sysabi.ArgStr, 2)
 	}
 	p.sep()
 	if flags&0xffff0000 == unix.MS_MGC_VAL {
@@ -518,9 +565,9 @@ func decodeMount(p *printer) {
 		p.flags(mountFl, flags, "MS_???")
 	}
 	if flags&ignoresData != 0 {
-		p.kind(kPtr, 4)
+		p.kind(sysabi.ArgPtr, 4)
 	} else {
-		p.kind(kStr, 4)
+		p.kind(sysabi.ArgStr, 4)
 	}
 }
 
@@ -542,7 +589,7 @@ var ioctlNames = xlat{
 	{0x80045438, "TIOCGPKT"}, {0x80045439, "TIOCGPTLCK"}, {0x80045440, "TIOCGEXCL"},
 	{0x5441, "TIOCGPTPEER"}, {0x5450, "FIONCLEX"}, {0x5451, "FIOCLEX"}, {0x5452, "FIOASYNC"},
 	{0x5460, "FIOQSIZE"}, {0x80086601, "FS_IOC_GETFLAGS"}, {0x40086602, "FS_IOC_SETFLAGS"},
-	{0x40049409, "FICLONE"}, {0x1, "FIBMAP"}, {0x2, "FIGETBSZ"}, {0x80081272, "BLKGETSIZE64"},
+	{0x40049409, "BTRFS_IOC_CLONE or FICLONE"}, {0x1, "FIBMAP"}, {0x2, "FIGETBSZ"}, {0x80081272, "BLKGETSIZE64"},
 	{0x1268, "BLKSSZGET"}, {0x8905, "SIOCATMARK"}, {0x8910, "SIOCGIFNAME"},
 	{0x8912, "SIOCGIFCONF"}, {0x8913, "SIOCGIFFLAGS"}, {0x8914, "SIOCSIFFLAGS"},
 	{0x8915, "SIOCGIFADDR"}, {0x8921, "SIOCGIFMTU"}, {0x8927, "SIOCGIFHWADDR"},
@@ -554,7 +601,7 @@ var ioctlNames = xlat{
 var iocDirs = [...]string{"_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE"}
 
 func decodeIoctl(p *printer) {
-	p.kind(kFD, 0)
+	p.kind(sysabi.ArgFD, 0)
 	cmd := uint64(uint32(p.args[1]))
 	p.sep()
 	if name, ok := ioctlNames.lookup(cmd); ok {
@@ -581,8 +628,28 @@ func decodeIoctl(p *printer) {
 		} else {
 			p.ptr(p.args[2])
 		}
+	case 0x40049409: // FICLONE takes the source file descriptor
+		p.sep()
+		p.dec(int64(int32(p.args[2])))
 	case 0x5450, 0x5451, 0x5422: // FIONCLEX, FIOCLEX, TIOCNOTTY take none
 	default:
-		p.kind(kHex, 2)
+		p.kind(sysabi.ArgHex, 2)
 	}
+}
+
+// decodeSigreturn prints the mask rt_sigreturn restores, from the signal
+// frame at the stack pointer, as strace does: rt_sigreturn({mask=[]}).
+func decodeSigreturn(p *printer) {
+	st, ok := p.mem.(Stack)
+	if !ok {
+		return
+	}
+	set := p.read(st.StackPointer()+sysabi.SigreturnMaskOffset, sysabi.SizeSigset)
+	if set == nil {
+		return
+	}
+	p.sep()
+	p.str("{mask=")
+	p.sigset(le.Uint64(set))
+	p.str("}")
 }

@@ -1,6 +1,5 @@
-// Package sysent is the x86-64 Linux system call table and strace's way of
-// printing calls, for tracers that want their output to read exactly like
-// strace's:
+// Package sysent is strace's way of printing Linux system calls, for
+// tracers that want their output to read exactly like strace's:
 //
 //	openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3
 //	read(3, "vm\n", 4096)                   = 3
@@ -15,28 +14,30 @@
 //
 // # What is here
 //
-//   - The table: Name, Number, NumArgs, Known, All, for every x86-64 call up
-//     to MaxNr, with unknown numbers named "syscall_0x1a4" as strace does.
-//   - Trace classes (%file, %network, %process, ...) with strace's
-//     membership: Class, ParseClass, and Expand for whole -e trace= lists.
-//   - PathArg / PathArgs / PathArgTable: which argument is the file name a
-//     call acts on, for a BPF program that copies that one string at entry.
-//     PathArgTable is sorted by number so it can be mirrored into C.
-//   - Formatting: FormatCall (the call as entered), FormatCallExit (with
-//     output arguments decoded once the return value is known),
-//     FormatReturn, FormatLine (a whole, column-aligned line), and Args /
-//     ArgsExit (each argument separately, for JSON).
+// The system call table itself (names, numbers, argument kinds, classes,
+// path arguments, what the kernel side copies) is package core/sysabi;
+// this package prints calls by it:
 //
-// # No live process needed
+//   - FormatCall (the call as entered), FormatCallExit (with output
+//     arguments decoded once the return value is known), FormatUnfinished
+//     (strace's "read(3,  <unfinished ...>"), FormatReturn, FormatLine (a
+//     whole, column-aligned line), and Args / ArgsExit (each argument
+//     separately, for JSON).
+//   - AppendSignal and AppendSiginfo: strace's "--- SIGCHLD {...} ---".
 //
-// Formatting takes the six raw argument registers, the return value, the
-// pre-captured path (or NoPath), and an optional Mem that reads the traced
-// process's memory. With a nil Mem, everything that needs reading prints as
-// an address, exactly as strace prints unreadable pointers, so a pure BPF
-// tracer still gets valid strace syntax. Mem can be backed by
-// process_vm_readv, by bytes captured in a ring buffer record, or, in
-// tests, by a map.
+// # Memory
 //
+// Formatting takes the six raw argument registers, the return value, and
+// a Mem that reads the traced process's memory. A passive tracer's Mem is
+// what the kernel side copied when the kernel used it (see
+// core.Syscall.Regions), never the process's memory read later; a stopped
+// thread's memory may be read directly. Everything a Mem cannot give
+// prints as an address, exactly as strace prints unreadable pointers, so
+// the output is valid strace syntax whatever was captured. A Mem may also
+// be a Counter (arrays counted in the kernel), an EntryReader (in/out
+// arguments as they were at entry), a Stack (rt_sigreturn's frame) or an
+// ArgvReader (execve's arguments as the new image got them).
+
 // # Fidelity and limits
 //
 // Over 200 calls have argument decoders (open flags, mmap protections and
@@ -49,11 +50,8 @@
 // are not cut at 32 bytes (strace cuts them at PATH_MAX only).
 // Calls without a decoder print their arguments in hex, as strace's
 // printargs does, which is valid strace output, only less informative.
-// Known differences: rt_sigreturn prints no arguments (strace decodes the
-// signal frame from the stack pointer, which a register snapshot lacks);
-// in/out lengths (accept's addrlen) print the value after the call only
-// ([16], not strace's [110 => 16]); ioctl requests outside a common set
-// print in their _IOC(...) form, where strace knows thousands of names.
+// Known differences: ioctl requests outside a common set print in their
+// _IOC(...) form, where strace knows thousands of names.
 //
 // Formatting appends to a caller-supplied buffer and, for values the
 // caller already holds, allocates nothing; reads through Mem allocate

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
 
 // Mem reads the traced process's memory. Implementations are free to be
@@ -16,17 +18,40 @@ import (
 type Mem interface {
 	// ReadString reads the NUL-terminated string at addr, returning at
 	// most max bytes (without the NUL). truncated reports that the string
-	// continues past max bytes.
-	ReadString(addr uint64, max int) (s string, truncated bool, err error)
+	// continues past max bytes. The bytes are valid until the next read.
+	ReadString(addr uint64, max int) (s []byte, truncated bool, err error)
 	// Read reads exactly n bytes at addr.
 	Read(addr uint64, n int) ([]byte, error)
 }
 
-// NoPath is the path value that means "the caller did not capture the
-// path argument". It cannot be a real path, since those never contain NUL.
-// The empty string, by contrast, is a real (and common) path:
-// fstat is newfstatat(fd, "", ..., AT_EMPTY_PATH) in glibc.
-const NoPath = "\x00"
+// A Counter is a Mem that may know how many elements an array in the
+// traced memory had without holding the array: a tracer that counted
+// them in the kernel (execve's envp, getdents64's records). exact is
+// false when the count stopped short of the end; then the decoder prints
+// the address alone.
+type Counter interface {
+	Count(addr uint64) (n int, exact bool, ok bool)
+}
+
+// An EntryReader is a Mem that keeps the copy of memory made at a call's
+// entry apart from the one made at its exit, for arguments that are both
+// input and output (accept's address length: [110 => 16]).
+type EntryReader interface {
+	ReadEntry(addr uint64, n int) ([]byte, error)
+}
+
+// A Stack is a Mem that knows the stack pointer at the call's entry, the
+// way to rt_sigreturn's signal frame.
+type Stack interface {
+	StackPointer() uint64
+}
+
+// An ArgvReader is a Mem that may know the strings of an argv array
+// another way than through its pointers (an execve's arguments as the new
+// image got them). The decoder asks it only when the array cannot be read.
+type ArgvReader interface {
+	Argv(addr uint64) (args [][]byte, truncated bool, ok bool)
+}
 
 // Unavailable is what strace prints in place of " = ret" when the return
 // value could not be fetched (the task vanished, the exit event was lost).
@@ -44,23 +69,30 @@ const Unfinished = " <unfinished ...>"
 // Arguments the kernel fills in (read's buffer, fstat's struct) print as
 // addresses, since nothing is there yet.
 //
-// path is the pre-read content of the argument PathArg(nr) names, for
-// tracers that copy it when the call is entered; it is printed as given
-// (a NULL pointer still prints as NULL). Pass NoPath if it was not
-// captured: then it is read from mem like any other string. mem may be
-// nil; then pointers that need reading print as addresses.
-func FormatCall(b []byte, nr int, args [6]uint64, path string, mem Mem) []byte {
-	p := newPrinter(b, nr, args, path, mem)
+// mem may be nil; then pointers that need reading print as addresses.
+func FormatCall(b []byte, nr int, args [6]uint64, mem Mem) []byte {
+	p := newPrinter(b, nr, args, mem)
 	p.call(false, 0)
 	return p.b
+}
+
+// FormatUnfinished appends a call as strace prints one that has not
+// returned when another line must be printed (or that never returns): its
+// arguments up to the first one the kernel fills in, and " <unfinished
+// ...>", e.g. "read(3,  <unfinished ...>".
+func FormatUnfinished(b []byte, nr int, args [6]uint64, mem Mem) []byte {
+	p := newPrinter(b, nr, args, mem)
+	p.untilOutput = true
+	p.call(false, 0)
+	return append(p.b, Unfinished...)
 }
 
 // FormatCallExit appends the exit view of a call: like FormatCall, but
 // with ret known, so buffers and structs the kernel filled in are decoded
 // from mem (read's data, with ret as its length; stat's st_mode...). On
 // error returns they print as addresses, as strace does.
-func FormatCallExit(b []byte, nr int, args [6]uint64, ret int64, path string, mem Mem) []byte {
-	p := newPrinter(b, nr, args, path, mem)
+func FormatCallExit(b []byte, nr int, args [6]uint64, ret int64, mem Mem) []byte {
+	p := newPrinter(b, nr, args, mem)
 	p.call(true, ret)
 	return p.b
 }
@@ -82,36 +114,43 @@ func FormatReturn(b []byte, nr int, ret int64) []byte {
 // as strace aligns it, and the return value with any annotations. The
 // column counts from the last newline in b, so a "pid " prefix already
 // in b is taken into account, as strace does with -f.
-func FormatLine(b []byte, nr int, args [6]uint64, ret int64, path string, mem Mem) []byte {
-	lineStart := bytes.LastIndexByte(b, '\n') + 1
-	b = FormatCallExit(b, nr, args, ret, path, mem)
+func FormatLine(b []byte, nr int, args [6]uint64, ret int64, mem Mem) []byte {
+	b = FormatCallExit(b, nr, args, ret, mem)
 	b = append(b, ')')
+	return appendReturn(PadToReturn(b), nr, &args, ret, mem)
+}
+
+// PadToReturn pads the line at the end of b (from its last newline) with
+// spaces to column 39, so that the " = " that follows puts '=' in column
+// 40, as strace aligns it.
+func PadToReturn(b []byte) []byte {
+	lineStart := bytes.LastIndexByte(b, '\n') + 1
 	for len(b)-lineStart < 39 {
 		b = append(b, ' ')
 	}
-	return appendReturn(b, nr, &args, ret, mem)
+	return b
 }
 
 // Args returns each argument of the entry view formatted on its own, for
 // structured (JSON) output. The strings are exactly the pieces FormatCall
 // joins with ", ".
-func Args(nr int, args [6]uint64, path string, mem Mem) []string {
-	return splitArgs(nr, &args, path, mem, false, 0)
+func Args(nr int, args [6]uint64, mem Mem) []string {
+	return splitArgs(nr, &args, mem, false, 0)
 }
 
 // ArgsExit is Args for the exit view (see FormatCallExit).
-func ArgsExit(nr int, args [6]uint64, ret int64, path string, mem Mem) []string {
-	return splitArgs(nr, &args, path, mem, true, ret)
+func ArgsExit(nr int, args [6]uint64, ret int64, mem Mem) []string {
+	return splitArgs(nr, &args, mem, true, ret)
 }
 
 // argBufs holds the scratch buffers of splitArgs: JSON output formats
 // every call logged, and the strings it returns are copies.
 var argBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
-func splitArgs(nr int, args *[6]uint64, path string, mem Mem, exit bool, ret int64) []string {
+func splitArgs(nr int, args *[6]uint64, mem Mem, exit bool, ret int64) []string {
 	buf := argBufs.Get().(*[]byte)
 	defer argBufs.Put(buf)
-	p := newPrinter((*buf)[:0], nr, *args, path, mem)
+	p := newPrinter((*buf)[:0], nr, *args, mem)
 	defer func() { *buf = p.b[:0] }()
 	p.track = true
 	p.call(exit, ret)
@@ -135,46 +174,43 @@ func IsError(ret int64) bool {
 // printer accumulates one call's text. It lives on the caller's stack;
 // marks is only allocated when Args asks for the argument boundaries.
 type printer struct {
-	b       []byte
-	nr      int
-	args    [6]uint64 // a copy: a pointer would make the caller's array escape
-	path    string
-	pathIdx int
-	mem     Mem
-	exit    bool
-	ret     int64
-	n       int
-	track   bool
-	marks   []int
+	b    []byte
+	nr   int
+	args [6]uint64 // a copy: a pointer would make the caller's array escape
+	mem  Mem
+	// untilOutput stops the entry view at the first output argument.
+	untilOutput bool
+	exit        bool
+	ret         int64
+	n           int
+	track       bool
+	marks       []int
 }
 
-func newPrinter(b []byte, nr int, args [6]uint64, path string, mem Mem) printer {
-	idx, ok := PathArg(nr)
-	if !ok {
-		idx = -1
-	}
-	return printer{b: b, nr: nr, args: args, path: path, pathIdx: idx, mem: mem}
+func newPrinter(b []byte, nr int, args [6]uint64, mem Mem) printer {
+	return printer{b: b, nr: nr, args: args, mem: mem}
 }
 
 // call appends "name(" and the arguments.
 func (p *printer) call(exit bool, ret int64) {
 	p.exit, p.ret = exit, ret
-	p.b = append(p.b, Name(p.nr)...)
+	p.b = append(p.b, sysabi.Name(p.nr)...)
 	p.b = append(p.b, '(')
-	var s *spec
-	if p.nr >= 0 && p.nr <= MaxNr {
-		s = &specs[p.nr]
-	}
+	l, ok := sysabi.LayoutOf(p.nr)
 	switch {
-	case s != nil && s.custom != cNone:
-		p.custom(s.custom)
-	case s != nil && s.args != nil:
-		for i, k := range s.args {
+	case ok && l.Decoder != sysabi.DecodeNone:
+		p.custom(l.Decoder)
+	case ok && l.Args != nil:
+		for i, k := range l.Args {
+			if p.untilOutput && k.Output() {
+				p.sep()
+				return
+			}
 			p.kind(k, i)
 		}
 	default:
 		// Undecoded: all arguments in hex, as strace's printargs.
-		for i := 0; i < NumArgs(p.nr); i++ {
+		for i := 0; i < sysabi.NumArgs(p.nr); i++ {
 			p.sep()
 			p.b = appendHex(p.b, p.args[i])
 		}
@@ -229,19 +265,10 @@ func (p *printer) read(addr uint64, n int) []byte {
 	return buf
 }
 
-// pathArg prints argument i as a file name: the captured path if it is the
-// PathArg argument, else read from mem, else its address.
+// pathArg prints argument i as a file name, whole (not cut at the string
+// limit, as strace cuts them at PATH_MAX only), or its address.
 func (p *printer) pathArg(i int) {
-	addr := p.args[i]
-	if addr == 0 {
-		p.str("NULL")
-		return
-	}
-	if i == p.pathIdx && p.path != NoPath {
-		p.b = appendQuoted(p.b, p.path, false)
-		return
-	}
-	p.cstring(addr, pathMax)
+	p.cstring(p.args[i], pathMax)
 }
 
 // cstring prints the NUL-terminated string at addr, cut at max bytes with
@@ -307,14 +334,11 @@ func appendReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) []byte 
 			return out
 		}
 	}
-	var rk retKind
-	if nr >= 0 && nr <= MaxNr {
-		rk = specs[nr].ret
-	}
-	switch rk {
-	case rHex:
+	l, _ := sysabi.LayoutOf(nr)
+	switch l.Ret {
+	case sysabi.RetHex:
 		return appendHex(b, uint64(ret))
-	case rOctal:
+	case sysabi.RetOctal:
 		if ret == 0 {
 			return append(b, '0')
 		}

@@ -5,18 +5,58 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
+
+// NoPath, as the path of line and entryView, says the test gives no path:
+// the path argument is read from mem like the others.
+const NoPath = "\x00"
+
+// pathMem is mem with path at the address of nr's path argument, unless
+// path is NoPath: the tests' short way to give a call its file name.
+type pathMem struct {
+	Mem
+	addr uint64
+	path string
+}
+
+func (m pathMem) ReadString(addr uint64, max int) ([]byte, bool, error) {
+	if addr == m.addr {
+		return []byte(m.path), false, nil
+	}
+	if m.Mem == nil {
+		return nil, false, errFault
+	}
+	return m.Mem.ReadString(addr, max)
+}
+
+func (m pathMem) Read(addr uint64, n int) ([]byte, error) {
+	if m.Mem == nil {
+		return nil, errFault
+	}
+	return m.Mem.Read(addr, n)
+}
+
+func withPath(nr int, args [6]uint64, path string, mem Mem) Mem {
+	idx, ok := sysabi.PathArg(nr)
+	if path == NoPath || !ok {
+		return mem
+	}
+	return pathMem{Mem: mem, addr: args[idx], path: path}
+}
 
 // line formats a whole call like FormatLine but without strace's column
 // padding, which TestFormatLinePadding covers on its own.
 func line(nr int, args [6]uint64, ret int64, path string, mem Mem) string {
-	b := FormatCallExit(nil, nr, args, ret, path, mem)
+	mem = withPath(nr, args, path, mem)
+	b := FormatCallExit(nil, nr, args, ret, mem)
 	b = append(b, ')')
 	return string(appendReturn(b, nr, &args, ret, mem))
 }
 
 func entryView(nr int, args [6]uint64, path string, mem Mem) string {
-	return string(FormatCall(nil, nr, args, path, mem))
+	return string(FormatCall(nil, nr, args, withPath(nr, args, path, mem)))
 }
 
 const atFDCWD = uint64(0xffffffffffffff9c) // -100 as a register value
@@ -580,7 +620,7 @@ func TestFormatGolden(t *testing.T) {
 		prog, a1, a2 := m.str(0x4000, "/bin/true"), m.str(0x4100, "arg with \"q\""), m.str(0x4200, "0123456789012345678901234567890123456789")
 		argv := m.words(0x4300, prog, a1, a2, 0)
 		env := m.words(0x7ffc38fa7b70, m.str(0x4400, "A=1"), 0)
-		add("execve", line(unix.SYS_EXECVE, [6]uint64{prog, argv, env}, -2, "/nonexist", m),
+		add("execve", line(unix.SYS_EXECVE, [6]uint64{m.str(0x4500, "/nonexist"), argv, env}, -2, NoPath, m),
 			`execve("/nonexist", ["/bin/true", "arg with \"q\"", "01234567890123456789012345678901"...], 0x7ffc38fa7b70 /* 1 var */) = -1 ENOENT (No such file or directory)`)
 		add("execve ok", line(unix.SYS_EXECVE, [6]uint64{prog, argv, env}, 0, NoPath, m),
 			`execve("/bin/true", ["/bin/true", "arg with \"q\"", "01234567890123456789012345678901"...], 0x7ffc38fa7b70 /* 1 var */) = 0`)
@@ -678,7 +718,7 @@ func TestFormatReturn(t *testing.T) {
 	}
 	for _, c := range cases {
 		if got := string(FormatReturn(nil, c.nr, c.ret)); got != c.want {
-			t.Errorf("FormatReturn(%s, %d) = %q, want %q", Name(c.nr), c.ret, got, c.want)
+			t.Errorf("FormatReturn(%s, %d) = %q, want %q", sysabi.Name(c.nr), c.ret, got, c.want)
 		}
 	}
 	if !strings.HasPrefix(Unavailable, " = ?") {
@@ -702,7 +742,7 @@ func TestFormatLinePadding(t *testing.T) {
 		{"old line\n1234  ", unix.SYS_CLOSE, [6]uint64{3}, 0, "old line\n1234  close(3)                          = 0"},
 	}
 	for _, c := range cases {
-		got := string(FormatLine([]byte(c.prefix), c.nr, c.args, c.ret, "/etc/ld.so.preload", nil))
+		got := string(FormatLine([]byte(c.prefix), c.nr, c.args, c.ret, withPath(c.nr, c.args, "/etc/ld.so.preload", nil)))
 		if got != c.want {
 			t.Errorf("FormatLine:\n got: %q\nwant: %q", got, c.want)
 		}
@@ -717,16 +757,16 @@ func TestArgs(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"openat", Args(unix.SYS_OPENAT, [6]uint64{atFDCWD, 1, 0o2000000}, "/etc/hostname", nil),
+		{"openat", Args(unix.SYS_OPENAT, [6]uint64{atFDCWD, 1, 0o2000000}, withPath(unix.SYS_OPENAT, [6]uint64{atFDCWD, 1, 0o2000000}, "/etc/hostname", nil)),
 			[]string{"AT_FDCWD", `"/etc/hostname"`, "O_RDONLY|O_CLOEXEC"}},
-		{"openat creat", Args(unix.SYS_OPENAT, [6]uint64{atFDCWD, 1, 0o101, 0o644}, "f", nil),
+		{"openat creat", Args(unix.SYS_OPENAT, [6]uint64{atFDCWD, 1, 0o101, 0o644}, withPath(unix.SYS_OPENAT, [6]uint64{atFDCWD, 1, 0o101, 0o644}, "f", nil)),
 			[]string{"AT_FDCWD", `"f"`, "O_WRONLY|O_CREAT", "0644"}},
-		{"read entry", Args(unix.SYS_READ, [6]uint64{3, buf, 10}, NoPath, m), []string{"3", "0x2000", "10"}},
-		{"read exit with comma", ArgsExit(unix.SYS_READ, [6]uint64{3, buf, 10}, 4, NoPath, m), []string{"3", `"a, b"`, "10"}},
-		{"none", Args(unix.SYS_GETPID, [6]uint64{}, NoPath, nil), []string{}},
-		{"clone", Args(unix.SYS_CLONE, [6]uint64{17}, NoPath, nil), []string{"child_stack=NULL", "flags=SIGCHLD"}},
-		{"unknown", Args(1000, [6]uint64{1, 2, 3, 4, 5, 6}, NoPath, nil), []string{"0x1", "0x2", "0x3", "0x4", "0x5", "0x6"}},
-		{"fcntl", Args(unix.SYS_FCNTL, [6]uint64{0, unix.F_GETFL}, NoPath, nil), []string{"0", "F_GETFL"}},
+		{"read entry", Args(unix.SYS_READ, [6]uint64{3, buf, 10}, withPath(unix.SYS_READ, [6]uint64{3, buf, 10}, NoPath, m)), []string{"3", "0x2000", "10"}},
+		{"read exit with comma", ArgsExit(unix.SYS_READ, [6]uint64{3, buf, 10}, 4, m), []string{"3", `"a, b"`, "10"}},
+		{"none", Args(unix.SYS_GETPID, [6]uint64{}, withPath(unix.SYS_GETPID, [6]uint64{}, NoPath, nil)), []string{}},
+		{"clone", Args(unix.SYS_CLONE, [6]uint64{17}, withPath(unix.SYS_CLONE, [6]uint64{17}, NoPath, nil)), []string{"child_stack=NULL", "flags=SIGCHLD"}},
+		{"unknown", Args(1000, [6]uint64{1, 2, 3, 4, 5, 6}, withPath(1000, [6]uint64{1, 2, 3, 4, 5, 6}, NoPath, nil)), []string{"0x1", "0x2", "0x3", "0x4", "0x5", "0x6"}},
+		{"fcntl", Args(unix.SYS_FCNTL, [6]uint64{0, unix.F_GETFL}, withPath(unix.SYS_FCNTL, [6]uint64{0, unix.F_GETFL}, NoPath, nil)), []string{"0", "F_GETFL"}},
 	}
 	for _, c := range cases {
 		if strings.Join(c.got, "|") != strings.Join(c.want, "|") || len(c.got) != len(c.want) {
@@ -739,14 +779,15 @@ func TestArgs(t *testing.T) {
 // call from captured values into a buffer with room does not allocate.
 func TestFormatAllocs(t *testing.T) {
 	buf := make([]byte, 0, 512)
-	args := [6]uint64{atFDCWD, 1, 0o2000000}
+	mem := newMem()
+	args := [6]uint64{atFDCWD, mem.str(0x1000, "/etc/hostname"), 0o2000000}
 	sig := [6]uint64{0, 0x1000, 0, 8}
 	n := testing.AllocsPerRun(100, func() {
-		b := FormatCall(buf[:0], unix.SYS_OPENAT, args, "/etc/hostname", nil)
+		b := FormatCall(buf[:0], unix.SYS_OPENAT, args, mem)
 		b = append(b, ')')
 		b = FormatReturn(b, unix.SYS_OPENAT, -2)
-		b = FormatLine(b[:0], unix.SYS_MMAP, [6]uint64{0, 8192, 3, 0x22, neg(-1), 0}, 0x7f0000, NoPath, nil)
-		_ = FormatLine(b[:0], unix.SYS_RT_SIGPROCMASK, sig, 0, NoPath, nil)
+		b = FormatLine(b[:0], unix.SYS_MMAP, [6]uint64{0, 8192, 3, 0x22, neg(-1), 0}, 0x7f0000, nil)
+		_ = FormatLine(b[:0], unix.SYS_RT_SIGPROCMASK, sig, 0, nil)
 	})
 	if n != 0 {
 		t.Errorf("formatting allocated %v times per run", n)
@@ -767,17 +808,17 @@ func TestEveryCallFormats(t *testing.T) {
 		{3, 0x1000, 64, 0x1000, 16, 0x1000},
 		{0xdead, 0xbeef, 0xdead, 0xbeef, 0xdead, 0xbeef},
 	}
-	nrs := append(All(), -1, 337, MaxNr+1, 1<<20)
+	nrs := append(sysabi.All(), -1, 337, sysabi.MaxNr+1, 1<<20)
 	for _, nr := range nrs {
 		for _, args := range argSets {
 			for _, mem := range []Mem{nil, m} {
 				for _, ret := range []int64{0, 1, 64, -14, -512, 0x1000} {
-					s := string(FormatLine(nil, nr, args, ret, NoPath, mem))
-					if !strings.HasPrefix(s, Name(nr)+"(") || !strings.Contains(s, ") ") {
-						t.Fatalf("%s: malformed line %q", Name(nr), s)
+					s := string(FormatLine(nil, nr, args, ret, mem))
+					if !strings.HasPrefix(s, sysabi.Name(nr)+"(") || !strings.Contains(s, ") ") {
+						t.Fatalf("%s: malformed line %q", sysabi.Name(nr), s)
 					}
-					_ = Args(nr, args, "", mem)
-					_ = ArgsExit(nr, args, ret, NoPath, mem)
+					_ = Args(nr, args, mem)
+					_ = ArgsExit(nr, args, ret, mem)
 				}
 			}
 		}

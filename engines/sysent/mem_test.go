@@ -33,20 +33,20 @@ func (m *fakeMem) Read(addr uint64, n int) ([]byte, error) {
 	return data[:n:n], nil
 }
 
-func (m *fakeMem) ReadString(addr uint64, max int) (string, bool, error) {
+func (m *fakeMem) ReadString(addr uint64, max int) ([]byte, bool, error) {
 	data, ok := m.find(addr)
 	if !ok {
-		return "", false, errFault
+		return nil, false, errFault
 	}
 	for i, c := range data {
 		if c == 0 {
-			return string(data[:i]), false, nil
+			return data[:i], false, nil
 		}
 		if i == max {
-			return string(data[:max]), true, nil
+			return data[:max], true, nil
 		}
 	}
-	return "", false, errFault // ran off the region without a NUL
+	return nil, false, errFault // ran off the region without a NUL
 }
 
 // put stores raw bytes at addr and returns addr, for chaining into args.

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
 
 // Decoders for arguments that point at structures. Layouts are the x86-64
@@ -23,22 +25,16 @@ const saRestorer = 0x04000000
 const maxElems = maxStrLen
 
 // structArg prints the pointer-to-structure kinds.
-func (p *printer) structArg(k kind, i int) {
+func (p *printer) structArg(k sysabi.Kind, i int) {
 	v := p.args[i]
 	if v == 0 {
 		p.str("NULL")
 		return
 	}
 	// Input structures are readable at entry; outputs only once filled in.
-	switch k {
-	case kStatOut, kStatxOut, kSigsetOut, kSigactOut, kWstatusOut, kSockaddrOut,
-		kSocklenOut, kIntPairOut, kIntOut, kTimevalOut, kTimespecOut, kItimervalOut,
-		kRlimitOut, kIovecOut, kMsghdrOut, kEpollEventsOut, kUtsnameOut, kDirentsOut,
-		kCPUSetOut, kStackOut, kUintOut, kGidsOut, kPtrOut:
-		if !p.done() {
-			p.hex(v)
-			return
-		}
+	if k.Output() && !p.done() {
+		p.hex(v)
+		return
 	}
 	if p.mem == nil || !p.decodeStruct(k, i, v) {
 		p.hex(v)
@@ -47,9 +43,9 @@ func (p *printer) structArg(k kind, i int) {
 
 // decodeStruct prints the structure at v, reporting false (having printed
 // nothing) if it could not be read.
-func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
+func (p *printer) decodeStruct(k sysabi.Kind, i int, v uint64) bool {
 	switch k {
-	case kStatOut:
+	case sysabi.ArgStatOut:
 		st := p.read(v, 144)
 		if st == nil {
 			return false
@@ -65,7 +61,7 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 			p.dec(int64(le.Uint64(st[48:])))
 		}
 		p.str(", ...}")
-	case kStatxOut:
+	case sysabi.ArgStatxOut:
 		st := p.read(v, 48)
 		if st == nil {
 			return false
@@ -79,19 +75,19 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str(", stx_size=")
 		p.udec(le.Uint64(st[40:]))
 		p.str(", ...}")
-	case kSigsetIn, kSigsetOut:
+	case sysabi.ArgSigsetIn, sysabi.ArgSigsetOut:
 		set := p.read(v, 8)
 		if set == nil {
 			return false
 		}
 		p.sigset(le.Uint64(set))
-	case kSigactIn, kSigactOut:
+	case sysabi.ArgSigactIn, sysabi.ArgSigactOut:
 		sa := p.read(v, 32)
 		if sa == nil {
 			return false
 		}
 		p.sigaction(sa)
-	case kWstatusOut:
+	case sysabi.ArgWstatusOut:
 		if p.ret <= 0 { // WNOHANG with nothing to report: not written
 			return false
 		}
@@ -102,28 +98,38 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str("[")
 		p.waitStatus(le.Uint32(st))
 		p.str("]")
-	case kSockaddrIn:
+	case sysabi.ArgSockaddrIn:
 		return p.sockaddr(v, p.args[i+1])
-	case kSockaddrOut:
+	case sysabi.ArgSockaddrOut:
 		// The kernel stores the real length through the next argument.
 		n := p.read(p.args[i+1], 4)
 		if n == nil {
 			return false
 		}
 		return p.sockaddr(v, uint64(le.Uint32(n)))
-	case kSocklenOut, kIntOut, kUintOut:
+	case sysabi.ArgSocklenOut, sysabi.ArgIntOut, sysabi.ArgUintOut:
 		n := p.read(v, 4)
 		if n == nil {
 			return false
 		}
 		p.str("[")
-		if k == kIntOut {
+		if k == sysabi.ArgSocklenOut {
+			// In and out: strace shows the caller's size too when the
+			// kernel changed it, [110 => 2].
+			if er, ok := p.mem.(EntryReader); ok {
+				if in, err := er.ReadEntry(v, 4); err == nil && le.Uint32(in) != le.Uint32(n) {
+					p.udec(uint64(le.Uint32(in)))
+					p.str(" => ")
+				}
+			}
+		}
+		if k == sysabi.ArgIntOut {
 			p.dec(int64(int32(le.Uint32(n))))
 		} else {
 			p.udec(uint64(le.Uint32(n)))
 		}
 		p.str("]")
-	case kPtrOut:
+	case sysabi.ArgPtrOut:
 		n := p.read(v, 8)
 		if n == nil {
 			return false
@@ -131,7 +137,7 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str("[")
 		p.hex(le.Uint64(n))
 		p.str("]")
-	case kIntPairOut:
+	case sysabi.ArgIntPairOut:
 		fds := p.read(v, 8)
 		if fds == nil {
 			return false
@@ -141,19 +147,19 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str(", ")
 		p.dec(int64(int32(le.Uint32(fds[4:]))))
 		p.str("]")
-	case kTimespecIn, kTimespecOut:
+	case sysabi.ArgTimespecIn, sysabi.ArgTimespecOut:
 		ts := p.read(v, 16)
 		if ts == nil {
 			return false
 		}
 		p.timespec(ts)
-	case kTimevalOut:
+	case sysabi.ArgTimevalOut:
 		tv := p.read(v, 16)
 		if tv == nil {
 			return false
 		}
 		p.timeval(tv)
-	case kItimervalIn, kItimervalOut:
+	case sysabi.ArgItimervalIn, sysabi.ArgItimervalOut:
 		it := p.read(v, 32)
 		if it == nil {
 			return false
@@ -163,7 +169,7 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str(", it_value=")
 		p.timeval(it[16:])
 		p.str("}")
-	case kRlimitIn, kRlimitOut:
+	case sysabi.ArgRlimitIn, sysabi.ArgRlimitOut:
 		rl := p.read(v, 16)
 		if rl == nil {
 			return false
@@ -173,21 +179,21 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str(", rlim_max=")
 		p.rlim(le.Uint64(rl[8:]))
 		p.str("}")
-	case kIovecIn:
+	case sysabi.ArgIovecIn:
 		return p.iovec(v, p.args[i+1], ^uint64(0))
-	case kIovecOut:
+	case sysabi.ArgIovecOut:
 		return p.iovec(v, p.args[i+1], uint64(p.ret))
-	case kMsghdrIn:
+	case sysabi.ArgMsghdrIn:
 		return p.msghdr(v, ^uint64(0))
-	case kMsghdrOut:
+	case sysabi.ArgMsghdrOut:
 		return p.msghdr(v, uint64(p.ret))
-	case kEpollEventIn:
+	case sysabi.ArgEpollEventIn:
 		ev := p.read(v, 12)
 		if ev == nil {
 			return false
 		}
 		p.epollEvent(ev)
-	case kEpollEventsOut:
+	case sysabi.ArgEpollEventsOut:
 		n := min(uint64(p.ret), maxElems)
 		evs := p.read(v, int(n)*12)
 		if evs == nil && n > 0 {
@@ -204,11 +210,11 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 			p.str(", ...")
 		}
 		p.str("]")
-	case kPollfds:
+	case sysabi.ArgPollfds:
 		return p.pollfds(v, p.args[i+1])
-	case kFdSet:
+	case sysabi.ArgFdSet:
 		return p.fdset(v, p.args[0])
-	case kPselectSig:
+	case sysabi.ArgPselectSig:
 		ss := p.read(v, 16)
 		if ss == nil {
 			return false
@@ -224,7 +230,40 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str(", sigsetsize=")
 		p.udec(le.Uint64(ss[8:]))
 		p.str("}")
-	case kUtsnameOut:
+	case sysabi.ArgSysinfoOut:
+		si := p.read(v, sysabi.SizeSysinfo)
+		if si == nil {
+			return false
+		}
+		p.str("{uptime=")
+		p.dec(int64(le.Uint64(si)))
+		p.str(", loads=[")
+		for j := 0; j < 3; j++ {
+			if j > 0 {
+				p.str(", ")
+			}
+			p.udec(le.Uint64(si[8+8*j:]))
+		}
+		for j, name := range []string{"totalram", "freeram", "sharedram", "bufferram", "totalswap", "freeswap"} {
+			if j == 0 {
+				p.str("], ")
+			} else {
+				p.str(", ")
+			}
+			p.str(name)
+			p.str("=")
+			p.udec(le.Uint64(si[32+8*j:]))
+		}
+		p.str(", procs=")
+		p.udec(uint64(le.Uint16(si[80:])))
+		p.str(", totalhigh=")
+		p.udec(le.Uint64(si[88:]))
+		p.str(", freehigh=")
+		p.udec(le.Uint64(si[96:]))
+		p.str(", mem_unit=")
+		p.udec(uint64(le.Uint32(si[104:])))
+		p.str("}")
+	case sysabi.ArgUtsnameOut:
 		u := p.read(v, 130)
 		if u == nil {
 			return false
@@ -234,20 +273,11 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str(", nodename=")
 		p.b = appendQuoted(p.b, cstr(u[65:130]), false)
 		p.str(", ...}")
-	case kDirentsOut:
+	case sysabi.ArgDirentsOut:
 		// Abbreviated like strace: the address and how many entries.
-		n := uint64(p.ret)
-		data := p.read(v, int(n))
-		if data == nil && n > 0 {
+		count, ok := p.direntCount(v)
+		if !ok {
 			return false
-		}
-		count := 0
-		for off := uint64(0); off+19 <= n; count++ {
-			reclen := uint64(le.Uint16(data[off+16:]))
-			if reclen == 0 {
-				break
-			}
-			off += reclen
 		}
 		p.hex(v)
 		p.str(" /* ")
@@ -257,7 +287,7 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		} else {
 			p.str(" entries */")
 		}
-	case kCPUSetOut:
+	case sysabi.ArgCPUSetOut:
 		n := uint64(p.ret)
 		data := p.read(v, int(n))
 		if data == nil && n > 0 {
@@ -275,7 +305,7 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 			}
 		}
 		p.str("]")
-	case kStackIn, kStackOut:
+	case sysabi.ArgStackIn, sysabi.ArgStackOut:
 		ss := p.read(v, 24)
 		if ss == nil {
 			return false
@@ -287,7 +317,7 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str(", ss_size=")
 		p.udec(le.Uint64(ss[16:]))
 		p.str("}")
-	case kGidsOut:
+	case sysabi.ArgGidsOut:
 		n := min(uint64(p.ret), maxElems)
 		ids := p.read(v, int(n)*4)
 		if ids == nil && n > 0 {
@@ -304,7 +334,7 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 			p.str(", ...")
 		}
 		p.str("]")
-	case kUtimensIn:
+	case sysabi.ArgUtimensIn:
 		ts := p.read(v, 32)
 		if ts == nil {
 			return false
@@ -314,7 +344,7 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		p.str(", ")
 		p.utimespec(ts[16:])
 		p.str("]")
-	case kOpenHow:
+	case sysabi.ArgOpenHow:
 		how := p.read(v, 24)
 		if how == nil {
 			return false
@@ -335,6 +365,30 @@ func (p *printer) decodeStruct(k kind, i int, v uint64) bool {
 		return false
 	}
 	return true
+}
+
+// direntCount counts the linux_dirent64 records in the p.ret bytes at v:
+// from a Counter that counted them, or by reading them.
+func (p *printer) direntCount(v uint64) (int, bool) {
+	if c, ok := p.mem.(Counter); ok {
+		if n, exact, ok := c.Count(v); ok {
+			return n, exact
+		}
+	}
+	n := uint64(p.ret)
+	data := p.read(v, int(n))
+	if data == nil && n > 0 {
+		return 0, false
+	}
+	count := 0
+	for off := uint64(0); off+19 <= n; count++ {
+		reclen := uint64(le.Uint16(data[off+16:]))
+		if reclen == 0 {
+			break
+		}
+		off += reclen
+	}
+	return count, true
 }
 
 // cstr cuts a fixed-size char array at its NUL.

@@ -52,11 +52,11 @@ func cmpSetups() []*cmpSetup {
 		{name: "perf-trace-s", perCall: 1, heavy: true, avail: needTracing("perf"), run: perfRun("-s"),
 			what: "`perf trace -s`: syscall summary"},
 
-		// One record per call at least: the exit record carries the
-		// number and arguments; entry records are made only for calls
-		// with a path argument (core.Watch.PathEntriesOnly).
+		// One record per call: the exit record carries the number, the
+		// arguments and the memory copied at entry and exit
+		// (core.Watch.ExitEntriesOnly, Capture).
 		{name: "syscalls", perCall: 1, ours: true, run: cliRun("-e", "syscalls", "--format", "json", "-o", "@out"), events: "records",
-			what: "`utrace-bpf run -e syscalls --format json -o FILE`: full passive syscall log (an exit record per call, an entry record only for calls with a path)"},
+			what: "`utrace-bpf run -e syscalls --format json -o FILE`: full passive syscall log (one record per call, with the data it prints)"},
 		{name: "strace", heavy: true, avail: need("strace"), run: straceRun(false, "-f", "-o", "/dev/null"),
 			what: "`strace -f -o /dev/null`"},
 		{name: "strace-1cpu", heavy: true, only: getppid, avail: need("strace"), run: straceRun(true, "-f", "-o", "/dev/null"),

@@ -27,8 +27,24 @@ func Dir() string {
 	return filepath.Join(filepath.Dir(file), "c")
 }
 
-// BuildIn compiles name.c into dir with gcc and returns the binary's path.
+// PrebuiltEnv names the environment variable that, when set, holds the
+// directory of prebuilt programs: BuildIn and Build then return
+// $UTRACE_PROGS_DIR/name instead of compiling, and fail if it is missing.
+// It serves machines without gcc, such as the kernel matrix's VMs
+// (test/kernels), which build every c/*.c ahead of time with gcc -static
+// and the flags of BuildIn.
+const PrebuiltEnv = "UTRACE_PROGS_DIR"
+
+// BuildIn compiles name.c into dir with gcc and returns the binary's path
+// (or returns the prebuilt one: see PrebuiltEnv).
 func BuildIn(dir, name string) (string, error) {
+	if pre := os.Getenv(PrebuiltEnv); pre != "" {
+		path := filepath.Join(pre, name)
+		if _, err := os.Stat(path); err != nil {
+			return "", fmt.Errorf("prebuilt program %s (%s is set): %w", name, PrebuiltEnv, err)
+		}
+		return path, nil
+	}
 	src := filepath.Join(Dir(), name+".c")
 	out := filepath.Join(dir, name)
 	cmd := exec.Command("gcc", "-O2", "-Wall", "-Werror", "-pthread", "-o", out, src)
@@ -39,7 +55,7 @@ func BuildIn(dir, name string) (string, error) {
 }
 
 // Build compiles name.c into a temporary directory of t and returns the
-// binary's path.
+// binary's path (or returns the prebuilt one: see PrebuiltEnv).
 func Build(t testing.TB, name string) string {
 	t.Helper()
 	path, err := BuildIn(t.TempDir(), name)

@@ -226,8 +226,10 @@ func TestLoadThreadsSyscallsEngine(t *testing.T) {
 	cmd := exec.Command(bin, "run", "-e", "syscalls:trace=getppid", "-o", logf, "--",
 		loadBin, "threads", strconv.Itoa(nthreads), strconv.Itoa(calls))
 	cmd.Stdin = strings.NewReader("g")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v: %s", err, out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
 	}
 	f, err := os.Open(logf)
 	if err != nil {
@@ -236,13 +238,15 @@ func TestLoadThreadsSyscallsEngine(t *testing.T) {
 	defer f.Close()
 	perTid := map[string]int{}
 	summary := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		l := sc.Text()
+	for _, l := range strings.Split(stderr.String(), "\n") {
 		if strings.HasPrefix(l, "utrace-bpf: reports:") {
 			summary = l
 		}
-		if tid, rest, ok := strings.Cut(strings.TrimPrefix(l, "[pid "), "] "); ok && strings.HasPrefix(rest, "getppid()") {
+	}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// strace -f -o's lines: "TID   getppid() = N".
+		if tid, rest, ok := strings.Cut(sc.Text(), " "); ok && strings.HasPrefix(strings.TrimLeft(rest, " "), "getppid()") {
 			perTid[tid]++
 		}
 	}
