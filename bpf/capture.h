@@ -87,7 +87,11 @@ static __always_inline struct rec_region *new_region(struct scratch *s, __u64 *n
 	if (c->nregion >= MAX_REGIONS || off >= HALF || off + sizeof(struct rec_region) >= c->limit)
 		return 0;
 	room = clamp(c->limit - off - sizeof(struct rec_region), REGION_MAX);
-	*n = clamp(*n, room);
+	/*
+	 * The room left, then the constant bound again: older verifiers (6.1)
+	 * learn nothing from comparing two ranges, only from a constant.
+	 */
+	*n = clamp(clamp(*n, room), REGION_MAX);
 	return (struct rec_region *)&s->buf[off & (HALF - 1)];
 }
 

@@ -173,9 +173,14 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 		if (ts && !ts->stopped && count_ok(ts, nr)) {
 			ts->enter_time = bpf_ktime_get_ns();
 			ts->enter_nr = nr;
-			/* exit and exit_group never return: count them now. */
-			if (nr == NR_exit || nr == NR_exit_group)
-				ts->s.nr[nr].calls++;
+			/*
+			 * exit and exit_group never return: count them now (by
+			 * constant index: 6.1's verifier loses nr's value).
+			 */
+			if (nr == NR_exit)
+				ts->s.nr[NR_exit].calls++;
+			else if (nr == NR_exit_group)
+				ts->s.nr[NR_exit_group].calls++;
 		}
 	}
 	if (!(bits & TID_BIT_SYSCALL))

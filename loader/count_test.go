@@ -1,6 +1,7 @@
 package loader_test
 
 import (
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -220,14 +221,28 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 
 // Counting follows into new threads, and the counts of threads that exited
 // (and were freed at once, as non-leader threads are) stay readable until
-// they are reaped.
+// their REAP is delivered: here they are read at their DEATH, as the
+// counter engine reads them.
 func TestCountThreads(t *testing.T) {
-	l, c := start(t, nil)
+	var mu sync.Mutex
+	atDeath := map[int]core.SyscallStats{}
+	l, c := startWith(t, nil, func(l *loader.Loader, ev *core.Event) {
+		if ev.Type != core.EventDeath {
+			return
+		}
+		st, err := l.SyscallStats(ev.Tid)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			t.Errorf("reading the counts of thread %d at its death: %v", ev.Tid, err)
+		}
+		atDeath[ev.Tid] = st[nrGetppid]
+	})
 	bin := progs.Build(t, "threads")
 	const threads, n = 3, 1000
 
 	p := progs.Start(t, nil, bin, "3", "1000")
-	if err := l.SetWatch(p.Pid, core.Watch{Events: core.EventClone, Follow: true, Count: true}); err != nil {
+	if err := l.SetWatch(p.Pid, core.Watch{Events: core.EventClone | core.EventDeath, Follow: true, Count: true}); err != nil {
 		t.Fatal(err)
 	}
 	p.Go(t)
@@ -242,15 +257,13 @@ func TestCountThreads(t *testing.T) {
 	if len(tids) != threads {
 		t.Fatalf("%d CLONE events, want %d", len(tids), threads)
 	}
+	mu.Lock()
 	for _, tid := range tids {
-		st, err := l.SyscallStats(tid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s := st[nrGetppid]; s.Calls != n {
-			t.Errorf("thread %d: getppid %+v, want %d calls", tid, s, n)
+		if s, ok := atDeath[tid]; !ok || s.Calls != n {
+			t.Errorf("thread %d: getppid %+v at its death (reported %v), want %d calls", tid, s, ok, n)
 		}
 	}
+	mu.Unlock()
 	st, err := l.SyscallStats(p.Pid)
 	if err != nil {
 		t.Fatal(err)

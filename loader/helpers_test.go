@@ -80,6 +80,13 @@ func (c *collector) waitFor(t *testing.T, what string, pred func(*core.Event) bo
 // and closes it at the end of the test.
 func start(t *testing.T, opts *loader.Options) (*loader.Loader, *collector) {
 	t.Helper()
+	return startWith(t, opts, nil)
+}
+
+// startWith is start with a hook that sees each event, on the reader's
+// goroutine, before the collector gathers it.
+func startWith(t *testing.T, opts *loader.Options, hook func(*loader.Loader, *core.Event)) (*loader.Loader, *collector) {
+	t.Helper()
 	needRoot(t)
 	l, err := loader.Load(opts)
 	if err != nil {
@@ -91,7 +98,14 @@ func start(t *testing.T, opts *loader.Options) (*loader.Loader, *collector) {
 		}
 	})
 	c := &collector{}
-	if err := l.Start(c.deliver); err != nil {
+	deliver := c.deliver
+	if hook != nil {
+		deliver = func(ev *core.Event) {
+			hook(l, ev)
+			c.deliver(ev)
+		}
+	}
+	if err := l.Start(deliver); err != nil {
 		t.Fatal(err)
 	}
 	return l, c

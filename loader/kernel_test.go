@@ -169,7 +169,10 @@ func TestMailboxForThreads(t *testing.T) {
 }
 
 // On kernels whose sched_process_exit has no group_dead (6.12 and before)
-// it is derived in the kernel: one DEATH per process has it, the last.
+// it is derived in the kernel: exactly one DEATH per process has it. (Not
+// always the main thread's here, though it joins the others: a thread's
+// futex wakes the join before the thread reaches the tracepoint, and the
+// first thread through it after the last began to exit claims it.)
 // Emulated here; real in the kernel matrix on 6.1 and 6.12.
 func TestDerivedGroupDead(t *testing.T) {
 	t.Cleanup(loader.EmulateOldKernel())
@@ -191,9 +194,6 @@ func TestDerivedGroupDead(t *testing.T) {
 			deaths++
 			if ev.Exit.GroupDead {
 				dead++
-				if ev.Tid != p.Pid {
-					t.Errorf("group_dead on thread %d, want the main thread %d (it joins the others)", ev.Tid, p.Pid)
-				}
 			}
 		}
 		if deaths != 5 || dead != 1 {

@@ -213,7 +213,7 @@ func privileged() bool {
 func explainLoad(what string, err error) error {
 	var ve *ebpf.VerifierError
 	if errors.As(err, &ve) {
-		return fmt.Errorf("loading BPF program %s: the kernel's verifier (Linux %s) rejected it: %+v", what, ProbeKernel().Release, ve)
+		return fmt.Errorf("loading BPF %s: the kernel's verifier (Linux %s) rejected it: %+v", what, ProbeKernel().Release, ve)
 	}
 	if errors.Is(err, unix.EPERM) && !privileged() {
 		return fmt.Errorf("loading BPF %s: %w (run as root, or with the capabilities CAP_BPF and CAP_PERFMON)", what, err)

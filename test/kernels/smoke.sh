@@ -1,0 +1,155 @@
+#!/bin/sh
+# smoke.sh checks the CLI's main paths end to end, as a user runs them.
+# Each step prints "@@@ SMOKE PASS name" or "@@@ SMOKE FAIL name: why",
+# then the command and its output; the exit status is the number of
+# failed steps. Runs under busybox sh in the VM and under sh on the host.
+#
+# Environment: UTRACE_ROOT (default /utrace) holds bin/utrace-bpf and the
+# test programs in progs/.
+U=${UTRACE_ROOT:-/utrace}
+BIN="$U/bin/utrace-bpf"
+PROGS="$U/progs"
+W=$(mktemp -d "${TMPDIR:-/tmp}/smoke.XXXXXX") || exit 100
+limit=120 # seconds for any one command
+fails=0
+
+# t NAME runs the shell command $cmd with a time limit, its output (both
+# streams) in $out and its exit status in $rc.
+t() {
+	out="$W/$1.out"
+	timeout -s KILL $limit sh -c "$cmd" >"$out" 2>&1 </dev/null
+	rc=$?
+}
+has() { grep -qF -- "$1" "$out"; }
+hasre() { grep -qE -- "$1" "$out"; }
+pass() { echo "@@@ SMOKE PASS $1"; }
+# fail NAME WHY [FILE...] reports a failed step with the command and the
+# output files (default $out).
+fail() {
+	name=$1 why=$2
+	shift 2
+	[ $# -gt 0 ] || set -- "$out"
+	echo "@@@ SMOKE FAIL $name: $why"
+	echo "    \$ $cmd"
+	for f in "$@"; do
+		sed 's/^/    | /' "$f"
+	done
+	fails=$((fails + 1))
+}
+
+# 1. The default log (strace -f).
+cmd="$BIN run -- /bin/true"
+t log
+if [ $rc -ne 0 ]; then
+	fail log "exit status $rc, want 0"
+elif ! has 'execve("/bin/true", '; then
+	fail log 'no execve("/bin/true", ...) line'
+elif ! has '+++ exited with 0 +++'; then
+	fail log 'no "+++ exited with 0 +++"'
+else
+	pass log
+fi
+
+# 2. The in-kernel counter (strace -c).
+cmd="$BIN run -e counter -- /bin/true"
+t counter
+if [ $rc -ne 0 ]; then
+	fail counter "exit status $rc, want 0"
+elif ! hasre '^% time +seconds +usecs/call +calls +errors +syscall'; then
+	fail counter 'no counter table header'
+elif ! hasre '^ *[0-9.]+ +[0-9.]+ +[0-9]+ +1 +([0-9]+ +)?execve$'; then
+	fail counter 'no row for the one execve'
+elif ! hasre ' total$'; then
+	fail counter 'no total row'
+else
+	pass counter
+fi
+
+# 3. Fault injection through the seccomp filter of run.
+cmd="$BIN run -e inject:syscall=openat,path=/etc/hostname,error=ENOENT -- cat /etc/hostname"
+t inject
+if [ $rc -eq 0 ]; then
+	fail inject "cat succeeded, want it to fail with ENOENT"
+elif ! has 'No such file or directory'; then
+	fail inject 'cat did not report ENOENT'
+elif ! hasre '\(INJECTED\)|[1-9][0-9]* injected'; then
+	fail inject 'utrace-bpf did not report the injection'
+elif grep -qxF -- "$(cat /etc/hostname)" "$out"; then
+	fail inject 'cat printed /etc/hostname'
+else
+	pass inject
+fi
+
+# 4. Fault injection after the call through a kernel trigger (per-syscall
+# tracepoints, in tracefs, which utrace-bpf must mount itself if needed)
+# on an attached process: opener waits for a byte on its standard input,
+# then opens /etc/hostname and /etc/passwd and prints each result.
+fifo="$W/go"
+mkfifo "$fifo"
+exec 3<>"$fifo"
+"$PROGS/opener" 1 0 /etc/hostname /etc/passwd <&3 >"$W/opener.out" 2>&1 &
+op=$!
+cmd="$BIN attach -p $op -e inject:syscall=openat,path=/etc/hostname,error=ENOENT,after=true"
+$cmd >"$W/attach.out" 2>&1 &
+ut=$!
+(sleep $limit && kill -KILL $op $ut) >/dev/null 2>&1 &
+watchdog=$!
+i=0
+while ! grep -q "process $op attached" "$W/attach.out" && kill -0 $ut 2>/dev/null && [ $i -lt $((limit * 10)) ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+echo g >&3
+wait $op
+oprc=$?
+kill -INT $ut 2>/dev/null
+wait $ut
+rc=$?
+kill $watchdog 2>/dev/null
+exec 3>&-
+out="$W/opener.out"
+if ! grep -q "process $op attached" "$W/attach.out"; then
+	fail attach "utrace-bpf did not say it attached (exit status $rc)" "$W/attach.out" "$W/opener.out"
+elif [ $oprc -ne 0 ] || ! has done; then
+	fail attach "opener exit status $oprc, want 0 and done" "$W/opener.out" "$W/attach.out"
+elif ! has '/etc/hostname -2'; then
+	fail attach 'openat of /etc/hostname did not return -ENOENT' "$W/opener.out" "$W/attach.out"
+elif ! hasre '^/etc/passwd [0-9]+$'; then
+	fail attach 'openat of /etc/passwd failed' "$W/opener.out" "$W/attach.out"
+elif [ $rc -ne 0 ]; then
+	fail attach "utrace-bpf exit status $rc after SIGINT, want 0" "$W/attach.out"
+else
+	pass attach
+fi
+
+# 5. Signal deliveries: a SIGUSR1 the program raises and handles.
+cmd="echo g | $BIN run -e signals -- $PROGS/signals handled"
+t signals
+if [ $rc -ne 0 ]; then
+	fail signals "exit status $rc, want 0"
+elif ! has '--- SIGUSR1 {si_signo=SIGUSR1'; then
+	fail signals 'no "--- SIGUSR1 {si_signo=SIGUSR1, ...} ---" line'
+else
+	pass signals
+fi
+
+# 6. The process tree: a shell that forks a /bin/true and a subshell that
+# exits with 3.
+cmd="$BIN run -e proctree -- sh -c '/bin/true; (exit 3); exit 0'"
+t proctree
+if [ $rc -ne 0 ]; then
+	fail proctree "exit status $rc, want 0"
+elif ! hasre '^\[pid [0-9]+\] fork [0-9]+$'; then
+	fail proctree 'no fork line'
+elif ! hasre '^\[pid [0-9]+\] exec "/bin/true"$'; then
+	fail proctree 'no exec "/bin/true" line'
+elif ! hasre '^\[pid [0-9]+\] exit code 3 '; then
+	fail proctree 'no "exit code 3" line'
+elif ! hasre '^ +[0-9]+ /bin/true \[code 0\]$'; then
+	fail proctree 'no /bin/true child in the tree'
+else
+	pass proctree
+fi
+
+rm -rf "$W"
+exit $fails
