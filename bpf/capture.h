@@ -75,6 +75,16 @@ static __always_inline bool is_error(long ret)
 }
 
 /*
+ * interrupted reports whether a signal interrupted a call, to be restarted
+ * or to fail with EINTR once the handler ran: the restart codes, which
+ * sys_exit sees before signal delivery rewrites them.
+ */
+static __always_inline bool interrupted(long ret)
+{
+	return restart_code(ret);
+}
+
+/*
  * new_region returns the header of the next region, with room for *n
  * bytes after it (*n is cut to fit), or NULL when the record is full.
  */
@@ -480,7 +490,11 @@ __noinline int cap_one(__u32 idx)
 	it = i < CAP_ITEMS ? &spec->entry[i] : &spec->exit[i - CAP_ITEMS];
 	if (it->arg >= 6 || (it->how != CAP_STACK && (it->aux == 6 || (it->aux > 6 && it->aux != AUX_RET))))
 		return 0;
-	if (it->cond_arg != COND_NONE &&
+	if (i >= CAP_ITEMS && (it->cond_arg == COND_INTR) != is_error(s->st.ret))
+		return 0; /* an output not written */
+	if (i >= CAP_ITEMS && it->cond_arg == COND_INTR && !interrupted(s->st.ret))
+		return 0;
+	if (it->cond_arg != COND_NONE && it->cond_arg != COND_INTR &&
 	    (it->cond_arg >= 6 || (s->st.args[it->cond_arg & 7] & it->cond_mask) != it->cond_val))
 		return 0;
 	s->st.item = i;

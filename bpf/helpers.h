@@ -73,12 +73,19 @@ const volatile __u64 wakeup_bytes = 64 << 10;
 #define SIGNAL_GROUP_EXIT 0x00000004
 #define SIGNAL_CLD_CONTINUED 0x00000020
 
+/* task_struct.jobctl bits (include/linux/sched/jobctl.h; JOBCTL_STOPPED since 5.19) */
+#define JOBCTL_TRAP_STOP (1UL << 19) /* a ptracer's trap is due (set by an attach) */
+#define JOBCTL_STOPPED (1UL << 26)   /* in a group stop */
+
 #define ENOENT 2
 #define ENOMEM 12
 #define EINVAL 22
 
 #define NR_exit 60
+#define NR_restart_syscall 219
 #define NR_exit_group 231
+
+#define ERESTART_RESTARTBLOCK 516
 
 /*
  * kernel_ptr_ok reports whether p, a pointer a tracepoint passed, may be

@@ -107,7 +107,7 @@ static __always_inline void syscall_hdr(struct rec_syscall *r, __u32 ev, long nr
 	r->enter_time = enter_time;
 	r->size = size;
 	r->nregion = nregion;
-	r->_pad = 0;
+	r->resumes = 0;
 }
 
 /* regs_args reads the six argument registers, which x86-64 keeps across the call. */
@@ -235,6 +235,8 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 	if (record) {
 		syscall_hdr((struct rec_syscall *)s->buf, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp, 0,
 			    sizeof(struct rec_syscall) + len, cs->nregion);
+		if (nr == NR_restart_syscall)
+			((struct rec_syscall *)s->buf)->resumes = cs->restart;
 		output_scratch(s, sizeof(struct rec_syscall) + len, EV_SYSCALL_ENTRY);
 	}
 	return 0;
@@ -304,6 +306,16 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	 */
 	if (nr < 0 && cs && cs->time)
 		nr = cs->nr;
+	/*
+	 * What restart_syscall will resume, whether or not this call is
+	 * traced: strace knows it from having seen the call.
+	 */
+	if (ret == -ERESTART_RESTARTBLOCK && nr != NR_restart_syscall && nr >= 0 && (f->opts & OPT_CAPTURE)) {
+		if (!cs)
+			cs = bpf_task_storage_get(&calls, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (cs)
+			cs->restart = nr + 1;
+	}
 	if (!(f->events & EVBIT(EV_SYSCALL_EXIT)) || !syscall_ok(f, nr) || !comm_ok(f, task))
 		return 0;
 	/* A call that fires a trigger is reported by the stop instead. */
@@ -353,7 +365,7 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	if (spec) {
 		if (retry && spec->nentry)
 			bpf_loop(spec->nentry > CAP_ITEMS ? CAP_ITEMS : spec->nentry, entry_item, 0, 0);
-		if (spec->nexit && !is_error(ret))
+		if (spec->nexit && (!is_error(ret) || interrupted(ret)))
 			bpf_loop(spec->nexit > CAP_ITEMS ? CAP_ITEMS : spec->nexit, exit_item, 0, 0);
 	}
 	s = scratch_buf();
@@ -361,6 +373,8 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	len = clamp(s->st.off, SCRATCH_BUF);
 	syscall_hdr((struct rec_syscall *)s->buf, EV_SYSCALL_EXIT, nr, ret, args, sp, enter_time, len, s->st.nregion);
+	if (nr == NR_restart_syscall && cs)
+		((struct rec_syscall *)s->buf)->resumes = cs->restart;
 	output_scratch(s, len, EV_SYSCALL_EXIT);
 	return 0;
 }
@@ -503,6 +517,8 @@ static __always_inline void emit_unfinished(struct task_struct *p)
 	r = (struct rec_syscall *)s->buf;
 	syscall_hdr(r, EV_SYSCALL_ENTRY, cs->nr, 0, cs->args, cs->sp, cs->time, sizeof(*r) + len, cs->nregion);
 	r->h.flags |= REC_UNFINISHED;
+	if (cs->nr == NR_restart_syscall)
+		r->resumes = cs->restart;
 	cs->nr = -1;
 	cs->time = 0;
 	output_scratch(s, sizeof(*r) + len, EV_SYSCALL_ENTRY);
@@ -718,6 +734,9 @@ static __always_inline void emit_jctl(struct task_struct *t, __s32 type, __s32 n
 	fill_hdr(&r->h, EV_JCTL, REC_DELIVER, t);
 	r->type = type;
 	r->notify = notify;
+	/* do_signal_stop leaves the stop signal there while the group is stopped. */
+	r->signo = type == CLD_STOPPED ? t->signal->group_exit_code & 0x7f : 0;
+	r->_pad = 0;
 	bpf_ringbuf_submit(r, 0);
 }
 
@@ -725,14 +744,14 @@ static __always_inline void emit_jctl(struct task_struct *t, __s32 type, __s32 n
  * Context switch, attached only while some task wants JCTL. prev is
  * current. A watched prev that blocks in TASK_STOPPED is in a job-control
  * stop (ptrace stops are TASK_TRACED): CLD_STOPPED. A watched next that had
- * stopped so runs again: CLD_CONTINUED if SIGCONT woke it (its group has
- * SIGNAL_STOP_CONTINUED), nothing if SIGKILL did.
+ * stopped so runs again: CLD_CONTINUED if SIGCONT woke it, nothing if
+ * SIGKILL or a ptracer's attach did.
  *
  * notify approximates utrace's: for a stop, set when the group stop is
  * complete as this thread switches out (exact for one thread; with several
  * threads stopping at once more than one may see it); for a continue, set
- * while SIGNAL_CLD_CONTINUED is still pending in the group, i.e. no thread
- * has notified the parent yet.
+ * while no thread has notified the parent yet (SIGNAL_CLD_CONTINUED still
+ * pending, or the group's flags not yet changed from stopped).
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(utrace_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
@@ -757,10 +776,22 @@ int BPF_PROG(utrace_sched_switch, bool preempt, struct task_struct *prev, struct
 	f = task_flags_of(next);
 	if (f && (f->state & STATE_JCTL_STOPPED)) {
 		unsigned int sflags = next->signal->flags;
+		bool continued;
 
 		f->state &= ~STATE_JCTL_STOPPED;
-		if ((sflags & SIGNAL_STOP_CONTINUED) && (f->events & EVBIT(EV_JCTL)) && comm_ok(f, next))
-			emit_jctl(next, CLD_CONTINUED, (sflags & SIGNAL_CLD_CONTINUED) ? CLD_CONTINUED : 0);
+		/*
+		 * SIGCONT clears each thread's JOBCTL_STOPPED and wakes it
+		 * before it sets SIGNAL_STOP_CONTINUED (prepare_signal, under
+		 * siglock, which this does not take): a thread woken first may
+		 * run on another CPU before the group's flags say so. SIGKILL
+		 * clears JOBCTL_STOPPED too, but leaves SIGKILL pending; a
+		 * ptracer's attach sets JOBCTL_TRAP_STOP before it wakes the
+		 * thread into a ptrace stop.
+		 */
+		continued = !(next->jobctl & (JOBCTL_STOPPED | JOBCTL_TRAP_STOP)) && !sigkill_pending(next);
+		if (continued && (f->events & EVBIT(EV_JCTL)) && comm_ok(f, next))
+			emit_jctl(next, CLD_CONTINUED,
+				  (sflags & (SIGNAL_CLD_CONTINUED | SIGNAL_STOP_STOPPED)) ? CLD_CONTINUED : 0);
 	}
 	return 0;
 }

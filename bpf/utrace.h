@@ -219,7 +219,8 @@ struct rec_syscall {
 	__u64 sp;          /* the stack pointer at the call's entry (or exit, when that was not seen) */
 	__u32 size;        /* bytes in the whole record, regions included */
 	__u16 nregion;     /* regions that follow */
-	__u16 _pad;
+	__u16 resumes;     /* restart_syscall, with OPT_CAPTURE: 1 + the call it resumes (the thread's
+	                      last to return -ERESTART_RESTARTBLOCK); 0 unknown */
 };
 
 /* rec_region.flags */
@@ -264,6 +265,8 @@ struct rec_region {
 
 #define AUX_RET 0xff      /* cap_item.aux: the count is the return value */
 #define COND_NONE 0xff    /* cap_item.cond_arg: unconditional */
+#define COND_INTR 0xfe    /* cap_item.cond_arg, exit items: only when a signal interrupted the
+                             call (a restart code), not when it succeeded */
 #define CAP_ITEMS 6       /* capture items per phase and call */
 
 struct cap_item {
@@ -279,7 +282,9 @@ struct cap_item {
 
 /*
  * The captures of one system call. Exit items are copied only when the
- * call succeeded (what they point at is the kernel's output); entry items
+ * call succeeded (what they point at is the kernel's output), or, those
+ * with COND_INTR, only when a signal interrupted it (a sleep's remaining
+ * time is written then); entry items
  * that were unreadable at entry are copied again at exit, whatever the
  * result: by then the kernel has faulted in what it read.
  */
@@ -312,6 +317,9 @@ struct call_state {
 	__u32 len;       /* bytes of regions in buf */
 	__u16 nregion;   /* regions in buf */
 	__u16 faulted;   /* bit i: entry item i was unreadable at entry; copied again at exit */
+	__u16 restart;   /* 1 + the thread's last call to return -ERESTART_RESTARTBLOCK: what a
+	                    restart_syscall resumes; 0 none seen */
+	__u16 _pad[3];
 	__u8 buf[CALL_BUF];
 };
 
@@ -359,6 +367,8 @@ struct rec_jctl {
 	struct rec_hdr h;
 	__s32 type;   /* CLD_STOPPED or CLD_CONTINUED */
 	__s32 notify; /* nonzero (the SIGCHLD si_code) when this thread presumably notifies the parent */
+	__s32 signo;  /* CLD_STOPPED: the signal that stopped the group; 0 otherwise */
+	__s32 _pad;
 };
 
 /* EV_REAP has the header only. */

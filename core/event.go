@@ -49,6 +49,10 @@ type Syscall struct {
 	// the regions copied at its entry. Only engines that asked for
 	// captures get these.
 	Unfinished bool
+	// Resumes is, for restart_syscall in passive events of engines that
+	// asked for captures, the call it resumes: the thread's last to
+	// return ERESTART_RESTARTBLOCK, traced or not; -1 when not known.
+	Resumes int
 	// Regions is the thread's memory that the call's arguments point at,
 	// copied when the kernel used it (passive events of engines that
 	// asked, with Engine.SetCapture): at an exit, what was copied at the
@@ -128,6 +132,14 @@ type Exit struct {
 
 // Jctl describes a job-control stop or continue.
 type Jctl struct {
-	Type   int // CLD_STOPPED or CLD_CONTINUED
+	Type   int // JctlStopped or JctlContinued
 	Notify int // nonzero when this thread notifies the parent; the si_code of its SIGCHLD
+	Signo  int // JctlStopped: the signal that stopped the process (SIGSTOP, SIGTSTP...); 0 when not known
 }
+
+// The types of Jctl: the si_codes of the SIGCHLD that tells the parent
+// (CLD_STOPPED and CLD_CONTINUED).
+const (
+	JctlStopped   = 5
+	JctlContinued = 6
+)

@@ -24,12 +24,16 @@ type regionMem struct {
 	regions []core.Region
 	// execFn is the address of an execve's file name: when it could not
 	// be copied from the old image, the new image's copy serves.
-	execFn uint64
-	sp     uint64 // the stack pointer at the call's entry
+	execFn  uint64
+	sp      uint64 // the stack pointer at the call's entry
+	resumes int    // restart_syscall: the call it resumes; -1 unknown
 }
 
 // StackPointer implements sysent.Stack.
 func (m *regionMem) StackPointer() uint64 { return m.sp }
+
+// Resumes implements sysent.Resumer.
+func (m *regionMem) Resumes() (int, bool) { return m.resumes, m.resumes >= 0 }
 
 var errUncopied = unix.EFAULT
 
@@ -41,7 +45,7 @@ var regionMems = sync.Pool{New: func() any { return new(regionMem) }}
 // give it back with putRegionMem.
 func getRegionMem(ev *core.Event) *regionMem {
 	m := regionMems.Get().(*regionMem)
-	*m = regionMem{regions: ev.Syscall.Regions, sp: ev.Syscall.SP}
+	*m = regionMem{regions: ev.Syscall.Regions, sp: ev.Syscall.SP, resumes: ev.Syscall.Resumes}
 	switch ev.Syscall.Nr {
 	case unix.SYS_EXECVE:
 		m.execFn = ev.Syscall.Args[0]

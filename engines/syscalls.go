@@ -87,8 +87,8 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 	// Signals passively only: a signal line is a delivery the thread
 	// really got, after every synchronous engine had its say, in order
 	// with its other lines.
-	s.Init(name, s, out, Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll,
-		Syscalls: set, ExitEntriesOnly: true, Capture: true, PassiveOnly: core.EventSignalAll})
+	s.Init(name, s, out, Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll | core.EventJctl,
+		Syscalls: set, ExitEntriesOnly: true, Capture: true, PassiveOnly: core.EventSignalAll | core.EventJctl})
 	s.OnAttach = func(*core.Engine) { s.live.Add(1) }
 	return s, nil
 }
@@ -309,6 +309,24 @@ func (s *syscalls) ReportSignal(e *core.Engine, action core.Action, ev *core.Eve
 		}
 	}
 	return core.Resume | action.SignalAction()
+}
+
+// ReportJctl logs a thread's entering a job-control stop as strace does:
+// --- stopped by SIGSTOP ---. (A continue has no line: strace shows the
+// SIGCONT.)
+func (s *syscalls) ReportJctl(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	if ev.Jctl.Type == core.JctlStopped && ev.Jctl.Signo > 0 && !s.failed && s.path == "" && !s.isLaunching(ev.Tid, ev.Time) {
+		r := s.record(ev)
+		if s.Out.JSON() {
+			r.Fields = append(r.Fields, StrField("stopped_by", sysent.SignalName(ev.Jctl.Signo)))
+		} else {
+			r.Text = append(r.Text, "--- stopped by "...)
+			r.Text = append(r.Text, sysent.SignalName(ev.Jctl.Signo)...)
+			r.Text = append(r.Text, " ---"...)
+		}
+		s.Out.Emit(r)
+	}
+	return core.Resume
 }
 
 // emitLater writes the signal lines held for tid until its call returned.

@@ -71,10 +71,13 @@ const (
 )
 
 // Captures: items per call and phase (CAP_ITEMS), the unconditional
-// cap_item.cond_arg (COND_NONE), and the bound of one region's bytes.
+// cap_item.cond_arg (COND_NONE) and the one for exit items copied only
+// when a signal interrupted the call (COND_INTR), and the bound of one
+// region's bytes.
 const (
 	capItems  = 6
 	condNone  = 0xff
+	condIntr  = 0xfe
 	regionMax = 8192
 )
 
@@ -96,6 +99,7 @@ const (
 	offSysSP        = 96
 	offSysSize      = 104
 	offSysNregion   = 108
+	offSysResumes   = 110
 	recSyscallLen   = 112
 
 	// rec_region, then its bytes padded to 8
@@ -134,5 +138,6 @@ const (
 	// rec_jctl
 	offJctlType   = 24
 	offJctlNotify = 28
-	recJctlLen    = 32
+	offJctlSigno  = 32
+	recJctlLen    = 40
 )

@@ -52,6 +52,7 @@ func TestABI(t *testing.T) {
 		{"syscall.sp", unsafe.Offsetof(sys.Sp), offSysSP},
 		{"syscall.size", unsafe.Offsetof(sys.Size), offSysSize},
 		{"syscall.nregion", unsafe.Offsetof(sys.Nregion), offSysNregion},
+		{"syscall.resumes", unsafe.Offsetof(sys.Resumes), offSysResumes},
 		{"sizeof syscall", unsafe.Sizeof(sys), recSyscallLen},
 		{"region.addr", unsafe.Offsetof(reg.Addr), offRegionAddr},
 		{"region.len", unsafe.Offsetof(reg.Len), offRegionLen},
@@ -90,6 +91,7 @@ func TestABI(t *testing.T) {
 		{"sizeof exit", unsafe.Sizeof(exit), recExitLen},
 		{"jctl.type", unsafe.Offsetof(jc.Type), offJctlType},
 		{"jctl.notify", unsafe.Offsetof(jc.Notify), offJctlNotify},
+		{"jctl.signo", unsafe.Offsetof(jc.Signo), offJctlSigno},
 		{"sizeof jctl", unsafe.Sizeof(jc), recJctlLen},
 		{"task_flags.comm", unsafe.Sizeof(fl.Comm), commLen},
 		{"task_flags.syscalls bits", unsafe.Sizeof(fl.Syscalls) * 8, syscallMax},
@@ -143,7 +145,7 @@ func TestDecode(t *testing.T) {
 		t.Fatal("a syscall record with no size decoded")
 	}
 	want := core.Event{Type: core.EventSyscallExit, Tid: 12, Tgid: 10, Time: 99,
-		Syscall: core.Syscall{Nr: 110, Ret: -2, Args: [6]uint64{5: 6}}}
+		Syscall: core.Syscall{Nr: 110, Ret: -2, Args: [6]uint64{5: 6}, Resumes: -1}}
 	le.PutUint32(b[offSysSize:], recSyscallLen)
 	if !decode(b, 7, &ev) {
 		t.Fatal("decode failed")
@@ -295,7 +297,7 @@ func TestCaptureNumbering(t *testing.T) {
 			t.Errorf("%s is %#x in C, %#x in core", name, got, want)
 		}
 	}
-	for name, want := range map[string]int{"AUX_RET": sysabi.AuxRet, "COND_NONE": condNone, "CAP_ITEMS": capItems,
+	for name, want := range map[string]int{"AUX_RET": sysabi.AuxRet, "COND_NONE": condNone, "COND_INTR": condIntr, "CAP_ITEMS": capItems,
 		"REGION_MAX": regionMax, "PATH_MAX": sysabi.PathMax, "SYSCALL_MAX": syscallMax} {
 		if got := def(name); got != want {
 			t.Errorf("%s is %d in C, %d in Go", name, got, want)

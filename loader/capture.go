@@ -28,7 +28,14 @@ func capSpecs() ([syscallMax]utraceCapSpec, error) {
 			}
 			n := &sp.Nentry
 			items := &sp.Entry
-			if c.At == sysabi.Exit {
+			switch c.At {
+			case sysabi.Exit:
+				n, items = &sp.Nexit, &sp.Exit
+			case sysabi.Interrupted:
+				if c.Cond != nil {
+					return specs, fmt.Errorf("system call %d (%s): a capture at interruption cannot have a condition", nr, sysabi.Name(nr))
+				}
+				item.CondArg = condIntr
 				n, items = &sp.Nexit, &sp.Exit
 			}
 			if int(*n) == capItems {

@@ -290,6 +290,7 @@ func decode(b []byte, typ uint32, ev *core.Event) bool {
 		s.EnterTime = le.Uint64(b[offSysEnterTime:])
 		s.SP = le.Uint64(b[offSysSP:])
 		s.Unfinished = le.Uint32(b[offFlags:])&recUnfinished != 0
+		s.Resumes = int(le.Uint16(b[offSysResumes:])) - 1
 		var ok bool
 		if s.Regions, ok = decodeRegions(b, regions); !ok {
 			return false
@@ -338,6 +339,7 @@ func decode(b []byte, typ uint32, ev *core.Event) bool {
 		ev.Jctl = core.Jctl{
 			Type:   int(int32(le.Uint32(b[offJctlType:]))),
 			Notify: int(int32(le.Uint32(b[offJctlNotify:]))),
+			Signo:  int(int32(le.Uint32(b[offJctlSigno:]))),
 		}
 	case core.EventReap:
 	default:

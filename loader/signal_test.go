@@ -2,6 +2,7 @@ package loader_test
 
 import (
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -111,13 +112,13 @@ func TestJctl(t *testing.T) {
 			syscall.Kill(p.Pid, syscall.SIGSTOP)
 			for _, tid := range tids {
 				c.waitFor(t, "CLD_STOPPED", func(ev *core.Event) bool {
-					return ev.Tid == tid && ev.Type == core.EventJctl && ev.Jctl.Type == cldStopped
+					return ev.Tid == tid && ev.Type == core.EventJctl && ev.Jctl.Type == core.JctlStopped
 				})
 			}
 			syscall.Kill(p.Pid, syscall.SIGCONT)
 			for _, tid := range tids {
 				c.waitFor(t, "CLD_CONTINUED", func(ev *core.Event) bool {
-					return ev.Tid == tid && ev.Type == core.EventJctl && ev.Jctl.Type == cldContinued
+					return ev.Tid == tid && ev.Type == core.EventJctl && ev.Jctl.Type == core.JctlContinued
 				})
 			}
 			p.Wait(t)
@@ -150,18 +151,18 @@ func TestJctl(t *testing.T) {
 					}
 				}
 				want := []string{
-					describe(&core.Event{Type: core.EventJctl, Tid: tid, Tgid: p.Pid, Jctl: core.Jctl{Type: cldStopped}}),
-					describe(&core.Event{Type: core.EventJctl, Tid: tid, Tgid: p.Pid, Jctl: core.Jctl{Type: cldContinued}}),
+					describe(&core.Event{Type: core.EventJctl, Tid: tid, Tgid: p.Pid, Jctl: core.Jctl{Type: core.JctlStopped, Signo: int(syscall.SIGSTOP)}}),
+					describe(&core.Event{Type: core.EventJctl, Tid: tid, Tgid: p.Pid, Jctl: core.Jctl{Type: core.JctlContinued}}),
 				}
 				if threads == 1 {
 					want = []string{
-						describe(&core.Event{Type: core.EventJctl, Tid: tid, Tgid: p.Pid, Jctl: core.Jctl{Type: cldStopped, Notify: cldStopped}}),
-						describe(&core.Event{Type: core.EventJctl, Tid: tid, Tgid: p.Pid, Jctl: core.Jctl{Type: cldContinued, Notify: cldContinued}}),
+						describe(&core.Event{Type: core.EventJctl, Tid: tid, Tgid: p.Pid, Jctl: core.Jctl{Type: core.JctlStopped, Notify: core.JctlStopped, Signo: int(syscall.SIGSTOP)}}),
+						describe(&core.Event{Type: core.EventJctl, Tid: tid, Tgid: p.Pid, Jctl: core.Jctl{Type: core.JctlContinued, Notify: core.JctlContinued}}),
 					}
 				} else {
 					// Notify is a best guess with several threads.
 					for i := range jctl {
-						jctl[i] = strings.Split(jctl[i], " Notify:")[0] + " Notify:0}"
+						jctl[i] = anyNotify.ReplaceAllString(jctl[i], "Notify:0 ")
 					}
 				}
 				if !equal(jctl, want) {
@@ -172,10 +173,41 @@ func TestJctl(t *testing.T) {
 	}
 }
 
-const (
-	cldStopped   = 5
-	cldContinued = 6
-)
+// SIGKILL wakes the threads of a stopped process to die: each reports its
+// stop, and none a continue.
+func TestJctlKilledWhileStopped(t *testing.T) {
+	const threads = 3
+	l, c := start(t, nil)
+	p := progs.Start(t, &syscall.SysProcAttr{Setpgid: true}, progs.Build(t, "waiter"), strconv.Itoa(threads))
+	if err := l.SetWatch(p.Pid, core.Watch{Events: core.EventJctl | core.EventDeath, Follow: true}); err != nil {
+		t.Fatal(err)
+	}
+	p.Go(t)
+	if line := p.ReadLine(t); line != "ready" {
+		t.Fatalf("waiter said %q", line)
+	}
+	tids := threadsOf(t, p.Pid)
+	syscall.Kill(p.Pid, syscall.SIGSTOP)
+	for _, tid := range tids {
+		c.waitFor(t, "CLD_STOPPED", func(ev *core.Event) bool {
+			return ev.Tid == tid && ev.Type == core.EventJctl && ev.Jctl.Type == core.JctlStopped
+		})
+	}
+	syscall.Kill(p.Pid, syscall.SIGKILL)
+	for _, tid := range tids {
+		c.waitFor(t, "DEATH", func(ev *core.Event) bool { return ev.Tid == tid && ev.Type == core.EventDeath })
+	}
+	p.Wait(t)
+	flush(t, l)
+	for _, ev := range c.of(p.Pid) {
+		if ev.Type == core.EventJctl && ev.Jctl.Type != core.JctlStopped {
+			t.Errorf("a thread killed while stopped reported %s", describe(&ev))
+		}
+	}
+}
+
+// anyNotify matches the Notify field of a described Jctl.
+var anyNotify = regexp.MustCompile(`Notify:\d+ `)
 
 // A fatal signal sent to a whole multi-threaded process is turned into a
 // SIGKILL of every thread by the kernel; it is reported once, as the

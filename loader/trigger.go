@@ -214,10 +214,11 @@ func (l *Loader) taken(th threadRef, p *utraceTrigPending) *core.Event {
 		Sync:      true,
 		Triggered: true,
 		Syscall: core.Syscall{
-			Nr:   int(p.Nr),
-			Args: p.Args,
-			Ret:  p.Ret,
-			Path: cstring(unsafe.Slice((*byte)(unsafe.Pointer(&p.Path[0])), len(p.Path))),
+			Nr:      int(p.Nr),
+			Args:    p.Args,
+			Ret:     p.Ret,
+			Path:    cstring(unsafe.Slice((*byte)(unsafe.Pointer(&p.Path[0])), len(p.Path))),
+			Resumes: -1,
 		},
 	}
 }

@@ -22,6 +22,8 @@ type utraceCallState struct {
 	Len     uint32
 	Nregion uint16
 	Faulted uint16
+	Restart uint16
+	Pad     [3]uint16
 	Buf     [12288]uint8
 }
 
@@ -87,6 +89,8 @@ type utraceRecJctl struct {
 	H      utraceRecHdr
 	Type   int32
 	Notify int32
+	Signo  int32
+	Pad    int32
 }
 
 type utraceRecRegion struct {
@@ -118,7 +122,7 @@ type utraceRecSyscall struct {
 	Sp        uint64
 	Size      uint32
 	Nregion   uint16
-	Pad       uint16
+	Resumes   uint16
 }
 
 type utraceScratch struct {

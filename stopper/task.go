@@ -109,7 +109,7 @@ func (s *Stopper) stopped(t *task, ws unix.WaitStatus) {
 	case cause == ptraceEventStop && isStopSignal(sig):
 		t.kind = stopGroup
 		if t.sync&core.EventJctl != 0 {
-			s.report(t, core.Event{Type: core.EventJctl, Jctl: core.Jctl{Type: cldStopped, Notify: cldStopped}})
+			s.report(t, core.Event{Type: core.EventJctl, Jctl: core.Jctl{Type: core.JctlStopped, Notify: core.JctlStopped, Signo: int(sig)}})
 			return
 		}
 		s.cont(t)
@@ -123,9 +123,6 @@ func (s *Stopper) stopped(t *task, ws unix.WaitStatus) {
 		s.signalStop(t, int(sig))
 	}
 }
-
-// CLD_STOPPED from include/uapi/asm-generic/siginfo.h.
-const cldStopped = 5
 
 func (s *Stopper) syscallStop(t *task) {
 	info, err := getSyscallInfo(t.tid)
@@ -141,7 +138,7 @@ func (s *Stopper) syscallStop(t *task) {
 			s.cont(t)
 			return
 		}
-		s.report(t, core.Event{Type: core.EventSyscallEntry, Syscall: core.Syscall{Nr: int(info.Nr), Args: info.Args}})
+		s.report(t, core.Event{Type: core.EventSyscallEntry, Syscall: core.Syscall{Nr: int(info.Nr), Args: info.Args, Resumes: -1}})
 	case ptraceSyscallInfoExit:
 		t.exitNext = false
 		entered := t.entered
@@ -154,7 +151,7 @@ func (s *Stopper) syscallStop(t *task) {
 			s.cont(t)
 			return
 		}
-		ev := core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr), Args: t.lastArgs}}
+		ev := core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr), Args: t.lastArgs, Resumes: -1}}
 		if !entered {
 			// Seized in the middle of the call: read what the
 			// registers still hold.

@@ -1,5 +1,7 @@
 package sysabi
 
+import "fmt"
+
 // How says how a Capture finds the memory it copies. The numbering is the
 // BPF programs' (CAP_* in bpf/utrace.h).
 type How uint8
@@ -27,15 +29,29 @@ const (
 // AuxRet in Capture.Aux names the return value as the element count.
 const AuxRet = 0xff
 
-// Phase says when a capture copies: at the call's entry (its inputs) or
-// at its exit (its outputs, only when it succeeded).
+// Phase says when a capture copies: at the call's entry (its inputs), at
+// its exit (its outputs, only when it succeeded), or at its exit only when
+// a signal interrupted it (what the kernel writes then: a sleep's rest).
 type Phase uint8
 
 // The phases.
 const (
 	Entry Phase = iota
 	Exit
+	Interrupted
 )
+
+func (p Phase) String() string {
+	switch p {
+	case Entry:
+		return "entry"
+	case Exit:
+		return "exit"
+	case Interrupted:
+		return "interruption"
+	}
+	return fmt.Sprintf("Phase(%d)", uint8(p))
+}
 
 // Cond limits a Capture to calls whose argument Arg, masked, equals Val.
 type Cond struct {
@@ -85,7 +101,7 @@ func (k Kind) Output() bool {
 		return true
 	}
 	switch k {
-	case ArgBufOut, ArgBufOutHex, ArgPathOut, ArgSockaddrOut, ArgSocklenOut, ArgIovecOut, ArgMsghdrOut,
+	case ArgTimespecRem, ArgBufOut, ArgBufOutHex, ArgPathOut, ArgSockaddrOut, ArgSocklenOut, ArgIovecOut, ArgMsghdrOut,
 		ArgEpollEventsOut, ArgGidsOut, ArgDirentsOut, ArgCPUSetOut:
 		return true
 	}
@@ -107,6 +123,8 @@ func kindCaptures(k Kind, i uint8) []Capture {
 		return []Capture{fixed(Exit, i, size)}
 	}
 	switch k {
+	case ArgTimespecRem:
+		return []Capture{fixed(Interrupted, i, SizeTimespec)}
 	case ArgPath:
 		return []Capture{{How: CapString, At: Entry, Arg: i, Max: PathMax - 1}}
 	case ArgStr:

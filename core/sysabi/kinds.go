@@ -64,6 +64,7 @@ const (
 	ArgTimespecIn                   // struct timespec
 	ArgTimevalOut                   // struct timeval
 	ArgTimespecOut                  //
+	ArgTimespecRem                  // struct timespec, written when a signal interrupts the sleep
 	ArgClockID                      // CLOCK_*
 	ArgTimerFlags                   // TIMER_ABSTIME
 	ArgItimerWhich                  // ITIMER_*
@@ -147,6 +148,7 @@ const (
 	DecodeMount
 	DecodeFutex
 	DecodeSigreturn
+	DecodeRestart
 )
 
 // Layout is how one system call's arguments are laid out: a list of

@@ -653,3 +653,17 @@ func decodeSigreturn(p *printer) {
 	p.sigset(le.Uint64(set))
 	p.str("}")
 }
+
+// decodeRestart prints what strace prints for restart_syscall, which has
+// no arguments of its own: the call it resumes.
+func decodeRestart(p *printer) {
+	name := "system call"
+	if r, ok := p.mem.(Resumer); ok {
+		if nr, ok := r.Resumes(); ok {
+			name = sysabi.Name(nr)
+		}
+	}
+	p.str("<... resuming interrupted ")
+	p.str(name)
+	p.str(" ...>")
+}

@@ -33,6 +33,8 @@ func (p *printer) custom(c sysabi.Decoder) {
 		decodeFutex(p)
 	case sysabi.DecodeSigreturn:
 		decodeSigreturn(p)
+	case sysabi.DecodeRestart:
+		decodeRestart(p)
 	}
 }
 

@@ -46,6 +46,13 @@ type Stack interface {
 	StackPointer() uint64
 }
 
+// A Resumer is a Mem that knows which call a restart_syscall resumes:
+// the thread's last to return ERESTART_RESTARTBLOCK. ok is false when
+// that is not known.
+type Resumer interface {
+	Resumes() (nr int, ok bool)
+}
+
 // An ArgvReader is a Mem that may know the strings of an argv array
 // another way than through its pointers (an execve's arguments as the new
 // image got them). The decoder asks it only when the array cannot be read.
@@ -232,6 +239,13 @@ func (p *printer) sep() {
 // can be decoded: the call returned, without error, and memory is readable.
 func (p *printer) done() bool {
 	return p.exit && !IsError(p.ret) && p.mem != nil
+}
+
+// interrupted reports whether the call returned a restart code: a signal
+// interrupted it.
+func (p *printer) interrupted() bool {
+	_, ok := restartMsgs[unix.Errno(-p.ret)]
+	return p.ret < 0 && ok
 }
 
 // Small appenders shared by the decoders.

@@ -416,6 +416,20 @@ func TestFormatGolden(t *testing.T) {
 		add("clock_nanosleep rem", line(unix.SYS_CLOCK_NANOSLEEP, [6]uint64{0, 0, 0x1000, 0x7ffc38fa7f50}, 0, NoPath, m),
 			`clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1000}, 0x7ffc38fa7f50) = 0`)
 		add("nanosleep", line(unix.SYS_NANOSLEEP, [6]uint64{0x1000, 0}, 0, NoPath, m), `nanosleep({tv_sec=0, tv_nsec=1000}, NULL) = 0`)
+		m.words(0x7000, 0, 999)
+		add("restart_syscall", line(unix.SYS_RESTART_SYSCALL, [6]uint64{}, 0, NoPath, resumerMem{m, unix.SYS_CLOCK_NANOSLEEP}),
+			`restart_syscall(<... resuming interrupted clock_nanosleep ...>) = 0`)
+		add("restart_syscall unknown", line(unix.SYS_RESTART_SYSCALL, [6]uint64{}, 0, NoPath, resumerMem{m, -1}),
+			`restart_syscall(<... resuming interrupted system call ...>) = 0`)
+		add("nanosleep rem", line(unix.SYS_NANOSLEEP, [6]uint64{0x1000, 0x7000}, 0, NoPath, m), `nanosleep({tv_sec=0, tv_nsec=1000}, 0x7000) = 0`)
+		add("nanosleep interrupted", line(unix.SYS_NANOSLEEP, [6]uint64{0x1000, 0x7000}, -516, NoPath, m),
+			`nanosleep({tv_sec=0, tv_nsec=1000}, {tv_sec=0, tv_nsec=999}) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)`)
+		add("nanosleep EINTR", line(unix.SYS_NANOSLEEP, [6]uint64{0x1000, 0x7000}, -4, NoPath, m),
+			`nanosleep({tv_sec=0, tv_nsec=1000}, 0x7000) = -1 EINTR (Interrupted system call)`)
+		add("clock_nanosleep interrupted", line(unix.SYS_CLOCK_NANOSLEEP, [6]uint64{0, 0, 0x1000, 0x7000}, -516, NoPath, m),
+			`clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1000}, {tv_sec=0, tv_nsec=999}) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)`)
+		add("clock_nanosleep abs interrupted", line(unix.SYS_CLOCK_NANOSLEEP, [6]uint64{0, 1, 0x1000, 0x7000}, -514, NoPath, m),
+			`clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, {tv_sec=0, tv_nsec=1000}, 0x7000) = ? ERESTARTNOHAND (To be restarted if no handler)`)
 		m.words(0x2000, 0, 0, 0, 0)
 		add("getitimer", line(unix.SYS_GETITIMER, [6]uint64{0, 0x2000}, 0, NoPath, m),
 			`getitimer(ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=0, tv_usec=0}}) = 0`)

@@ -82,3 +82,11 @@ func (m *fakeMem) u32s(addr uint64, ws ...uint32) uint64 {
 func le16(b []byte, off int, v uint16) { binary.LittleEndian.PutUint16(b[off:], v) }
 func le32(b []byte, off int, v uint32) { binary.LittleEndian.PutUint32(b[off:], v) }
 func le64(b []byte, off int, v uint64) { binary.LittleEndian.PutUint64(b[off:], v) }
+
+// resumerMem is a fakeMem that knows the call a restart_syscall resumes.
+type resumerMem struct {
+	*fakeMem
+	nr int
+}
+
+func (m resumerMem) Resumes() (int, bool) { return m.nr, m.nr >= 0 }

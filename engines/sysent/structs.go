@@ -31,6 +31,16 @@ func (p *printer) structArg(k sysabi.Kind, i int) {
 		p.str("NULL")
 		return
 	}
+	if k == sysabi.ArgTimespecRem {
+		// The rest of a sleep is written only when a signal interrupted
+		// it, and not for an absolute one (TIMER_ABSTIME); otherwise it
+		// may hold anything, and strace shows the address.
+		if !p.exit || p.mem == nil || !p.interrupted() || (p.nr == unix.SYS_CLOCK_NANOSLEEP && p.args[1]&unix.TIMER_ABSTIME != 0) ||
+			!p.decodeStruct(sysabi.ArgTimespecOut, i, v) {
+			p.hex(v)
+		}
+		return
+	}
 	// Input structures are readable at entry; outputs only once filled in.
 	if k.Output() && !p.done() {
 		p.hex(v)

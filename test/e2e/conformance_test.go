@@ -33,7 +33,8 @@ package e2e
 //   - Addresses, 0x and eight or more hex digits: ASLR moves them.
 //   - getrandom's bytes, si_utime and si_stime (CPU ticks), and the
 //     numbers in the results of getrusage, times, sysinfo, clock_gettime,
-//     gettimeofday and time: they change from run to run by nature.
+//     gettimeofday and time, and the rest of an interrupted sleep: they
+//     change from run to run by nature.
 //
 // Both runs have the same environment (cmpEnv), working directory and
 // standard input (/dev/null), and pipes for standard output and error.
@@ -99,6 +100,7 @@ func TestConformanceWithStrace(t *testing.T) {
 		{"signals", []string{conform, "signals"}},
 		{"fails", []string{conform, "fails"}},
 		{"exec", []string{conform, "exec"}},
+		{"sleeps", []string{conform, "sleeps"}},
 	}
 	var summary []string
 	for _, w := range workloads {

@@ -451,13 +451,21 @@ func (n *pidNamer) pidToken(s string) string {
 //   - si_utime/si_stime (CPU ticks of the child, with strace's "/* 0.01 s */"
 //     when not 0) and the decimal numbers in the
 //     results of getrusage, times, sysinfo, clock_gettime, gettimeofday and
-//     time replaced by N.
+//     time, and in the rest an interrupted sleep wrote, replaced by N.
 func (n *pidNamer) canon(e entry) string {
 	body := e.body
 	name, args, ret, isCall := callParts(body)
 	if isCall {
 		if timeResults[name] {
 			args, ret = digitsRe.ReplaceAllString(args, "N"), digitsRe.ReplaceAllString(ret, "N")
+		}
+		if name == "nanosleep" || name == "clock_nanosleep" {
+			// The rest of an interrupted sleep, when it is printed.
+			parts := splitArgs(args)
+			if last := len(parts) - 1; last > 0 && strings.HasPrefix(parts[last], "{") {
+				parts[last] = digitsRe.ReplaceAllString(parts[last], "N")
+				args = strings.Join(parts, ", ")
+			}
 		}
 		if idx, ok := pidArgIndexes[name]; ok {
 			parts := splitArgs(args)

@@ -20,6 +20,10 @@
  *            EACCES (after setresuid to nobody), EBADF, EINVAL
  *   exec     a child that execvp()s "true" through $PATH, and the process
  *            itself then exec()s /bin/echo
+ *   sleeps   a sleep a handled SIGALRM interrupts (its rest written), and
+ *            a child's sleep that SIGSTOP and SIGCONT interrupt, resumed by
+ *            restart_syscall; the parent keeps SIGCHLD blocked, so that
+ *            its own sleeps are not interrupted under a ptracer either
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +36,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -223,6 +228,42 @@ static int do_signals(void)
 	return got[SIGUSR1] == 1 && got[SIGUSR2] == 1 && got[SIGPIPE] == 1 ? 0 : 9;
 }
 
+static int do_sleeps(void)
+{
+	struct timespec two = {2, 0}, rest, tenth = {0, 100000000}, twentieth = {0, 50000000};
+	struct itimerval alarm_in = {{0, 0}, {0, 50000}};
+	struct sigaction sa;
+	sigset_t set;
+	int status;
+	pid_t pid;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &alarm_in, NULL);
+	if (nanosleep(&two, &rest) != -1 || errno != EINTR || !got[SIGALRM])
+		return 3;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	pid = fork();
+	if (pid < 0)
+		return 4;
+	if (pid == 0) {
+		struct timespec half = {0, 500000000};
+
+		_exit(clock_nanosleep(CLOCK_MONOTONIC, 0, &half, &rest));
+	}
+	nanosleep(&tenth, NULL);
+	kill(pid, SIGSTOP);
+	nanosleep(&twentieth, NULL);
+	kill(pid, SIGCONT);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 5;
+	return 0;
+}
+
 static int do_fails(void)
 {
 	char buf[16];
@@ -296,5 +337,7 @@ int main(int argc, char **argv)
 		return do_fails();
 	if (strcmp(argv[1], "exec") == 0)
 		return do_exec();
+	if (strcmp(argv[1], "sleeps") == 0)
+		return do_sleeps();
 	return 2;
 }
