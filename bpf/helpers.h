@@ -18,6 +18,14 @@
  */
 const volatile __u64 wakeup_bytes = 64 << 10;
 
+/*
+ * QUERY_EVERY bounds the bytes of syscall records a CPU submits between
+ * two looks at how full the ring is: a look is a helper call, which costs
+ * as much as an empty program on some machines, and a wake-up that comes
+ * a few records late costs nothing.
+ */
+#define QUERY_EVERY 4096
+
 /* Kernel constants that are macros, and so not in vmlinux.h. */
 #define SIG_DFL 0
 #define SIG_IGN 1
@@ -252,26 +260,30 @@ static __always_inline void fill_hdr(struct rec_hdr *h, __u32 ev, __u32 flags, s
 	h->time = bpf_ktime_get_ns();
 }
 
-/* fill_hdr_current fills a record header about the current task. */
-static __always_inline void fill_hdr_current(struct rec_hdr *h, __u32 ev)
+/*
+ * batched_wakeup returns the ring-buffer flag for a syscall record of size
+ * bytes: a forced wake-up once wakeup_bytes are pending, looked at every
+ * QUERY_EVERY bytes (or wakeup_bytes, if fewer) of this CPU's records.
+ */
+static __always_inline __u64 batched_wakeup(__u64 size)
 {
-	__u64 id = bpf_get_current_pid_tgid(); /* tgid << 32 | tid */
+	__u32 key = 0;
+	__u64 *since = bpf_map_lookup_elem(&ring_pace, &key);
 
-	h->type = ev;
-	h->flags = REC_DELIVER;
-	h->tid = (__u32)id;
-	h->tgid = id >> 32;
-	h->time = bpf_ktime_get_ns();
+	if (since) {
+		*since += size;
+		if (*since < QUERY_EVERY && *since < wakeup_bytes)
+			return BPF_RB_NO_WAKEUP;
+		*since = 0;
+	}
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									      : BPF_RB_NO_WAKEUP;
 }
 
-/* submit_batched commits a syscall record with a batched wake-up. */
-static __always_inline void submit_batched(void *rec)
+/* submit_batched commits a syscall record of size bytes with a batched wake-up. */
+static __always_inline void submit_batched(void *rec, __u64 size)
 {
-	__u64 wake = BPF_RB_NO_WAKEUP;
-
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		wake = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(rec, wake);
+	bpf_ringbuf_submit(rec, batched_wakeup(size));
 }
 
 /*

@@ -45,6 +45,19 @@ struct {
 } counters SEC(".maps");
 
 /*
+ * ring_pace: how often a CPU asks the ring buffer how full it is, for
+ * batched wake-ups (see batched_wakeup).
+ * key:   0
+ * value: bytes of syscall records this CPU submitted since it last asked
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ring_pace SEC(".maps");
+
+/*
  * tstats: per-task syscall aggregates of counting threads.
  * key:   the task (a pidfd from user space, a task_struct pointer in BPF)
  * value: struct task_stats

@@ -95,10 +95,10 @@ const struct trig_pending *unused_trig_pending __attribute__((unused));
  * syscall_hdr fills the fixed part of a syscall record; size and nregion
  * describe the regions that follow.
  */
-static __always_inline void syscall_hdr(struct rec_syscall *r, __u32 ev, long nr, long ret, const __u64 *args,
-					__u64 sp, __u64 enter_time, __u32 size, __u16 nregion)
+static __always_inline void syscall_hdr(struct rec_syscall *r, struct task_struct *t, __u32 ev, long nr, long ret,
+					const __u64 *args, __u64 sp, __u64 enter_time, __u32 size, __u16 nregion)
 {
-	fill_hdr_current(&r->h, ev);
+	fill_hdr(&r->h, ev, REC_DELIVER, t);
 	r->nr = nr;
 	r->ret = ret;
 	for (int i = 0; i < 6; i++)
@@ -122,25 +122,55 @@ static __always_inline void regs_args(struct pt_regs *regs, __u64 *args)
 }
 
 /* submit_fixed writes a syscall record without regions. */
-static __always_inline void submit_fixed(__u32 ev, long nr, long ret, const __u64 *args, __u64 sp)
+static __always_inline void submit_fixed(struct task_struct *t, __u32 ev, long nr, long ret, const __u64 *args, __u64 sp)
 {
 	struct rec_syscall *r = reserve(sizeof(*r), ev);
 
 	if (!r)
 		return;
-	syscall_hdr(r, ev, nr, ret, args, sp, 0, sizeof(*r), 0);
-	submit_batched(r);
+	syscall_hdr(r, t, ev, nr, ret, args, sp, 0, sizeof(*r), 0);
+	submit_batched(r, sizeof(*r));
+}
+
+/*
+ * submit_call writes the record of a call that has no regions straight
+ * into the ring buffer, without the scratch buffer's copy: most calls
+ * (getpid, close, a failed open's exit) have none.
+ */
+static __always_inline void submit_call(struct task_struct *t, __u32 ev, long nr, long ret, const __u64 *args, __u64 sp, __u64 enter_time,
+					__u16 resumes)
+{
+	struct rec_syscall *r = reserve(sizeof(*r), ev);
+
+	if (!r)
+		return;
+	syscall_hdr(r, t, ev, nr, ret, args, sp, enter_time, sizeof(*r), 0);
+	r->resumes = resumes;
+	submit_batched(r, sizeof(*r));
+}
+
+/*
+ * keep_call keeps in cs the call the thread enters, for its exit. The
+ * entry's time only when asked: a clock read costs as much as the rest of
+ * the entry program on some machines (a VM's TSC).
+ */
+static __always_inline void keep_call(struct call_state *cs, long nr, const __u64 *args, __u64 sp,
+				      struct task_flags *f)
+{
+	/* exit and exit_group do not return: nothing is in progress. */
+	cs->nr = nr;
+	cs->active = nr != NR_exit && nr != NR_exit_group;
+	cs->time = cs->active && (f->opts & OPT_ENTER_TIME) ? bpf_ktime_get_ns() : 0;
+	for (int i = 0; i < 6; i++)
+		cs->args[i] = args[i];
+	cs->sp = sp;
 }
 
 /* output_scratch copies the record of len bytes built in s into the ring buffer. */
 static __always_inline void output_scratch(struct scratch *s, __u64 len, __u32 ev)
 {
-	__u64 wake = BPF_RB_NO_WAKEUP;
-
 	len = clamp(len, SCRATCH_BUF);
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		wake = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, s->buf, len, wake))
+	if (bpf_ringbuf_output(&events, s->buf, len, batched_wakeup(len)))
 		count(ev);
 }
 
@@ -195,36 +225,41 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 	regs_args(regs, args);
 	if (!(f->opts & OPT_CAPTURE)) {
 		if (record)
-			submit_fixed(EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
+			submit_fixed(task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
 		return 0;
 	}
 
-	s = scratch_buf();
 	cs = bpf_task_storage_get(&calls, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!s || !cs) {
+	if (!cs) {
 		if (record)
-			submit_fixed(EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
+			submit_fixed(task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
+		return 0;
+	}
+	spec = cap_spec_of(nr);
+	if (!spec || !spec->nentry) {
+		/* Nothing to copy: no scratch buffer, no regions to keep. */
+		keep_call(cs, nr, args, regs->sp, f);
+		cs->len = 0;
+		cs->nregion = 0;
+		cs->faulted = 0;
+		if (record)
+			submit_call(task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp, 0,
+				    nr == NR_restart_syscall ? cs->restart : 0);
+		return 0;
+	}
+	s = scratch_buf();
+	if (!s) {
+		if (record)
+			submit_fixed(task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
 		return 0;
 	}
 	cap_begin(s, nr, args, regs->sp, 0, sizeof(struct rec_syscall), sizeof(struct rec_syscall) + CALL_BUF, false);
-	spec = cap_spec_of(nr);
-	if (spec && spec->nentry)
-		bpf_loop(spec->nentry > CAP_ITEMS ? CAP_ITEMS : spec->nentry, entry_item, 0, 0);
+	bpf_loop(spec->nentry > CAP_ITEMS ? CAP_ITEMS : spec->nentry, entry_item, 0, 0);
 	s = scratch_buf(); /* the state is the map's: look again after the loop */
 	if (!s)
 		return 0;
 
-	/* Keep the call for its exit. */
-	if (nr == NR_exit || nr == NR_exit_group) {
-		cs->nr = -1;
-		cs->time = 0;
-	} else {
-		cs->nr = nr;
-		cs->time = bpf_ktime_get_ns();
-	}
-	for (int i = 0; i < 6; i++)
-		cs->args[i] = args[i];
-	cs->sp = regs->sp;
+	keep_call(cs, nr, args, regs->sp, f);
 	len = clamp(s->st.off - sizeof(struct rec_syscall), CALL_BUF);
 	cs->nregion = s->st.nregion;
 	if (len && bpf_probe_read_kernel(cs->buf, len, &s->buf[sizeof(struct rec_syscall)]))
@@ -233,7 +268,7 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 	cs->faulted = s->st.faulted;
 
 	if (record) {
-		syscall_hdr((struct rec_syscall *)s->buf, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp, 0,
+		syscall_hdr((struct rec_syscall *)s->buf, task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp, 0,
 			    sizeof(struct rec_syscall) + len, cs->nregion);
 		if (nr == NR_restart_syscall)
 			((struct rec_syscall *)s->buf)->resumes = cs->restart;
@@ -278,6 +313,7 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	struct task_flags *f;
 	__u64 enter_time = 0;
 	__u16 nregion = 0, retry = 0;
+	bool exit_items;
 	struct scratch *s;
 	__u64 args[6], sp;
 	__u64 len = 0;
@@ -304,7 +340,7 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	 * skipped has -1 too, but then sys_enter did not run, and there is
 	 * no entry in progress.)
 	 */
-	if (nr < 0 && cs && cs->time)
+	if (nr < 0 && cs && cs->active)
 		nr = cs->nr;
 	/*
 	 * What restart_syscall will resume, whether or not this call is
@@ -325,15 +361,10 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	regs_args(regs, args);
 	sp = regs->sp;
 	if (!(f->opts & OPT_CAPTURE)) {
-		submit_fixed(EV_SYSCALL_EXIT, nr, ret, args, regs->sp);
+		submit_fixed(task, EV_SYSCALL_EXIT, nr, ret, args, regs->sp);
 		return 0;
 	}
-	s = scratch_buf();
-	if (!s) {
-		submit_fixed(EV_SYSCALL_EXIT, nr, ret, args, regs->sp);
-		return 0;
-	}
-	if (cs && cs->time && restart_code(ret) && sigkill_pending(task)) {
+	if (cs && cs->active && restart_code(ret) && sigkill_pending(task)) {
 		/*
 		 * A call interrupted to die (a group exit, SIGKILL): it never
 		 * returns to user space, and strace shows it unfinished. Keep
@@ -341,38 +372,48 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 		 */
 		return 0;
 	}
-	if (cs && cs->nr == nr && cs->time) {
+	if (cs && cs->nr == nr && cs->active) {
 		/* The entry's arguments (an execve's are gone) and regions. */
 		for (int i = 0; i < 6; i++)
 			args[i] = cs->args[i];
 		sp = cs->sp;
 		enter_time = cs->time;
 		len = clamp(cs->len, CALL_BUF);
-		if (len && bpf_probe_read_kernel(&s->buf[sizeof(struct rec_syscall)], len, cs->buf))
-			len = 0;
-		else
-			nregion = cs->nregion;
 		retry = cs->faulted;
 	}
-	if (cs) {
-		cs->nr = -1;
-		cs->time = 0;
+	if (cs)
+		cs->active = 0;
+	spec = cap_spec_of(nr);
+	exit_items = spec && spec->nexit && (!is_error(ret) || interrupted(ret));
+	if (!len && !retry && !exit_items) {
+		/* No regions: straight into the ring buffer. */
+		submit_call(task, EV_SYSCALL_EXIT, nr, ret, args, sp, enter_time,
+			    nr == NR_restart_syscall && cs ? cs->restart : 0);
+		return 0;
 	}
+	s = scratch_buf();
+	if (!s) {
+		submit_fixed(task, EV_SYSCALL_EXIT, nr, ret, args, sp);
+		return 0;
+	}
+	if (len && cs && bpf_probe_read_kernel(&s->buf[sizeof(struct rec_syscall)], len, cs->buf))
+		len = 0;
+	else if (len && cs)
+		nregion = cs->nregion;
 	cap_begin(s, nr, args, sp, ret, sizeof(struct rec_syscall) + len, SCRATCH_BUF, true);
 	s->st.nregion = nregion;
 	s->st.retry = retry;
-	spec = cap_spec_of(nr);
 	if (spec) {
 		if (retry && spec->nentry)
 			bpf_loop(spec->nentry > CAP_ITEMS ? CAP_ITEMS : spec->nentry, entry_item, 0, 0);
-		if (spec->nexit && (!is_error(ret) || interrupted(ret)))
+		if (exit_items)
 			bpf_loop(spec->nexit > CAP_ITEMS ? CAP_ITEMS : spec->nexit, exit_item, 0, 0);
 	}
 	s = scratch_buf();
 	if (!s)
 		return 0;
 	len = clamp(s->st.off, SCRATCH_BUF);
-	syscall_hdr((struct rec_syscall *)s->buf, EV_SYSCALL_EXIT, nr, ret, args, sp, enter_time, len, s->st.nregion);
+	syscall_hdr((struct rec_syscall *)s->buf, task, EV_SYSCALL_EXIT, nr, ret, args, sp, enter_time, len, s->st.nregion);
 	if (nr == NR_restart_syscall && cs)
 		((struct rec_syscall *)s->buf)->resumes = cs->restart;
 	output_scratch(s, len, EV_SYSCALL_EXIT);
@@ -509,18 +550,17 @@ static __always_inline void emit_unfinished(struct task_struct *p)
 	struct rec_syscall *r;
 	__u64 len;
 
-	if (!cs || !s || cs->nr < 0 || !cs->time)
+	if (!cs || !s || !cs->active)
 		return;
 	len = clamp(cs->len, CALL_BUF);
 	if (len && bpf_probe_read_kernel(&s->buf[sizeof(struct rec_syscall)], len, cs->buf))
 		return;
 	r = (struct rec_syscall *)s->buf;
-	syscall_hdr(r, EV_SYSCALL_ENTRY, cs->nr, 0, cs->args, cs->sp, cs->time, sizeof(*r) + len, cs->nregion);
+	syscall_hdr(r, p, EV_SYSCALL_ENTRY, cs->nr, 0, cs->args, cs->sp, cs->time, sizeof(*r) + len, cs->nregion);
 	r->h.flags |= REC_UNFINISHED;
 	if (cs->nr == NR_restart_syscall)
 		r->resumes = cs->restart;
-	cs->nr = -1;
-	cs->time = 0;
+	cs->active = 0;
 	output_scratch(s, sizeof(*r) + len, EV_SYSCALL_ENTRY);
 }
 
@@ -648,7 +688,7 @@ int BPF_PROG(utrace_signal, int sig, struct kernel_siginfo *info, struct k_sigac
 	r = reserve(sizeof(*r), ev);
 	if (!r)
 		return 0;
-	fill_hdr_current(&r->h, ev);
+	fill_hdr(&r->h, ev, REC_DELIVER, task);
 	r->signo = si.signo;
 	r->code = si.code;
 	r->si_errno = si.err;
@@ -692,7 +732,7 @@ int BPF_PROG(utrace_signal_discarded, int sig, struct kernel_siginfo *info, stru
 	if (signal_class(sig, handler_of(task, sig)) != EV_SIGNAL_IGN)
 		return 0;
 	cs = bpf_task_storage_get(&calls, task, 0, 0);
-	if (cs && cs->time)
+	if (cs && cs->active)
 		rflags |= REC_IN_SYSCALL;
 
 	r = reserve(sizeof(*r), EV_SIGNAL_IGN);

@@ -44,6 +44,7 @@ enum utrace_event {
 #define OPT_EXIT_ENTRIES 0x8   /* entry records only for exit and exit_group, which never return: the
                                   exit record carries the number, arguments and entry data of the others */
 #define OPT_CAPTURE 0x10       /* syscall records carry the memory the decoder prints (see struct cap_spec) */
+#define OPT_ENTER_TIME 0x20    /* syscall exit records carry the time of the call's entry (with OPT_CAPTURE) */
 
 /* task_flags.state, kept by the programs */
 #define STATE_JCTL_STOPPED 0x1 /* switched out in TASK_STOPPED; the next switch-in is a continue */
@@ -311,7 +312,7 @@ struct cap_spec {
  */
 struct call_state {
 	__s64 nr;        /* the call; -1 none */
-	__u64 time;      /* bpf_ktime_get_ns() at its entry; 0 none */
+	__u64 time;      /* with OPT_ENTER_TIME, bpf_ktime_get_ns() at its entry; else 0 */
 	__u64 args[6];   /* its arguments at entry (an execve's are gone by its exit) */
 	__u64 sp;        /* the stack pointer at entry */
 	__u32 len;       /* bytes of regions in buf */
@@ -319,7 +320,8 @@ struct call_state {
 	__u16 faulted;   /* bit i: entry item i was unreadable at entry; copied again at exit */
 	__u16 restart;   /* 1 + the thread's last call to return -ERESTART_RESTARTBLOCK: what a
 	                    restart_syscall resumes; 0 none seen */
-	__u16 _pad[3];
+	__u16 active;    /* 1 while the thread is in call nr (a fresh entry is all zeros) */
+	__u16 _pad[2];
 	__u8 buf[CALL_BUF];
 };
 

@@ -39,6 +39,9 @@ type Watch struct {
 	// Capture asks for Syscall.Regions: the memory the calls' arguments
 	// point at, copied when the kernel uses it.
 	Capture bool
+	// EnterTimes asks for Syscall.EnterTime in passive exits of captured
+	// calls.
+	EnterTimes bool
 	// Triggers are the conditions on which the kernel stops the thread
 	// by itself (see Trigger): the union of its engines' triggers.
 	Triggers []Trigger

@@ -23,6 +23,7 @@ type Engine struct {
 	// source (SetPassiveOnly).
 	passiveOnly Events
 	capture     bool // syscall events with the memory their arguments point at
+	enterTimes  bool // passive syscall exits with the time of the call's entry
 	triggers    []Trigger
 	wantsStop   bool // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
 	// stopSeen: a callback of the engine returned Stop since its last
@@ -189,6 +190,14 @@ func (e *Engine) SetExitEntriesOnly(on bool) error {
 // call, for the threads of engines that ask.
 func (e *Engine) SetCapture(on bool) error {
 	return e.update(func() { e.capture = on })
+}
+
+// SetEnterTimes asks for Syscall.EnterTime in passive syscall exits (with
+// SetCapture): the call's duration, strace's -T and -r. It costs a clock
+// read per call, which on some machines is a third of the kernel side's
+// cost, so it is not on by default.
+func (e *Engine) SetEnterTimes(on bool) error {
+	return e.update(func() { e.enterTimes = on })
 }
 
 // SetCounting turns in-kernel syscall aggregation on or off for the thread

@@ -42,7 +42,8 @@ type Syscall struct {
 	// signal frame of rt_sigreturn.
 	SP uint64
 	// EnterTime is, at a passive exit, when the call was entered
-	// (CLOCK_MONOTONIC nanoseconds); 0 when that was not seen.
+	// (CLOCK_MONOTONIC nanoseconds), for engines that asked
+	// (Engine.SetEnterTimes); 0 when not asked or not seen.
 	EnterTime uint64
 	// Unfinished marks a passive entry report of the call the thread was
 	// in when it died, made at its death (the call never returned), with

@@ -128,6 +128,9 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 		}
 		if e.capture && e.events&EventSyscall != 0 {
 			w.Capture = true
+			if e.enterTimes {
+				w.EnterTimes = true
+			}
 		}
 		for _, t := range e.triggers {
 			if !slices.Contains(w.Triggers, t) {
@@ -257,7 +260,7 @@ func (th *thread) push() error {
 
 func sameWatch(a, b Watch) bool {
 	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count || a.ExitEntriesOnly != b.ExitEntriesOnly ||
-		a.Capture != b.Capture ||
+		a.Capture != b.Capture || a.EnterTimes != b.EnterTimes ||
 		!slices.Equal(a.Triggers, b.Triggers) {
 		return false
 	}

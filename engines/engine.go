@@ -47,6 +47,9 @@ type Needs struct {
 	// Capture: syscall events carry the memory their arguments point at
 	// (see core.Engine.SetCapture).
 	Capture bool
+	// EnterTimes: passive syscall exits carry the time of the call's
+	// entry (see core.Engine.SetEnterTimes).
+	EnterTimes bool
 	// PassiveOnly are events taken only from the passive source, after
 	// the fact (see core.Engine.SetPassiveOnly).
 	PassiveOnly core.Events
@@ -108,6 +111,9 @@ func (b *Base) setup(e *core.Engine) error {
 		return err
 	}
 	if err := e.SetCapture(b.Needs.Capture); err != nil {
+		return err
+	}
+	if err := e.SetEnterTimes(b.Needs.EnterTimes); err != nil {
 		return err
 	}
 	if err := e.SetPassiveOnly(b.Needs.PassiveOnly); err != nil {

@@ -23,6 +23,7 @@ const (
 	optCommFilter    = 0x4
 	optExitEntries   = 0x8
 	optCapture       = 0x10
+	optEnterTime     = 0x20
 )
 
 // rec_hdr.flags

@@ -297,6 +297,13 @@ func TestCaptureNumbering(t *testing.T) {
 			t.Errorf("%s is %#x in C, %#x in core", name, got, want)
 		}
 	}
+	for name, want := range map[string]int{"OPT_FOLLOW": optFollow, "OPT_SYSCALL_FILTER": optSyscallFilter,
+		"OPT_COMM_FILTER": optCommFilter, "OPT_EXIT_ENTRIES": optExitEntries, "OPT_CAPTURE": optCapture,
+		"OPT_ENTER_TIME": optEnterTime} {
+		if got := def(name); got != want {
+			t.Errorf("%s is %#x in C, %#x in Go", name, got, want)
+		}
+	}
 	for name, want := range map[string]int{"AUX_RET": sysabi.AuxRet, "COND_NONE": condNone, "COND_INTR": condIntr, "CAP_ITEMS": capItems,
 		"REGION_MAX": regionMax, "PATH_MAX": sysabi.PathMax, "SYSCALL_MAX": syscallMax} {
 		if got := def(name); got != want {

@@ -29,7 +29,8 @@ func region(ev *core.Event, addr uint64) (core.Region, bool) {
 // and wrote, copied at the time: read's data although the program
 // overwrites its buffer at once, fstat's struct, and a path whose page was
 // not resident at the call's entry (copied again at its exit, once the
-// kernel had faulted it in). The entry's arguments and time come along.
+// kernel had faulted it in). The entry's arguments and time (asked for)
+// come along.
 func TestCaptureAtTheRightMoment(t *testing.T) {
 	l, c := start(t, nil)
 	dir := t.TempDir()
@@ -46,7 +47,7 @@ func TestCaptureAtTheRightMoment(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := progs.Start(t, nil, progs.Build(t, "capture"), data, pathFile)
-	if err := l.SetWatch(p.Pid, core.Watch{Events: core.EventSyscallExit, Capture: true}); err != nil {
+	if err := l.SetWatch(p.Pid, core.Watch{Events: core.EventSyscallExit, Capture: true, EnterTimes: true}); err != nil {
 		t.Fatal(err)
 	}
 	p.Go(t)

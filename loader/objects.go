@@ -63,6 +63,7 @@ func loadObjects(spec *ebpf.CollectionSpec, k *Kernel) (*objects, error) {
 			utraceMapDeadGroups: o.DeadGroups, utraceMapStoreReqs: o.StoreReqs, utraceMapStoreFlags: o.StoreFlags,
 			utraceMapStoreTstats: o.StoreTstats, utraceMapStorePending: o.StorePending,
 			utraceMapCapSpecs: o.CapSpecs, utraceMapCalls: o.Calls, utraceMapScratchBufs: o.ScratchBufs,
+			utraceMapRingPace: o.RingPace,
 			".rodata": o.rodata,
 		},
 		// Kernel BTF is decoded once for all the programs' CO-RE

@@ -23,7 +23,8 @@ type utraceCallState struct {
 	Nregion uint16
 	Faulted uint16
 	Restart uint16
-	Pad     [3]uint16
+	Active  uint16
+	Pad     [2]uint16
 	Buf     [12288]uint8
 }
 
@@ -233,6 +234,7 @@ const (
 	utraceMapFinalStats             = "final_stats"
 	utraceMapFlags                  = "flags"
 	utraceMapPendingStops           = "pending_stops"
+	utraceMapRingPace               = "ring_pace"
 	utraceMapScratchBufs            = "scratch_bufs"
 	utraceMapStoreFlags             = "store_flags"
 	utraceMapStorePending           = "store_pending"
@@ -338,6 +340,7 @@ type utraceMapSpecs struct {
 	FinalStats   *ebpf.MapSpec `ebpf:"final_stats"`
 	Flags        *ebpf.MapSpec `ebpf:"flags"`
 	PendingStops *ebpf.MapSpec `ebpf:"pending_stops"`
+	RingPace     *ebpf.MapSpec `ebpf:"ring_pace"`
 	ScratchBufs  *ebpf.MapSpec `ebpf:"scratch_bufs"`
 	StoreFlags   *ebpf.MapSpec `ebpf:"store_flags"`
 	StorePending *ebpf.MapSpec `ebpf:"store_pending"`
@@ -395,6 +398,7 @@ type utraceMaps struct {
 	FinalStats   *ebpf.Map `ebpf:"final_stats"`
 	Flags        *ebpf.Map `ebpf:"flags"`
 	PendingStops *ebpf.Map `ebpf:"pending_stops"`
+	RingPace     *ebpf.Map `ebpf:"ring_pace"`
 	ScratchBufs  *ebpf.Map `ebpf:"scratch_bufs"`
 	StoreFlags   *ebpf.Map `ebpf:"store_flags"`
 	StorePending *ebpf.Map `ebpf:"store_pending"`
@@ -416,6 +420,7 @@ func (m *utraceMaps) Close() error {
 		m.FinalStats,
 		m.Flags,
 		m.PendingStops,
+		m.RingPace,
 		m.ScratchBufs,
 		m.StoreFlags,
 		m.StorePending,

@@ -35,6 +35,9 @@ type Flags struct {
 	// Capture makes syscall records carry the memory their arguments
 	// point at (core.Syscall.Regions), as the sysabi table says.
 	Capture bool
+	// EnterTimes makes captured syscall exit records carry when the call
+	// was entered (core.Syscall.EnterTime): a clock read per call more.
+	EnterTimes bool
 	// Triggers are conditions on which the kernel stops the thread after
 	// a system call (see core.Trigger and TakeTrigger): at most 8, path
 	// prefixes of at most 64 bytes, on calls that have a path argument.
@@ -169,7 +172,7 @@ func (l *Loader) setNeedLocked(tid int, n need) {
 // implements core.Source. It clears a comm filter set by SetFlags.
 func (l *Loader) SetWatch(tid int, w core.Watch) error {
 	return l.SetFlags(tid, Flags{Events: w.Events, Follow: w.Follow, Syscalls: w.Syscalls, Count: w.Count, CountSyscalls: w.CountSyscalls,
-		Triggers: w.Triggers, ExitEntriesOnly: w.ExitEntriesOnly, Capture: w.Capture})
+		Triggers: w.Triggers, ExitEntriesOnly: w.ExitEntriesOnly, Capture: w.Capture, EnterTimes: w.EnterTimes})
 }
 
 // SetFlags installs f as tid's flags: the events (with the filters and
@@ -333,6 +336,9 @@ func (f *Flags) encode(v *utraceTaskFlags) {
 	if f.Capture {
 		v.Opts |= optCapture
 	}
+	if f.EnterTimes {
+		v.Opts |= optEnterTime
+	}
 	v.Comm = [commLen]int8{}
 	if f.Comm != "" {
 		v.Opts |= optCommFilter
@@ -382,6 +388,7 @@ func (l *Loader) Flags(tid int) (Flags, error) {
 	f.Follow = v.Opts&optFollow != 0
 	f.ExitEntriesOnly = v.Opts&optExitEntries != 0
 	f.Capture = v.Opts&optCapture != 0
+	f.EnterTimes = v.Opts&optEnterTime != 0
 	if v.Opts&optSyscallFilter != 0 {
 		set := core.SyscallSet(v.Syscalls)
 		f.Syscalls = &set
