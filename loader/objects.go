@@ -64,7 +64,7 @@ func loadObjects(spec *ebpf.CollectionSpec, k *Kernel) (*objects, error) {
 			utraceMapStoreTstats: o.StoreTstats, utraceMapStorePending: o.StorePending,
 			utraceMapCapSpecs: o.CapSpecs, utraceMapCalls: o.Calls, utraceMapScratchBufs: o.ScratchBufs,
 			utraceMapRingPace: o.RingPace,
-			".rodata": o.rodata,
+			".rodata":         o.rodata,
 		},
 		// Kernel BTF is decoded once for all the programs' CO-RE
 		// relocations, not once per program.
