@@ -26,6 +26,17 @@ const volatile __u64 wakeup_bytes = 64 << 10;
  */
 #define QUERY_EVERY 4096
 
+/*
+ * Pointer fields. A pointer loaded straight from a trusted BTF pointer
+ * (task->signal in a tp_btf program) costs the verifier a search of the
+ * kernel's BTF by name, on every path it explores through the load
+ * (btf_nested_type_is_trusted, a linear scan in 6.18): eight such loads
+ * made utrace_fork take 0.45 s to load. Pointers that are only compared,
+ * or whose fields are read once, are read with BPF_CORE_READ instead; a
+ * direct load is kept only where a helper needs the trusted pointer
+ * (bpf_task_storage_get on group_leader).
+ */
+
 /* Kernel constants that are macros, and so not in vmlinux.h. */
 #define SIG_DFL 0
 #define SIG_IGN 1
@@ -397,12 +408,11 @@ static __always_inline void find_queued(unsigned long head, struct sig_info *si)
 static __always_inline bool group_fatal_signal(struct task_struct *task, struct sig_info *si)
 {
 	unsigned long cur = bpf_get_current_task(); /* task, as an address */
-	struct signal_struct *s = task->signal;
-	int sig = s->group_exit_code;
+	int sig = BPF_CORE_READ(task, signal, group_exit_code);
 	unsigned long sh;
 	__u64 bit;
 
-	if (!(s->flags & SIGNAL_GROUP_EXIT) || sig <= 0 || sig >= 64 || sig == SIGKILL)
+	if (!(BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT) || sig <= 0 || sig >= 64 || sig == SIGKILL)
 		return false;
 	bit = 1ULL << ((sig - 1) & 63);
 	si->signo = sig;
@@ -411,7 +421,8 @@ static __always_inline bool group_fatal_signal(struct task_struct *task, struct 
 	si->sender = 0;
 	if (task->pending.signal.sig[0] & bit) {
 		find_queued(cur + bpf_core_field_offset(struct task_struct, pending), si);
-	} else if ((s->shared_pending.signal.sig[0] & bit) && s->curr_target == task) {
+	} else if ((BPF_CORE_READ(task, signal, shared_pending.signal.sig[0]) & bit) &&
+		   (void *)BPF_CORE_READ(task, signal, curr_target) == (void *)task) {
 		unsigned long saddr = (unsigned long)BPF_CORE_READ((struct task_struct *)cur, signal);
 
 		find_queued(saddr + bpf_core_field_offset(struct signal_struct, shared_pending), si);
@@ -458,19 +469,21 @@ static __always_inline bool derived_group_dead(struct task_struct *p)
  */
 static __always_inline __u64 clone_flags(struct task_struct *parent, struct task_struct *child)
 {
+	/* Compared, never followed: read as values (see "Pointer fields" above). */
+	void *cmm = BPF_CORE_READ(child, mm);
 	__u64 fl = 0;
 
 	if (child->tgid == parent->tgid)
 		fl |= CLONE_THREAD;
 	else
 		fl |= child->exit_signal & CSIGNAL;
-	if (child->mm && child->mm == parent->mm)
+	if (cmm && cmm == BPF_CORE_READ(parent, mm))
 		fl |= CLONE_VM;
-	if (child->fs == parent->fs)
+	if (BPF_CORE_READ(child, fs) == BPF_CORE_READ(parent, fs))
 		fl |= CLONE_FS;
-	if (child->files == parent->files)
+	if (BPF_CORE_READ(child, files) == BPF_CORE_READ(parent, files))
 		fl |= CLONE_FILES;
-	if (child->sighand == parent->sighand)
+	if (BPF_CORE_READ(child, sighand) == BPF_CORE_READ(parent, sighand))
 		fl |= CLONE_SIGHAND;
 	/* CLONE_VFORK leaves no trace before the tracepoint (vfork_done is set after it). */
 	return fl;
@@ -550,21 +563,19 @@ static __always_inline bool triggers_on(struct task_flags *f, long nr)
 }
 
 /*
- * trigger_match returns the index of the first of f's triggers that the
- * call nr of thread t, which returned ret, matches, or -1. It is a pure
- * function of the flags, nr, ret and the entry path, so that the two exit
- * programs that evaluate it for one call (utrace_trig_exit, which fires,
- * and utrace_sys_exit, which then leaves out the passive record) agree,
- * whichever runs first. On a match *ep is the entry path record, or NULL.
+ * trig_candidates returns the bit set of f's triggers on call nr whose
+ * return-value condition ret meets, and in *prefixed those of them that
+ * also want a path prefix. A global function: verified once, not on every
+ * path of the programs that call it (the unrolled loops cost the
+ * verifier 80,000 instructions inlined into utrace_sys_exit).
  */
-static __always_inline int trigger_match(struct task_flags *f, struct task_struct *t, long nr, long ret,
-					 struct trig_entry **ep)
+__noinline int trig_candidates(struct task_flags *f, long nr, long ret, __u32 *prefixed)
 {
-	struct trig_entry *e = 0;
-	bool looked = false;
-	__u32 n = f->ntrig;
+	__u32 n, set = 0, pre = 0;
 
-#pragma unroll
+	if (!f || !prefixed)
+		return 0;
+	n = f->ntrig;
 	for (int i = 0; i < TRIG_MAX; i++) {
 		struct trigger *tr = &f->trig[i];
 
@@ -572,22 +583,62 @@ static __always_inline int trigger_match(struct task_flags *f, struct task_struc
 			break;
 		if (tr->nr != nr || !ret_ok(tr->op, ret, tr->value))
 			continue;
-		if (tr->prefix_len) {
-			if (!looked) {
-				e = trig_entry_for(t, nr);
-				looked = true;
-			}
-			if (!e || !prefix_ok(e->path, tr))
-				continue;
-		}
-		if (ep) {
-			if (!looked)
-				e = trig_entry_for(t, nr);
-			*ep = e;
-		}
+		set |= 1 << i;
+		if (tr->prefix_len)
+			pre |= 1 << i;
+	}
+	*prefixed = pre;
+	return set;
+}
+
+/*
+ * trig_first returns the first trigger of set whose path prefix, if it is
+ * in prefixed, the entry path e starts with, or -1. e may be NULL (no
+ * path known): then only triggers without a prefix match.
+ */
+__noinline int trig_first(struct task_flags *f, __u32 set, __u32 prefixed, struct trig_entry *e)
+{
+	if (!f)
+		return -1;
+	for (int i = 0; i < TRIG_MAX; i++) {
+		if (!(set & (1 << i)))
+			continue;
+		if ((prefixed & (1 << i)) && (!e || !prefix_ok(e->path, &f->trig[i])))
+			continue;
 		return i;
 	}
 	return -1;
+}
+
+/*
+ * trigger_match returns the index of the first of f's triggers that the
+ * call nr of thread t, which returned ret, matches, or -1. It is a pure
+ * function of the flags, nr, ret and the entry path, so that the two exit
+ * programs that evaluate it for one call (utrace_trig_exit, which fires,
+ * and utrace_sys_exit, which then leaves out the passive record) agree,
+ * whichever runs first. On a match *ep is the entry path record, or NULL.
+ * The entry path is looked up only when a trigger with a prefix is a
+ * candidate, or when ep asks for it.
+ */
+static __always_inline int trigger_match(struct task_flags *f, struct task_struct *t, long nr, long ret,
+					 struct trig_entry **ep)
+{
+	struct trig_entry *e = 0;
+	__u32 prefixed = 0;
+	int set, i;
+
+	set = trig_candidates(f, nr, ret, &prefixed);
+	if (!set)
+		return -1;
+	if (prefixed || ep)
+		e = trig_entry_for(t, nr);
+	if (e)
+		i = trig_first(f, set, prefixed, e);
+	else
+		i = trig_first(f, set, prefixed, 0);
+	if (i >= 0 && ep)
+		*ep = e;
+	return i;
 }
 
 #endif /* UTRACE_HELPERS_H */

@@ -775,7 +775,7 @@ static __always_inline void emit_jctl(struct task_struct *t, __s32 type, __s32 n
 	r->type = type;
 	r->notify = notify;
 	/* do_signal_stop leaves the stop signal there while the group is stopped. */
-	r->signo = type == CLD_STOPPED ? t->signal->group_exit_code & 0x7f : 0;
+	r->signo = type == CLD_STOPPED ? BPF_CORE_READ(t, signal, group_exit_code) & 0x7f : 0;
 	r->_pad = 0;
 	bpf_ringbuf_submit(r, 0);
 }
@@ -802,11 +802,11 @@ int BPF_PROG(utrace_sched_switch, bool preempt, struct task_struct *prev, struct
 	if (!preempt && (prev_state & __TASK_STOPPED)) {
 		f = task_flags_of(prev);
 		if (f && (f->events & EVBIT(EV_JCTL)) && !(f->state & STATE_JCTL_STOPPED)) {
-			struct signal_struct *sig = prev->signal;
 			__s32 notify = 0;
 
 			f->state |= STATE_JCTL_STOPPED;
-			if ((sig->flags & SIGNAL_STOP_STOPPED) && sig->group_stop_count == 0)
+			if ((BPF_CORE_READ(prev, signal, flags) & SIGNAL_STOP_STOPPED) &&
+			    BPF_CORE_READ(prev, signal, group_stop_count) == 0)
 				notify = CLD_STOPPED;
 			if (comm_ok(f, prev))
 				emit_jctl(prev, CLD_STOPPED, notify);
@@ -815,7 +815,7 @@ int BPF_PROG(utrace_sched_switch, bool preempt, struct task_struct *prev, struct
 
 	f = task_flags_of(next);
 	if (f && (f->state & STATE_JCTL_STOPPED)) {
-		unsigned int sflags = next->signal->flags;
+		unsigned int sflags = BPF_CORE_READ(next, signal, flags);
 		bool continued;
 
 		f->state &= ~STATE_JCTL_STOPPED;

@@ -209,8 +209,11 @@ func TestOptions(t *testing.T) {
 		}
 	}
 	o, err := (*Options)(nil).withDefaults()
-	if err != nil || o.RingSize != defaultRingSize || o.WakeupBytes != defaultWakeupBytes || o.PollInterval != defaultPollInterval {
+	if err != nil || o.RingSize != DefaultRingSize() || o.WakeupBytes != defaultWakeupBytes || o.PollInterval != defaultPollInterval {
 		t.Errorf("defaults %+v, %v", o, err)
+	}
+	if n := DefaultRingSize(); n < 8<<20 || n > 64<<20 || n&(n-1) != 0 {
+		t.Errorf("default ring size %d: want a power of two in [8 MiB, 64 MiB]", n)
 	}
 	o, _ = (&Options{RingSize: 16 << 10}).withDefaults()
 	if o.WakeupBytes != 4<<10 {

@@ -114,12 +114,17 @@ func (k *Kernel) Triggers() (bool, string) {
 // result is computed once per process.
 func ProbeKernel() *Kernel { return probeKernel() }
 
+// kernelBTF holds the kernel's BTF, decoded once, for the probes and for
+// the programs' CO-RE relocations and attach targets: decoding it (and
+// indexing its names) is the most expensive part of starting.
+var kernelBTF = btf.NewCache()
+
 var probeKernel = sync.OnceValue(func() *Kernel {
 	k := &Kernel{Release: release()}
 	_, err := os.Stat("/sys/kernel/btf/vmlinux")
 	k.BTF = err == nil
 	if k.BTF {
-		if spec, err := btf.LoadKernelSpec(); err == nil {
+		if spec, err := kernelBTF.Kernel(); err == nil {
 			k.TpBTF = true
 			for _, tp := range []string{"sys_enter", "sys_exit", "sched_process_fork", "sched_process_exec",
 				"sched_process_exit", "sched_process_free", "signal_deliver", "signal_generate"} {
@@ -132,7 +137,7 @@ var probeKernel = sync.OnceValue(func() *Kernel {
 		}
 	}
 	k.RingBuf = features.HaveMapType(ebpf.RingBuf) == nil
-	k.TaskStorage = features.HaveMapType(ebpf.TaskStorage) == nil
+	k.TaskStorage = haveTaskStorage()
 	k.SendSignalThread = features.HaveProgramHelper(ebpf.TracePoint, asm.FnSendSignalThread) == nil
 	k.PidfdThread = havePidfdThread()
 	k.Tracefs = tracefsMount()
@@ -185,6 +190,19 @@ func release() string {
 	return string(u.Release[:bytes.IndexByte(u.Release[:], 0)])
 }
 
+// haveTaskStorage looks for task storage maps in the kernel's BTF (their
+// helper, bpf_task_storage_get) rather than by creating one: creating
+// and closing a local-storage map waits for an RCU grace period, 28 ms
+// to hundreds here, the most expensive part of starting.
+func haveTaskStorage() bool {
+	spec, err := kernelBTF.Kernel()
+	if err != nil {
+		return features.HaveMapType(ebpf.TaskStorage) == nil
+	}
+	var fn *btf.Func
+	return spec.TypeByName("bpf_task_storage_get", &fn) == nil
+}
+
 // havePidfdThread asks pidfd_open for a pidfd of this thread with
 // PIDFD_THREAD: kernels before 6.9 refuse the flag with EINVAL.
 func havePidfdThread() bool {
@@ -204,7 +222,7 @@ func haveSyscallTracepoints(tracefs string) bool {
 		_, err := os.Stat(tracefs + "/events/syscalls/sys_exit_openat")
 		return err == nil
 	}
-	spec, err := btf.LoadKernelSpec()
+	spec, err := kernelBTF.Kernel()
 	if err != nil {
 		return false
 	}

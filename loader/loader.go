@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,7 +21,7 @@ import (
 // Options tune a Loader. The zero value of a field selects its default.
 type Options struct {
 	// RingSize is the size of the ring buffer in bytes, a power of two and
-	// a multiple of the page size. Default 64 MiB.
+	// a multiple of the page size. Default DefaultRingSize().
 	RingSize int
 	// WakeupBytes is how many bytes of syscall records may be pending
 	// before the reader is woken. Default 64 KiB, at most RingSize/4.
@@ -32,14 +33,37 @@ type Options struct {
 	// buffer syscall records carry (paths are copied whole). Default 32;
 	// at most MaxStringLimit. Negative means 0.
 	StringLimit int
+	// Preload are the events the caller expects to watch (syscall events
+	// for counting too): the programs they need are loaded by Load, at
+	// the same time as the others, rather than by the first watch that
+	// asks for them. Loading is mostly the kernel's verifier, and
+	// programs load in parallel. They are still attached only when
+	// needed.
+	Preload core.Events
 }
 
 // MaxStringLimit is the largest Options.StringLimit: what one region of a
 // record holds, less the NUL and the byte that tells a string goes on.
 const MaxStringLimit = regionMax - 2
 
+// DefaultRingSize is the ring buffer's default size: 4 MiB per CPU, at
+// least 8 MiB and at most 64 MiB. The ring need only absorb what comes
+// while the reader's drainer is away from it: it copies records out as
+// they come, into memory that grows only while a burst lasts (the
+// stage). 8 MiB keeps the 200-thread load test of the syscalls log
+// lossless on two CPUs (test/reliability), with room to spare; more CPUs
+// produce more at once. The ring is mapped in full, twice, for the whole
+// run: it is most of the tracer's memory.
+func DefaultRingSize() int {
+	n := 4 << 20 * runtime.NumCPU()
+	size := 8 << 20
+	for size < n && size < 64<<20 {
+		size <<= 1
+	}
+	return size
+}
+
 const (
-	defaultRingSize     = 64 << 20
 	defaultWakeupBytes  = 64 << 10
 	defaultPollInterval = 10 * time.Millisecond
 	defaultStringLimit  = 32
@@ -51,7 +75,7 @@ func (o *Options) withDefaults() (Options, error) {
 		r = *o
 	}
 	if r.RingSize == 0 {
-		r.RingSize = defaultRingSize
+		r.RingSize = DefaultRingSize()
 	}
 	page := os.Getpagesize()
 	if r.RingSize < page || r.RingSize&(r.RingSize-1) != 0 {
@@ -115,7 +139,8 @@ type Loader struct {
 	trigTaken counter
 
 	delivered    [nrEvents]counter
-	readerPolicy atomic.Value // string: how the reader thread is scheduled
+	readerPolicy atomic.Value // string: how the reader threads are scheduled
+	stage        atomic.Pointer[stage]
 	reader       readerState
 	closeOnce    sync.Once
 	closeErr     error
@@ -133,35 +158,53 @@ func Load(opts *Options) (*Loader, error) {
 	if err := checkSystem(); err != nil {
 		return nil, err
 	}
+	// The maps are made while the kernel is probed (which decodes its
+	// BTF, the longest part of starting): two CPUs' worth of start-up. A
+	// kernel that fails the check has its error reported, not the maps'.
+	type made struct {
+		objs *objects
+		err  error
+	}
+	maps := make(chan made, 1)
+	go func() {
+		objs, err := makeMaps(&o)
+		maps <- made{objs, err}
+	}()
 	k := kernel()
+	m := <-maps
 	if err := k.Check(); err != nil {
+		if m.objs != nil {
+			m.objs.Close()
+		}
 		return nil, err
 	}
-
-	spec, err := loadUtrace()
-	if err != nil {
-		return nil, fmt.Errorf("reading embedded BPF object: %w", err)
+	if m.err != nil {
+		return nil, m.err
 	}
-	spec.Maps[utraceMapEvents].MaxEntries = uint32(o.RingSize)
-	if err := spec.Variables[utraceVarWakeupBytes].Set(uint64(o.WakeupBytes)); err != nil {
-		return nil, fmt.Errorf("setting wakeup_bytes: %w", err)
-	}
-	if err := spec.Variables[utraceVarStrLimit].Set(uint32(o.StringLimit)); err != nil {
-		return nil, fmt.Errorf("setting str_limit: %w", err)
-	}
-
-	l := &Loader{opts: o, kernel: k, needs: make(map[int]need), trigLinks: make(map[int]*trigLinks)}
-	if l.objs, err = loadObjects(spec, kernel()); err != nil {
-		return nil, explainLoad("maps", err)
-	}
-	if err := fillCapSpecs(l.objs.CapSpecs); err != nil {
+	l := &Loader{opts: o, kernel: k, needs: make(map[int]need), trigLinks: make(map[int]*trigLinks), objs: m.objs}
+	if err := l.objs.useVariants(kernel()); err != nil {
 		l.Close()
 		return nil, err
 	}
-	for _, name := range []string{
-		utraceProgUtraceFork, utraceProgUtraceExec, utraceProgUtraceExit,
-		utraceProgUtraceFree, utraceProgUtraceSignal, utraceProgUtraceSignalDiscarded,
-	} {
+	always := []string{
+		utraceProgUtraceFork, utraceProgUtraceSignal, utraceProgUtraceExec,
+		utraceProgUtraceExit, utraceProgUtraceFree, utraceProgUtraceSignalDiscarded,
+	}
+	// The costliest loads first (test/bench -only startup lists them):
+	// the syscall programs, then fork, signal and exec.
+	var load []string
+	if o.Preload&core.EventSyscall != 0 {
+		load = append(load, utraceProgUtraceSysExit, utraceProgUtraceSysEnter)
+	}
+	load = append(load, always...)
+	if o.Preload&core.EventJctl != 0 {
+		load = append(load, utraceProgUtraceSchedSwitch)
+	}
+	if err := l.objs.preload(load...); err != nil {
+		l.Close()
+		return nil, err
+	}
+	for _, name := range always {
 		lk, err := l.attach(name)
 		if err != nil {
 			l.Close()
@@ -183,6 +226,31 @@ func Load(opts *Options) (*Loader, error) {
 	}
 	l.reader.init()
 	return l, nil
+}
+
+// makeMaps reads the embedded object, sizes it as o says, creates its
+// maps and fills the capture table.
+func makeMaps(o *Options) (*objects, error) {
+	spec, err := loadUtrace()
+	if err != nil {
+		return nil, fmt.Errorf("reading embedded BPF object: %w", err)
+	}
+	spec.Maps[utraceMapEvents].MaxEntries = uint32(o.RingSize)
+	if err := spec.Variables[utraceVarWakeupBytes].Set(uint64(o.WakeupBytes)); err != nil {
+		return nil, fmt.Errorf("setting wakeup_bytes: %w", err)
+	}
+	if err := spec.Variables[utraceVarStrLimit].Set(uint32(o.StringLimit)); err != nil {
+		return nil, fmt.Errorf("setting str_limit: %w", err)
+	}
+	objs, err := loadObjects(spec)
+	if err != nil {
+		return nil, explainLoad("maps", err)
+	}
+	if err := fillCapSpecs(objs.CapSpecs); err != nil {
+		objs.Close()
+		return nil, err
+	}
+	return objs, nil
 }
 
 // checkSystem turns the usual reasons why loading fails into a message
@@ -298,6 +366,9 @@ func (l *Loader) syncLinksLocked() error {
 	}
 	var errs []error
 	if l.nSyscall > 0 && l.sysEnter == nil {
+		if err := l.objs.preload(utraceProgUtraceSysEnter, utraceProgUtraceSysExit); err != nil {
+			return err
+		}
 		enter, err := l.attach(utraceProgUtraceSysEnter)
 		if err != nil {
 			return err

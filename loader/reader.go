@@ -102,38 +102,81 @@ func (l *Loader) Start(deliver func(*core.Event)) error {
 	if !l.reader.started.CompareAndSwap(false, true) {
 		return errors.New("loader: reader already started")
 	}
+	// Spare Ps for the reader's two threads: one back from a wait takes
+	// an idle P at once; with none idle it waits until another of the
+	// process's threads, behind every busy traced thread for a CPU, hands
+	// it one.
+	if n := runtime.NumCPU() + 2; runtime.GOMAXPROCS(0) < n {
+		runtime.GOMAXPROCS(n)
+	}
 	go l.read(deliver)
 	return nil
 }
 
 func (l *Loader) read(deliver func(*core.Event)) {
 	defer close(l.reader.exited)
-	l.prioritize()
-	var (
-		rec ringbuf.Record
-		ev  core.Event
-	)
+	st := newStage()
+	l.stage.Store(st)
+	handled := make(chan struct{})
+	go func() {
+		defer close(handled)
+		l.handleStaged(st, deliver)
+	}()
+	err := l.drain(st)
+	st.close()
+	<-handled
+	l.reader.finish(err)
+}
+
+// drain copies records from the ring buffer into the stage as they come,
+// until the ring is closed (nil) or cannot be read. It runs on its own
+// thread, at the reader's priority: keeping the ring empty is what keeps
+// the kernel from dropping records.
+func (l *Loader) drain(st *stage) error {
+	l.prioritize(drainPriority)
+	var rec ringbuf.Record
+	c := chunks.Get().(*chunk)
 	l.setPoll()
 	for {
 		err := l.rd.ReadInto(&rec)
 		if err == nil {
-			l.handle(rec.RawSample, &ev, deliver)
+			if !c.add(rec.RawSample) {
+				st.push(c)
+				c = chunks.Get().(*chunk)
+				c.add(rec.RawSample)
+			}
+			c.pos = l.pos.consumed()
 			continue
 		}
 		// The errors other than closing come only once the ring is empty.
 		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			l.setPoll()
-		case errors.Is(err, ringbuf.ErrFlushed):
+		case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, ringbuf.ErrFlushed):
 			l.setPoll()
 		case errors.Is(err, os.ErrClosed):
-			l.reader.finish(nil)
-			return
+			return nil
 		default:
-			l.reader.finish(fmt.Errorf("reading ring buffer: %w", err))
-			return
+			return fmt.Errorf("reading ring buffer: %w", err)
 		}
-		l.reader.drained(l.pos.consumed())
+		c.pos, c.drained = l.pos.consumed(), true
+		st.push(c)
+		c = chunks.Get().(*chunk)
+	}
+}
+
+// handleStaged handles the staged records in order, and tells Flush
+// callers how far it got.
+func (l *Loader) handleStaged(st *stage, deliver func(*core.Event)) {
+	l.prioritize(handlePriority)
+	var ev core.Event
+	handle := func(b []byte) { l.handle(b, &ev, deliver) }
+	for c := st.pop(); c != nil; c = st.pop() {
+		c.each(handle)
+		if c.drained {
+			l.reader.drained(c.pos)
+		} else {
+			l.reader.done.Store(c.pos)
+		}
+		putChunk(c)
 	}
 }
 
@@ -428,17 +471,19 @@ func statsMap(s *utraceSyscallStats) map[int]core.SyscallStats {
 	return m
 }
 
-// prioritize gives the reader's thread a real-time priority (SCHED_FIFO,
-// the lowest level), or failing that the highest nice value. Busy traced
+// prioritize gives the calling reader thread a real-time priority
+// (SCHED_FIFO at prio, one of the lowest levels), or failing that the
+// highest nice value. Busy traced
 // threads outnumber the reader: under the fair scheduler 200 of them
 // leave it 1/200 of the CPUs, and the ring buffer overflows while the
 // reader waits for its turn. At real-time priority it runs as soon as it
-// is woken and sleeps as soon as the ring is empty; the kernel's RT
-// throttling still leaves the rest of the system its share. The thread
-// stays locked for the reader's life, deliver callbacks included.
-func (l *Loader) prioritize() {
+// is woken and sleeps as soon as the ring (or the stage) is empty; the
+// kernel's RT throttling still leaves the rest of the system its share.
+// The thread stays locked for the reader's life, deliver callbacks
+// included.
+func (l *Loader) prioritize(prio uint32) {
 	runtime.LockOSThread()
-	attr := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: 1}
+	attr := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: prio}
 	if err := unix.SchedSetAttr(0, &attr, 0); err == nil {
 		l.readerPolicy.Store("SCHED_FIFO")
 		return
@@ -449,6 +494,14 @@ func (l *Loader) prioritize() {
 	}
 	l.readerPolicy.Store("default (no CAP_SYS_NICE)")
 }
+
+// The SCHED_FIFO priorities of the reader's two threads: the drainer's
+// above the handler's, so that a handler busy with a burst on the
+// drainer's CPU does not keep the ring from being emptied.
+const (
+	handlePriority = 1
+	drainPriority  = 2
+)
 
 // ReaderPolicy says how the reader thread is scheduled: "SCHED_FIFO",
 // "nice -20", or the default when neither was permitted.

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 )
@@ -30,6 +31,13 @@ type Stats struct {
 	StatsFailed uint64
 	// Malformed counts records the reader could not decode.
 	Malformed uint64
+	// LoadTimes are how long the programs loaded so far took to load
+	// (relocation, the kernel's verifier, JIT), by name. Programs load in
+	// parallel: the times overlap.
+	LoadTimes map[string]time.Duration
+	// StagedPeak is the most bytes of records that waited at once
+	// between the ring buffer and their handling (see package doc).
+	StagedPeak int
 	// Triggers counts what triggers did.
 	Triggers TriggerStats
 	// AttachErr is the last failure to attach a program when the kernel
@@ -142,6 +150,10 @@ func (l *Loader) Stats() (Stats, error) {
 		s.types[i].Delivered = l.delivered[i].Load()
 	}
 	s.Malformed = l.reader.bad.Load()
+	s.LoadTimes = l.objs.loadTimes()
+	if st := l.stage.Load(); st != nil {
+		s.StagedPeak = st.peakBytes()
+	}
 	s.Triggers.Taken = l.trigTaken.Load()
 	l.mu.Lock()
 	s.AttachErr = l.attachErr

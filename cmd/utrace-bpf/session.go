@@ -48,7 +48,15 @@ func openSession(cfg *Config, mode string) (*session, error) {
 		}
 		s.pipeline = append(s.pipeline, e)
 	}
-	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize}); err != nil {
+	var expect core.Events
+	for _, e := range s.pipeline {
+		n := e.NeedsOf()
+		expect |= n.Events
+		if n.Count {
+			expect |= core.EventSyscall
+		}
+	}
+	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize, Preload: expect}); err != nil {
 		s.out.Close()
 		if errors.Is(err, loader.ErrKernel) {
 			return nil, badInput("%s", err.Error())

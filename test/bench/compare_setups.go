@@ -57,6 +57,8 @@ func cmpSetups() []*cmpSetup {
 		// (core.Watch.ExitEntriesOnly, Capture).
 		{name: "syscalls", perCall: 1, ours: true, run: cliRun("-e", "syscalls", "--format", "json", "-o", "@out"), events: "records",
 			what: "`utrace-bpf run -e syscalls --format json -o FILE`: full passive syscall log (one record per call, with the data it prints)"},
+		{name: "syscalls-text", perCall: 1, ours: true, run: cliRun("-e", "syscalls", "-o", "@out"), events: "records",
+			what: "`utrace-bpf run -e syscalls -o FILE`: the same log in strace's text (the default config)"},
 		{name: "strace", heavy: true, avail: need("strace"), run: straceRun(false, "-f", "-o", "/dev/null"),
 			what: "`strace -f -o /dev/null`"},
 		{name: "strace-1cpu", heavy: true, only: getppid, avail: need("strace"), run: straceRun(true, "-f", "-o", "/dev/null"),

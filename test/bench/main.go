@@ -57,7 +57,7 @@ import (
 //go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64 floor ../../bpf/floor.bpf.c -- -I../../bpf
 
 func main() {
-	only := flag.String("only", "passive", "section to run (passive, compare, triggers)")
+	only := flag.String("only", "passive", "section to run (passive, compare, startup, triggers)")
 	n := flag.Int("n", 1_000_000, "getppid calls per run")
 	runs := flag.Int("runs", 5, "runs per setup; medians are reported")
 	straceN := flag.Int("strace-n", 100_000, "getppid calls per strace run (scaled to -n); 0 skips strace")
@@ -68,10 +68,12 @@ func main() {
 		err = passive(*n, *runs, *straceN)
 	case "compare": // compare.go
 		err = compare(*runs)
+	case "startup": // startup.go
+		err = startup(*runs, *compareQuick)
 	case "triggers": // triggers.go
 		err = triggers(*n, *runs, *trigStops)
 	default:
-		fmt.Fprintf(os.Stderr, "bench: unknown section %q (have: passive, compare, triggers)\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: unknown section %q (have: passive, compare, startup, triggers)\n", *only)
 		os.Exit(2)
 	}
 	if err != nil {
