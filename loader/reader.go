@@ -133,7 +133,7 @@ func (l *Loader) read(deliver func(*core.Event)) {
 // thread, at the reader's priority: keeping the ring empty is what keeps
 // the kernel from dropping records.
 func (l *Loader) drain(st *stage) error {
-	l.prioritize(drainPriority)
+	defer l.prioritize(drainPriority)()
 	var rec ringbuf.Record
 	c := chunks.Get().(*chunk)
 	l.setPoll()
@@ -166,7 +166,7 @@ func (l *Loader) drain(st *stage) error {
 // handleStaged handles the staged records in order, and tells Flush
 // callers how far it got.
 func (l *Loader) handleStaged(st *stage, deliver func(*core.Event)) {
-	l.prioritize(handlePriority)
+	defer l.prioritize(handlePriority)()
 	var ev core.Event
 	handle := func(b []byte) { l.handle(b, &ev, deliver) }
 	for c := st.pop(); c != nil; c = st.pop() {
@@ -481,18 +481,33 @@ func statsMap(s *utraceSyscallStats) map[int]core.SyscallStats {
 // kernel's RT throttling still leaves the rest of the system its share.
 // The thread stays locked for the reader's life, deliver callbacks
 // included.
-func (l *Loader) prioritize(prio uint32) {
+//
+// It returns the function that gives the thread back its scheduling, for
+// the goroutine to defer: a goroutine that ends locked ends its thread,
+// except the process's main thread, which the runtime keeps, and which
+// must not stay real-time.
+func (l *Loader) prioritize(prio uint32) (restore func()) {
 	runtime.LockOSThread()
+	var orig *unix.SchedAttr
+	if a, err := unix.SchedGetAttr(0, 0); err == nil {
+		orig = a
+	}
+	restore = func() {
+		if orig != nil {
+			unix.SchedSetAttr(0, orig, 0)
+		}
+	}
 	attr := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: prio}
 	if err := unix.SchedSetAttr(0, &attr, 0); err == nil {
 		l.readerPolicy.Store("SCHED_FIFO")
-		return
+		return restore
 	}
 	if err := unix.Setpriority(unix.PRIO_PROCESS, 0, TracerNice); err == nil {
 		l.readerPolicy.Store("nice -20")
-		return
+		return restore
 	}
 	l.readerPolicy.Store("default (no CAP_SYS_NICE)")
+	return restore
 }
 
 // The SCHED_FIFO priorities of the reader's two threads: the drainer's
