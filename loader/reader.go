@@ -135,14 +135,14 @@ func (l *Loader) read(deliver func(*core.Event)) {
 func (l *Loader) drain(st *stage) error {
 	defer l.prioritize(drainPriority)()
 	var rec ringbuf.Record
-	c := chunks.Get().(*chunk)
+	c := getChunk()
 	l.setPoll()
 	for {
 		err := l.rd.ReadInto(&rec)
 		if err == nil {
 			if !c.add(rec.RawSample) {
 				st.push(c)
-				c = chunks.Get().(*chunk)
+				c = getChunk()
 				c.add(rec.RawSample)
 			}
 			c.pos = l.pos.consumed()
@@ -159,7 +159,7 @@ func (l *Loader) drain(st *stage) error {
 		}
 		c.pos, c.drained = l.pos.consumed(), true
 		st.push(c)
-		c = chunks.Get().(*chunk)
+		c = getChunk()
 	}
 }
 

@@ -1,8 +1,9 @@
 package loader
 
 import (
-	"sync"
 	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 )
 
 // The stage is the queue between the ring buffer and the handling of its
@@ -32,9 +33,28 @@ type chunk struct {
 	// drained marks the chunk that ends a drain: the ring was empty
 	// after its last record, and Flush callers may be woken.
 	drained bool
+	mapped  bool // buf is an anonymous mapping, not Go memory
 }
 
-var chunks = sync.Pool{New: func() any { return &chunk{buf: make([]byte, 0, stageChunkSize)} }}
+// freeChunks keeps a few chunks for reuse; the others are unmapped.
+var freeChunks = make(chan *chunk, 16)
+
+// getChunk returns an empty chunk. Chunks' memory is mapped, not
+// allocated: a drainer that allocated 256 KiB while the garbage collector
+// marks would have to help mark in proportion (an assist), just when a
+// burst makes it allocate.
+func getChunk() *chunk {
+	select {
+	case c := <-freeChunks:
+		return c
+	default:
+	}
+	mem, err := unix.Mmap(-1, 0, stageChunkSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return &chunk{buf: make([]byte, 0, stageChunkSize)}
+	}
+	return &chunk{buf: mem[:0], mapped: true}
+}
 
 // add appends record b, reporting false (adding nothing) when the chunk
 // has no room for it. (Records are at most SCRATCH_BUF bytes, far less
@@ -60,9 +80,17 @@ func (c *chunk) each(f func([]byte)) {
 	}
 }
 
+// putChunk gives back a chunk whose records have been handled.
 func putChunk(c *chunk) {
 	c.buf, c.pos, c.drained = c.buf[:0], 0, false
-	chunks.Put(c)
+	select {
+	case freeChunks <- c:
+	default:
+		if c.mapped {
+			// It fails only for what getChunk did not map.
+			_ = unix.Munmap(c.buf[:cap(c.buf)])
+		}
+	}
 }
 
 // stage is the queue of chunks from the drainer to the handler: a

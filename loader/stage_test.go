@@ -12,12 +12,12 @@ func TestStageOrder(t *testing.T) {
 	st := newStage()
 	var want [][]byte
 	go func() {
-		c := chunks.Get().(*chunk)
+		c := getChunk()
 		for i := range 20000 {
 			rec := bytes.Repeat([]byte{byte(i)}, 1+i%200)
 			if !c.add(rec) {
 				st.push(c)
-				c = chunks.Get().(*chunk)
+				c = getChunk()
 				if !c.add(rec) {
 					panic("a record does not fit an empty chunk")
 				}
