@@ -200,6 +200,17 @@ __noinline int cap_count(__u64 addr, __u32 count, int more)
 }
 
 /*
+ * argv_slot returns where in s->buf pointer i of the argv array being
+ * copied goes (in the array's region at st.arr), or -1 past the buffer.
+ */
+static __always_inline long argv_slot(struct scratch *s, __u32 i)
+{
+	__u64 at = s->st.arr + sizeof(struct rec_region) + 8 * (__u64)i;
+
+	return at > SCRATCH_BUF - 8 ? -1 : (long)at;
+}
+
+/*
  * argv, first pass: the pointers, one at a time (a NULL at the end of a
  * mapping must not make the whole array unreadable), into the array's
  * region at st.arr, up to and with the NULL.
@@ -207,12 +218,10 @@ __noinline int cap_count(__u64 addr, __u32 count, int more)
 static long argv_ptr(__u32 i, void *unused)
 {
 	struct scratch *s = scratch_buf();
-	__u64 at, p;
+	long at;
+	__u64 p;
 
-	if (!s)
-		return 1;
-	at = s->st.arr + sizeof(struct rec_region) + 8 * (__u64)i;
-	if (at > SCRATCH_BUF - 8)
+	if (!s || (at = argv_slot(s, i)) < 0)
 		return 1;
 	if (bpf_probe_read_user(&p, sizeof(p), (void *)(s->st.base + 8 * (__u64)i)))
 		return 1;
@@ -229,12 +238,10 @@ static long argv_ptr(__u32 i, void *unused)
 static long argv_str(__u32 i, void *unused)
 {
 	struct scratch *s = scratch_buf();
-	__u64 at, p;
+	long at;
+	__u64 p;
 
-	if (!s)
-		return 1;
-	at = s->st.arr + sizeof(struct rec_region) + 8 * (__u64)i;
-	if (at > SCRATCH_BUF - 8)
+	if (!s || (at = argv_slot(s, i)) < 0)
 		return 1;
 	p = *(__u64 *)&s->buf[at & 32767];
 	if (!p)

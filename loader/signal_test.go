@@ -109,12 +109,7 @@ func TestJctl(t *testing.T) {
 				t.Fatalf("%d threads, want %d", len(tids), threads)
 			}
 
-			syscall.Kill(p.Pid, syscall.SIGSTOP)
-			for _, tid := range tids {
-				c.waitFor(t, "CLD_STOPPED", func(ev *core.Event) bool {
-					return ev.Tid == tid && ev.Type == core.EventJctl && ev.Jctl.Type == core.JctlStopped
-				})
-			}
+			stopAll(t, c, p.Pid, tids)
 			syscall.Kill(p.Pid, syscall.SIGCONT)
 			for _, tid := range tids {
 				c.waitFor(t, "CLD_CONTINUED", func(ev *core.Event) bool {
@@ -187,12 +182,7 @@ func TestJctlKilledWhileStopped(t *testing.T) {
 		t.Fatalf("waiter said %q", line)
 	}
 	tids := threadsOf(t, p.Pid)
-	syscall.Kill(p.Pid, syscall.SIGSTOP)
-	for _, tid := range tids {
-		c.waitFor(t, "CLD_STOPPED", func(ev *core.Event) bool {
-			return ev.Tid == tid && ev.Type == core.EventJctl && ev.Jctl.Type == core.JctlStopped
-		})
-	}
+	stopAll(t, c, p.Pid, tids)
 	syscall.Kill(p.Pid, syscall.SIGKILL)
 	for _, tid := range tids {
 		c.waitFor(t, "DEATH", func(ev *core.Event) bool { return ev.Tid == tid && ev.Type == core.EventDeath })
@@ -203,6 +193,18 @@ func TestJctlKilledWhileStopped(t *testing.T) {
 		if ev.Type == core.EventJctl && ev.Jctl.Type != core.JctlStopped {
 			t.Errorf("a thread killed while stopped reported %s", describe(&ev))
 		}
+	}
+}
+
+// stopAll sends process pid SIGSTOP and waits for each of its threads
+// tids to report its job-control stop.
+func stopAll(t *testing.T, c *collector, pid int, tids []int) {
+	t.Helper()
+	syscall.Kill(pid, syscall.SIGSTOP)
+	for _, tid := range tids {
+		c.waitFor(t, "CLD_STOPPED", func(ev *core.Event) bool {
+			return ev.Tid == tid && ev.Type == core.EventJctl && ev.Jctl.Type == core.JctlStopped
+		})
 	}
 }
 

@@ -47,10 +47,18 @@ func run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
+	stdout, stderr := runWithin(t, cmd)
+	return result{stdout, stderr, cmd.ProcessState.ExitCode()}
+}
+
+// runWithin runs cmd, its output captured, and fails the test if it has
+// not ended within a minute.
+func runWithin(t *testing.T, cmd *exec.Cmd) (stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", cmd.Path, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -59,9 +67,9 @@ func run(t *testing.T, stdin string, args ...string) result {
 	case <-time.After(time.Minute):
 		cmd.Process.Kill()
 		<-done
-		t.Fatalf("utrace-bpf %v: timed out\nstderr:\n%s", args, errb.String())
+		t.Fatalf("%s %q: timed out\nstderr:\n%s", cmd.Path, cmd.Args[1:], errb.String())
 	}
-	return result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+	return out.String(), errb.String()
 }
 
 func (r result) String() string {

@@ -13,7 +13,6 @@ package e2e
 // errno names — is compared.
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,7 +23,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // cmpEnv is the whole environment of both tools and of the traced command
@@ -80,26 +78,13 @@ func execTool(t *testing.T, name, dir string, args []string) tracedRun {
 	cmd.Env = cmpEnv
 	cmd.Dir = dir
 	cmd.Stdin = nil // /dev/null
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("%s %q: timed out\nstderr:\n%s", name, args, errb.String())
-	}
+	stdout, stderr := runWithin(t, cmd)
 	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	code := ws.ExitStatus()
 	if ws.Signaled() {
 		code = 128 + int(ws.Signal())
 	}
-	return tracedRun{tool: filepath.Base(name), args: args, stdout: out.String(), stderr: errb.String(), code: code}
+	return tracedRun{tool: filepath.Base(name), args: args, stdout: stdout, stderr: stderr, code: code}
 }
 
 func (r tracedRun) String() string {
