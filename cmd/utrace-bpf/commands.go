@@ -38,16 +38,20 @@ a signal N killed it). SIGINT and SIGTERM are passed on to CMD.`,
 				s.abort()
 				return badInput("run: %v", err)
 			}
+			// The engines learn that the launcher runs until its exec
+			// before its thread is watched: the launcher's last calls
+			// (the end of its handshake with Launch) may reach them as
+			// soon as it is.
+			for _, e := range s.pipeline {
+				if l, ok := e.(interface{ StartAtExec(int) }); ok {
+					l.StartAtExec(p.Pid)
+				}
+			}
 			if err := s.attachThread(p.Pid, true); err != nil {
 				p.Signal(syscall.SIGKILL)
 				p.Wait()
 				s.abort()
 				return err
-			}
-			for _, e := range s.pipeline {
-				if l, ok := e.(interface{ StartAtExec(int) }); ok {
-					l.StartAtExec(p.Pid)
-				}
 			}
 			sigs := make(chan os.Signal, 4)
 			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)

@@ -241,10 +241,14 @@ func (g *engine) onAttach(e *core.Engine) {
 	t := &thread{e: e, want: g.allStop, fresh: true}
 	g.threads[e] = t
 	active := g.active
+	held := g.launch == e.Tid()
 	g.post(event{kind: evAttach, t: t})
 	g.mu.Unlock()
-	if active {
+	switch {
+	case active:
 		setNeeds(e, true, false)
+	case held:
+		setNeeds(e, false, true)
 	}
 }
 
@@ -266,8 +270,9 @@ func setNeeds(e *core.Engine, active, launch bool) {
 	e.SetEvents(idleEvents)
 }
 
-// StartAtExec is called by run for the program it launches: with hold,
-// the program is held at its exec until gdb connects and continues.
+// StartAtExec is called by run for the program it launches, before or
+// after its thread is attached: with hold, the program is held at its
+// exec until gdb connects and continues.
 func (g *engine) StartAtExec(tid int) {
 	g.mu.Lock()
 	g.launched = true
