@@ -114,6 +114,12 @@ func (k *Kernel) Triggers() (bool, string) {
 // result is computed once per process.
 func ProbeKernel() *Kernel { return probeKernel() }
 
+// Prepare starts probing the kernel, and with it decoding the kernel's
+// BTF, in the background, for a program that will call Open: the decoding
+// is the longest step of starting and needs nothing the program does
+// before Open, so it overlaps with that work.
+func Prepare() { go probeKernel() }
+
 // kernelBTF holds the kernel's BTF, decoded once, for the probes and for
 // the programs' CO-RE relocations and attach targets: decoding it (and
 // indexing its names) is the most expensive part of starting.

@@ -33,8 +33,14 @@ import (
 var version = "devel"
 
 func main() {
+	if len(os.Args) > 1 && loads[os.Args[1]] {
+		loader.Prepare()
+	}
 	os.Exit(execute(os.Args[1:]))
 }
+
+// loads are the commands that load the BPF programs.
+var loads = map[string]bool{"run": true, "attach": true, "monitor": true}
 
 // flags shared by the tracing commands.
 type flags struct {
