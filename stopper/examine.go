@@ -1,6 +1,7 @@
 package stopper
 
 import (
+	"io"
 	"os"
 	"strconv"
 
@@ -11,7 +12,7 @@ import (
 // ptrace thread during Examine.
 type stopped struct {
 	tid int
-	mem *os.File
+	mem int // /proc/TID/mem, opened at the first access; -1 before
 }
 
 func (s *stopped) Tid() int { return s.tid }
@@ -28,36 +29,54 @@ func (s *stopped) SetRegisters(r *unix.PtraceRegs) error { return setRegs(s.tid,
 
 // ReadMemory and WriteMemory go through /proc/TID/mem, which a ptracer may
 // use on every mapping, read-only text included (the kernel forces the
-// access as for PTRACE_POKETEXT).
+// access as for PTRACE_POKETEXT). The file is opened raw, not as an
+// os.File: a stop's examination is on the path of every synchronous
+// report, and the runtime's poller bookkeeping would double its system
+// calls. Like io.ReaderAt, they return n < len(p) only with an error.
 func (s *stopped) ReadMemory(addr uintptr, p []byte) (int, error) {
-	f, err := s.file()
-	if err != nil {
-		return 0, err
-	}
-	return f.ReadAt(p, int64(addr))
+	return s.transfer(addr, p, unix.Pread)
 }
 
 func (s *stopped) WriteMemory(addr uintptr, p []byte) (int, error) {
-	f, err := s.file()
+	return s.transfer(addr, p, unix.Pwrite)
+}
+
+func (s *stopped) transfer(addr uintptr, p []byte, op func(int, []byte, int64) (int, error)) (int, error) {
+	fd, err := s.file()
 	if err != nil {
 		return 0, err
 	}
-	return f.WriteAt(p, int64(addr))
+	n := 0
+	for n < len(p) {
+		m, err := op(fd, p[n:], int64(addr)+int64(n))
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return n, &os.PathError{Op: "access", Path: s.path(), Err: err}
+		case m == 0:
+			return n, io.ErrUnexpectedEOF
+		}
+		n += m
+	}
+	return n, nil
 }
 
-func (s *stopped) file() (*os.File, error) {
-	if s.mem == nil {
-		f, err := os.OpenFile("/proc/"+strconv.Itoa(s.tid)+"/mem", os.O_RDWR, 0)
+func (s *stopped) path() string { return "/proc/" + strconv.Itoa(s.tid) + "/mem" }
+
+func (s *stopped) file() (int, error) {
+	if s.mem < 0 {
+		fd, err := unix.Open(s.path(), unix.O_RDWR|unix.O_CLOEXEC, 0)
 		if err != nil {
-			return nil, err
+			return -1, &os.PathError{Op: "open", Path: s.path(), Err: err}
 		}
-		s.mem = f
+		s.mem = fd
 	}
 	return s.mem, nil
 }
 
 func (s *stopped) close() {
-	if s.mem != nil {
-		s.mem.Close()
+	if s.mem >= 0 {
+		unix.Close(s.mem)
 	}
 }

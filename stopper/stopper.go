@@ -510,7 +510,7 @@ func (s *Stopper) seize(t *task) error {
 	}
 	// A seized thread runs on as after PTRACE_CONT.
 	t.seized, t.running, t.mode = true, true, unix.PTRACE_CONT
-	t.own = ownChild(t.tid)
+	t.own = ownChild(t)
 	return nil
 }
 
@@ -538,33 +538,32 @@ func (s *Stopper) letGo(t *task) error {
 	return s.cont(t)
 }
 
-// Examine implements core.Stopper. The thread must be in a ptrace stop. As
-// the seed's utrace_finish_examine does with the scheduler's switch count,
-// it compares the thread's context-switch counts before and after fn: a
-// thread that ran meanwhile (SIGKILL wakes even a stopped thread) makes the
-// result ErrAgain, and what fn read must be discarded.
+// Examine implements core.Stopper. The thread must be in a ptrace stop. The
+// seed's utrace_finish_examine compares the scheduler's switch count before
+// and after; here the ptrace state says the same at a fraction of the cost
+// (no /proc reads, which cost more than the rest of a stop): a thread that
+// ran meanwhile (SIGKILL wakes even a stopped thread) is either no longer
+// in a ptrace stop, which PTRACE_GETREGS refuses, or has a new stop or its
+// exit waiting to be collected, which only this thread collects and peek
+// sees. Then the result is ErrAgain, and what fn read must be discarded.
 func (s *Stopper) Examine(tid int, fn func(core.Stopped) error) error {
 	return s.do(func() error {
 		t := s.tasks[tid]
 		if t == nil || t.running || t.gone {
 			return fmt.Errorf("examine %d: %w", tid, core.ErrAgain)
 		}
-		before := switches(tid)
-		st := &stopped{tid: tid}
+		st := &stopped{tid: tid, mem: -1}
 		defer st.close()
 		err := fn(st)
 		var regs unix.PtraceRegs
-		if getRegs(tid, &regs) != nil || switches(tid) != before {
+		if getRegs(tid, &regs) != nil {
+			return fmt.Errorf("examine %d: thread woke: %w", tid, core.ErrAgain)
+		}
+		if what, perr := peek(tid); perr != nil || what != peekNothing {
 			return fmt.Errorf("examine %d: thread woke: %w", tid, core.ErrAgain)
 		}
 		return err
 	})
-}
-
-// switches reads the thread's voluntary and involuntary context-switch
-// counts from /proc/TID/status, as one string.
-func switches(tid int) string {
-	return statusField2(tid, "voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")
 }
 
 // Threads returns the tids the stopper has seized, for status displays.

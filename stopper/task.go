@@ -506,23 +506,6 @@ func tgidOf(tid int) int { return statusField(tid, "Tgid:") }
 
 func tracerOf(tid int) int { return statusField(tid, "TracerPid:") }
 
-// statusField2 returns the raw values of two status fields, joined.
-func statusField2(tid int, a, b string) string {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
-	if err != nil {
-		return ""
-	}
-	var out []byte
-	for line := range bytes.Lines(data) {
-		for _, name := range []string{a, b} {
-			if v, ok := bytes.CutPrefix(line, []byte(name)); ok {
-				out = append(append(out, bytes.TrimSpace(v)...), ' ')
-			}
-		}
-	}
-	return string(out)
-}
-
 func statusField(tid int, name string) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
 	if err != nil {
@@ -537,8 +520,8 @@ func statusField(tid int, name string) int {
 	return 0
 }
 
-// ownChild reports whether tid is a process this program started: its exit
+// ownChild reports whether t is a process this program started: its exit
 // status is for the program's own wait, not the stopper's.
-func ownChild(tid int) bool {
-	return statusField(tid, "Tgid:") == tid && statusField(tid, "PPid:") == os.Getpid()
+func ownChild(t *task) bool {
+	return t.tgid == t.tid && statusField(t.tid, "PPid:") == os.Getpid()
 }
