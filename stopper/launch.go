@@ -238,6 +238,7 @@ func runShim(spec string) {
 	if err != nil {
 		shimFail(err)
 	}
+	var filter []unix.SockFilter
 	if filtered {
 		var nrs []uint32
 		for _, f := range strings.Split(list, ",") {
@@ -245,9 +246,7 @@ func runShim(spec string) {
 				nrs = append(nrs, uint32(n))
 			}
 		}
-		if err := installFilter(nrs); err != nil {
-			shimFail(fmt.Errorf("seccomp filter: %w", err))
-		}
+		filter = seccompFilter(nrs)
 	}
 	var b [1]byte
 	unix.RawSyscall(unix.SYS_WRITE, 4, uintptr(unsafe.Pointer(&b[0])), 1)
@@ -259,6 +258,14 @@ func runShim(spec string) {
 		}
 	}
 	unix.RawSyscall(unix.SYS_CLOSE, 3, 0, 0)
+	// The filter comes last, with the tracer there, so that it needs no
+	// exception for the handshake: an exception would outlive the exec
+	// (the program's own read(3) or close(4) would never stop).
+	if filter != nil {
+		if err := installFilter(filter); err != nil {
+			shimFail(fmt.Errorf("seccomp filter: %w", err))
+		}
+	}
 	_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 	shimFail(fmt.Errorf("exec %s: %w", path, errno))
@@ -269,40 +276,33 @@ func shimFail(err error) {
 	os.Exit(127)
 }
 
-// installFilter installs, on the calling thread only, a seccomp filter that
-// makes the listed syscalls stop for the tracer and lets every other call
-// (and the shim's own reads, writes and closes of its handshake fds 3 and
-// 4)
-// run.
-func installFilter(nrs []uint32) error {
+// seccompFilter is a filter that makes the listed syscalls stop for the
+// tracer and lets every other call run. It runs at every system call of the
+// program, so a call not in the list takes the shortest path: the arch, the
+// number, one compare per listed call.
+func seccompFilter(nrs []uint32) []unix.SockFilter {
 	const (
 		ldAbs  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
 		jeqK   = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
 		retK   = unix.BPF_RET | unix.BPF_K
-		offNr  = 0  // struct seccomp_data: nr
-		offArc = 4  // arch
-		offA0  = 16 // args[0], low half
+		offNr  = 0 // struct seccomp_data: nr
+		offArc = 4 // arch
 	)
 	allow, trace := uint32(unix.SECCOMP_RET_ALLOW), uint32(unix.SECCOMP_RET_TRACE)
 	prog := []unix.SockFilter{
 		{Code: ldAbs, K: offArc},
 		{Code: jeqK, K: unix.AUDIT_ARCH_X86_64, Jt: 1},
 		{Code: retK, K: allow},
+		{Code: ldAbs, K: offNr},
 	}
-	// write(4), close(4) and read(3) are the shim's own handshake.
-	for _, own := range [][2]uint32{{unix.SYS_WRITE, 4}, {unix.SYS_CLOSE, 4}, {unix.SYS_READ, 3}, {unix.SYS_CLOSE, 3}} {
-		prog = append(prog,
-			unix.SockFilter{Code: ldAbs, K: offNr},
-			unix.SockFilter{Code: jeqK, K: own[0], Jf: 3},
-			unix.SockFilter{Code: ldAbs, K: offA0},
-			unix.SockFilter{Code: jeqK, K: own[1], Jf: 1},
-			unix.SockFilter{Code: retK, K: allow})
-	}
-	prog = append(prog, unix.SockFilter{Code: ldAbs, K: offNr})
 	for _, nr := range nrs {
 		prog = append(prog, unix.SockFilter{Code: jeqK, K: nr, Jf: 1}, unix.SockFilter{Code: retK, K: trace})
 	}
-	prog = append(prog, unix.SockFilter{Code: retK, K: allow})
+	return append(prog, unix.SockFilter{Code: retK, K: allow})
+}
+
+// installFilter installs prog on the calling thread only.
+func installFilter(prog []unix.SockFilter) error {
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
 	install := func() error {
 		_, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))

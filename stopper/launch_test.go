@@ -122,3 +122,37 @@ func TestLaunchExitStatus(t *testing.T) {
 		t.Errorf("wait: %v %v, want killed by SIGUSR1", ws, err)
 	}
 }
+
+// The launcher's handshake leaves nothing behind in the filter: the
+// program's own read, write and close of descriptors 3 and 4, the ones
+// the handshake used, stop like any other listed call.
+func TestLaunchFilterHasNoHandshakeHoles(t *testing.T) {
+	tr, stp := newTracer(t)
+	var set core.SyscallSet
+	set.Add(unix.SYS_CLOSE)
+	p, err := stp.Launch([]string{"/bin/sh", "-c", "exec 3</dev/null 4</dev/null; exec 3<&- 4<&-"},
+		stopper.LaunchOptions{Syscalls: &set, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	closed := map[uint64]bool{}
+	eng := &syscallEngine{entry: func(e *core.Engine, ev *core.Event) core.Action {
+		mu.Lock()
+		closed[ev.Syscall.Args[0]] = true
+		mu.Unlock()
+		return core.Resume
+	}}
+	attach(t, tr, p.Pid, eng, core.EventSyscall, core.EventSyscall)
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if ws, err := p.Wait(); err != nil || !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Fatalf("wait: %v %v", ws, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !closed[3] || !closed[4] {
+		t.Errorf("close stops for descriptors %v; want 3 and 4 among them", closed)
+	}
+}
