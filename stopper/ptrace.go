@@ -21,7 +21,7 @@ const (
 	// seizeOptions: syscall stops marked with 0x80, every event that lets
 	// the stopper follow the thread (children are attached before they
 	// run), and no PTRACE_O_EXITKILL: the tracer dying must not kill what
-	// it traces.
+	// it traces, unless it runs under the launch filter (seize).
 	seizeOptions = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC |
 		unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK |
 		unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_TRACESECCOMP
@@ -35,7 +35,18 @@ func ptrace(req, tid int, addr, data uintptr) error {
 	return nil
 }
 
-func seize(tid int) error { return ptrace(ptraceSeize, tid, 0, seizeOptions) }
+// seize attaches to tid. A program under the launch's seccomp filter is
+// killed if the tracer dies (PTRACE_O_EXITKILL, which its children
+// inherit): without a tracer, every call the filter lists would fail with
+// ENOSYS, and the program would run on broken. strace's --seccomp-bpf
+// implies --kill-on-exit for the same reason.
+func seize(tid int, filtered bool) error {
+	opts := uintptr(seizeOptions)
+	if filtered {
+		opts |= unix.PTRACE_O_EXITKILL
+	}
+	return ptrace(ptraceSeize, tid, 0, opts)
+}
 
 func interrupt(tid int) error { return ptrace(ptraceInterrupt, tid, 0, 0) }
 

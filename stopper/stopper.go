@@ -499,7 +499,7 @@ func (s *Stopper) seize(t *task) error {
 	if t.seized {
 		return nil
 	}
-	if err := seize(t.tid); err != nil {
+	if err := seize(t.tid, t.seccomp); err != nil {
 		delete(s.tasks, t.tid)
 		if err == unix.EPERM {
 			if tracer := tracerOf(t.tid); tracer != 0 {

@@ -163,6 +163,41 @@ func TestRunTracerKilled(t *testing.T) {
 	t.Error("the launched program did not finish after utrace-bpf was killed")
 }
 
+// A program run under the seccomp filter (a synchronous syscall engine)
+// dies with a killed utrace-bpf, as under strace --seccomp-bpf: without a
+// tracer, every call the filter lists would fail with ENOSYS, and the
+// program would run on broken (here a shell loop whose sleeps can no
+// longer load their libraries).
+func TestRunTracerKilledUnderSeccomp(t *testing.T) {
+	needRoot(t)
+	started := filepath.Join(t.TempDir(), "started")
+	run := exec.Command(bin, "run", "-e", "inject:syscall=openat,path=/nonexistent-prefix,error=ENOENT", "--",
+		"sh", "-c", "echo $$ > "+started+"; while :; do sleep 0.1; done")
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	for i := 0; i < 500 && pid == 0; i++ {
+		b, _ := os.ReadFile(started)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		time.Sleep(10 * time.Millisecond)
+	}
+	if pid == 0 {
+		t.Fatal("the program did not start")
+	}
+	run.Process.Signal(syscall.SIGKILL)
+	run.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if s := procState(strconv.Itoa(pid)); s == "" || s == "Z" || s == "X" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	t.Error("the launched program ran on after utrace-bpf was killed, under a filter with no tracer")
+}
+
 func procState(pid string) string {
 	n, _ := strconv.Atoi(pid)
 	return testenv.State(n)
