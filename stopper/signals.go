@@ -51,6 +51,16 @@ func classify(sig int, ignored, caught uint64) core.Events {
 	return core.EventSignalTerm
 }
 
+// ownAction is the signal action each classification stands for: what the
+// disposition does with the signal (core.signalResult, the first engine's
+// view). An ignored signal is dropped either way; a stop's representative
+// is SIGSTOP.
+var ownAction = map[core.Events]core.Action{
+	core.EventSignal:     core.SignalDeliver,
+	core.EventSignalTerm: core.SignalTerm,
+	core.EventSignalCore: core.SignalCore,
+}
+
 // isStopSignal reports whether sig's default action is a job-control stop;
 // a PTRACE_EVENT_STOP with one of these is a group-stop.
 func isStopSignal(sig unix.Signal) bool {
@@ -66,9 +76,15 @@ func isStopSignal(sig unix.Signal) bool {
 // expresses an action by "a representative signal whose default action
 // does it". ptrace cannot change a disposition, so TERM and CORE are
 // carried out with signals whose default cannot be caught or is a core dump
-// only when the program does not catch them; see the package doc.
-func deliverAs(action core.Action, signo int, caught uint64) int {
+// only when the program does not catch them; see the package doc. An
+// action that is the signal's own (ev, its classification: a SIGSEGV left
+// to dump core) delivers the signal itself, so that the program dies of
+// what it would have died of untraced.
+func deliverAs(action core.Action, ev core.Events, signo int, caught uint64) int {
 	uncaught := func(s unix.Signal) bool { return caught&(1<<(uint(s)-1)) == 0 }
+	if own, ok := ownAction[ev]; ok && own == action.SignalAction() {
+		return signo
+	}
 	switch action.SignalAction() {
 	case core.SignalIgn:
 		return 0

@@ -364,7 +364,7 @@ func (s *Stopper) afterReport(t *task, act core.Action) {
 		t.children = nil
 	default:
 		if ev.Type&core.EventSignalAll != 0 {
-			t.sig = deliverAs(act, ev.Signal.Signo, t.caught)
+			t.sig = deliverAs(act, ev.Type, ev.Signal.Signo, t.caught)
 			if act.Held() {
 				// Push the signal back on the thread's queue now (the
 				// seed's push_back_signal): it is seen again when the
