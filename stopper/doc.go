@@ -34,7 +34,8 @@
 //     are carried out by delivering a signal whose default action does it
 //     (SIGTERM, SIGQUIT, SIGABRT or SIGSEGV, whichever the program does not
 //     catch), SIGKILL when it catches them all; SignalStop and SignalTSTP by
-//     SIGSTOP.
+//     SIGSTOP. An action that is the signal's own disposition's delivers the
+//     signal itself, so that the program dies of what it would untraced.
 //   - SignalHold suppresses the signal now and queues it again at once
 //     (tgkill), so it is seen at the thread's next delivery, and survives
 //     the tracer's death.
