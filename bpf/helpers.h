@@ -103,6 +103,7 @@ const volatile __u64 wakeup_bytes = 64 << 10;
 #define NR_exit 60
 #define NR_restart_syscall 219
 #define NR_exit_group 231
+#define NR_execveat 322
 
 #define ERESTART_RESTARTBLOCK 516
 
@@ -640,5 +641,25 @@ static __always_inline int trigger_match(struct task_flags *f, struct task_struc
 		*ep = e;
 	return i;
 }
+
+/*
+ * The context of the per-syscall tracepoints (syscalls/sys_enter_NAME,
+ * sys_exit_NAME) as the kernel passes it to BPF programs (struct
+ * syscall_tp_t in kernel/trace/trace_syscalls.c): the common header, the
+ * number, then the six argument registers or the return value.
+ */
+struct syscall_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 _pad;
+	__u64 args[6];
+};
+
+struct syscall_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 _pad;
+	__s64 ret;
+};
 
 #endif /* UTRACE_HELPERS_H */

@@ -287,4 +287,75 @@ struct {
 	__type(value, struct scratch);
 } scratch_bufs SEC(".maps");
 
+/*
+ * targets, target_flags, target_config: the target rules of monitor mode
+ * (struct target_rule), each rule's template flags, and how many rules are
+ * armed.
+ * key:   the rule's index, 0..TARGET_MAX-1 (target_config: 0)
+ * value: struct target_rule; struct task_flags, what a task the rule
+ *        selects gets (the flags the monitor's engines would set, with
+ *        OPT_FOLLOW when the rule follows); struct target_conf
+ * Written by user space while target_config's nrules is 0, which it sets last
+ * (and clears first when it changes the rules).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TARGET_MAX);
+	__type(key, __u32);
+	__type(value, struct target_rule);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TARGET_MAX);
+	__type(key, __u32);
+	__type(value, struct task_flags);
+} target_flags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct target_conf);
+} target_config SEC(".maps");
+
+/*
+ * match_bufs: the strings a target rule is matched against (comm and exec
+ * filename), copied here so the matching loop indexes map memory.
+ * key:   0
+ * value: struct match_buf, this CPU's
+ */
+struct glob_state {
+	__u32 plen;   /* bytes of pat */
+	__u32 slen;   /* bytes of str */
+	__u32 p;      /* the next byte of pat to match */
+	__u32 s;      /* the next byte of str to match */
+	__s32 star;   /* the last '*' met in pat; -1 none */
+	__u32 mark;   /* where in str the bytes that star matches end */
+	__s32 result; /* 1 once str matched; 0 otherwise */
+	__u32 _pad;
+};
+
+/*
+ * The state of one glob match lives here, not on the stack, for the same
+ * reason as struct cap_state: the verifier checks the loop that advances
+ * it once.
+ */
+struct match_buf {
+	struct glob_state g;
+	__u32 comm_len;       /* bytes of comm */
+	__u32 exe_len;        /* bytes of exe; 0 none (a fork) */
+	char pat[TGT_PAT_LEN]; /* the pattern being matched */
+	char str[PATH_LEN];   /* the string being matched */
+	char comm[PATH_LEN];  /* the task's comm */
+	char exe[PATH_LEN];   /* the exec's file name */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct match_buf);
+} match_bufs SEC(".maps");
+
 #endif /* UTRACE_MAPS_H */

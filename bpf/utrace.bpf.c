@@ -76,6 +76,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "capture.h"
+#include "targets.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -421,6 +422,46 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 }
 
 /*
+ * fork_targeted handles the fork of a parent nobody watches: a new process
+ * that an armed target rule selects gets the rule's template before it
+ * first runs, and a CLONE record flagged REC_TARGETED says so. New threads
+ * of an unwatched process are left alone: the rules select processes.
+ */
+static __always_inline int fork_targeted(struct task_struct *parent, struct task_struct *child)
+{
+	struct match_buf *m;
+	struct rec_clone *r;
+	__u32 rflags;
+	int i;
+
+	if (child->tgid != child->pid)
+		return 0;
+	m = match_buf_for(child, 0);
+	if (!m)
+		return 0;
+	i = target_select(child, m);
+	if (i < 0)
+		return 0;
+	rflags = target_adopt(child, i);
+	if (!rflags)
+		return 0;
+	r = reserve(sizeof(*r), EV_CLONE);
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, EV_CLONE, rflags | REC_DELIVER, parent);
+	r->child = child->pid;
+	r->thread = 0;
+	r->flags = clone_flags(parent, child);
+	r->ntrig = 0;
+	r->target = i + 1;
+#pragma unroll
+	for (int j = 0; j < TRIG_MAX; j++)
+		r->trig_nr[j] = 0;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/*
  * Fork, in the parent, before the child runs: with OPT_FOLLOW the child
  * inherits the parent's flags, and a fresh tstats if the parent counts, and
  * its tid bits are set; then the CLONE record. The record is also written,
@@ -434,7 +475,7 @@ int BPF_PROG(utrace_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 rflags = 0;
 
 	if (!pf)
-		return 0;
+		return fork_targeted(parent, child);
 	if (pf->opts & OPT_FOLLOW) {
 		/* The parent's flags are the initial value of the child's. */
 		struct task_flags *cf = bpf_task_storage_get(&flags, child, pf, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -480,7 +521,7 @@ int BPF_PROG(utrace_fork, struct task_struct *parent, struct task_struct *child)
 	r->flags = clone_flags(parent, child);
 	/* The child's triggers are the parent's: it got a copy of pf. */
 	r->ntrig = 0;
-	r->_pad = 0;
+	r->target = 0;
 #pragma unroll
 	for (int i = 0; i < TRIG_MAX; i++) {
 		r->trig_nr[i] = 0;
@@ -494,17 +535,31 @@ int BPF_PROG(utrace_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /*
- * Exec: the filename and the tid before the exec. When a non-leader exec
- * moved the thread to the leader's tid, its tid bits are set for that tid,
- * and the record is also written as bookkeeping if it needs programs.
+ * Exec: the filename, the tid before the exec and the process's facts
+ * (argv, parent, credentials, cgroup). When a non-leader exec moved the
+ * thread to the leader's tid, its tid bits are set for that tid, and the
+ * record is also written as bookkeeping if it needs programs. A process
+ * nobody watches is matched against the armed target rules: the first
+ * that selects it gives it its template flags here, before the new image's
+ * first instruction, and the record, flagged REC_TARGETED, tells user space
+ * which rule did.
  */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(utrace_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct task_flags *f = task_flags_of(p);
 	struct rec_exec *r;
-	__u32 rflags;
+	__u32 rflags, target = 0;
 
+	if (!f) {
+		struct match_buf *m = match_buf_for(p, bprm->filename);
+		int i = m ? target_select(p, m) : -1;
+
+		if (i >= 0 && (rflags = target_adopt(p, i))) {
+			target = i + 1;
+			goto record;
+		}
+	}
 	rflags = needs(f, task_stats_of(p));
 	if (old_pid != p->pid)
 		set_tid_bits(p->pid, rflags);
@@ -513,14 +568,66 @@ int BPF_PROG(utrace_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	else if (old_pid == p->pid || !rflags)
 		return 0;
 
+record:
+	if (target)
+		rflags |= REC_DELIVER;
 	r = reserve(sizeof(*r), EV_EXEC);
 	if (!r)
 		return 0;
 	fill_hdr(&r->h, EV_EXEC, rflags, p);
 	r->old_tid = old_pid;
-	r->_pad = 0;
+	r->target = target;
+	r->ret = 0;
+	exec_facts(r, p);
 	if (bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), bprm->filename) < 0)
 		r->filename[0] = 0;
+	exec_args(r, p);
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/*
+ * A failed exec (attached to syscalls/sys_exit_execve and
+ * sys_exit_execveat): for a thread that wants EXEC, a record with the
+ * call's -errno, its path and argv as the thread still has them (a failed
+ * exec leaves the old image in place), so that a process monitor sees the
+ * attempts that execsnoop shows.
+ */
+SEC("tracepoint")
+int utrace_exec_failed(struct syscall_exit_ctx *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_flags *f;
+	struct rec_exec *r;
+	struct pt_regs *regs;
+	const char *path;
+	const char *const *argv;
+	long ret = ctx->ret;
+
+	if (ret >= 0)
+		return 0;
+	f = task_flags_of(task);
+	if (!f || !wants(f, task, EV_EXEC))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (ctx->nr == NR_execveat) {
+		path = (const char *)regs->si;
+		argv = (const char *const *)regs->dx;
+	} else {
+		path = (const char *)regs->di;
+		argv = (const char *const *)regs->si;
+	}
+	r = reserve(sizeof(*r), EV_EXEC);
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, EV_EXEC, REC_DELIVER, task);
+	r->old_tid = task->pid;
+	r->target = 0;
+	r->ret = ret;
+	exec_facts(r, task);
+	if (bpf_probe_read_user_str(r->filename, sizeof(r->filename), path) < 0)
+		r->filename[0] = 0;
+	argv_copy(r, argv);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
@@ -535,6 +642,12 @@ static __always_inline void emit_exit(struct task_struct *p, __u32 ev, bool grou
 	fill_hdr(&r->h, ev, REC_DELIVER, p);
 	r->code = p->exit_code;
 	r->group_dead = group_dead;
+	/* A process's lifetime is its leader's, which the last thread may outlive. */
+	r->start_time = group_dead ? BPF_CORE_READ(p, group_leader, start_time) : p->start_time;
+	r->ppid = ppid_of(p);
+	r->_pad = 0;
+	if (bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), p->comm) < 0)
+		r->comm[0] = 0;
 	bpf_ringbuf_submit(r, 0);
 }
 
@@ -835,26 +948,6 @@ int BPF_PROG(utrace_sched_switch, bool preempt, struct task_struct *prev, struct
 	}
 	return 0;
 }
-
-/*
- * The context of the per-syscall tracepoints (syscalls/sys_enter_NAME,
- * sys_exit_NAME) as the kernel passes it to BPF programs (struct
- * syscall_tp_t in kernel/trace/trace_syscalls.c): the common header, the
- * number, then the six argument registers or the return value.
- */
-struct syscall_enter_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 _pad;
-	__u64 args[6];
-};
-
-struct syscall_exit_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 _pad;
-	__s64 ret;
-};
 
 /*
  * Entry of a system call with a path argument that some thread has a

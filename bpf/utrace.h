@@ -187,6 +187,8 @@ struct task_stats {
 #define REC_UNFINISHED 0x80   /* SYSCALL_ENTRY: the call the thread was in when it died, reported at its death */
 #define REC_DISCARDED 0x100   /* SIGNAL_IGN: ignored when sent, so discarded: reported at its sending */
 #define REC_IN_SYSCALL 0x200  /* SIGNAL_IGN with REC_DISCARDED: the thread was in a system call then */
+#define REC_TARGETED 0x400    /* EXEC, CLONE: a target rule selected the thread (the exec'ing one, the
+                                 child) and gave it the rule's template flags (see struct target_rule) */
 
 /*
  * Every record starts with rec_hdr. Records without REC_DELIVER are
@@ -346,15 +348,32 @@ struct rec_clone {
 	/* With REC_INHERITED: the syscall numbers of the triggers the child inherited. */
 	__u32 ntrig;
 	__u16 trig_nr[TRIG_MAX];
-	__u32 _pad;
+	__u32 target; /* with REC_TARGETED: 1 + the index of the rule in "targets" that selected the child */
 };
 
-/* EV_EXEC */
+/*
+ * EV_EXEC: a successful exec (sched_process_exec), or, with ret < 0, a
+ * failed one (the exit of execve or execveat, for threads that want EXEC).
+ * The process facts are those after the exec (before it, for a failed one).
+ */
+#define ARGS_LEN 1024 /* bytes of argv strings an exec record carries */
+#define ARGS_MAX 32   /* argv strings a failed exec's record carries */
+
 struct rec_exec {
 	struct rec_hdr h;
-	__u32 old_tid; /* tid before the exec; differs from h.tid when a non-leader exec'd */
+	__u32 old_tid;           /* tid before the exec; differs from h.tid when a non-leader exec'd */
+	__u32 target;            /* with REC_TARGETED: 1 + the index of the rule in "targets" */
+	__s64 ret;               /* 0, or the failed call's -errno */
+	__u32 ppid;              /* real_parent->tgid */
+	__u32 uid;               /* real uid */
+	__u32 gid;               /* real gid */
+	__u32 args_len;          /* bytes of args: the argv strings, each NUL-terminated */
+	__u64 cgroup;            /* the cgroup v2 id (bpf_get_current_cgroup_id) */
+	__u32 args_trunc;        /* 1 when argv went on past args */
 	__u32 _pad;
-	char filename[PATH_LEN]; /* bprm->filename, NUL-terminated */
+	char comm[COMM_LEN];     /* the comm the exec gave (a failed one: the thread's) */
+	char filename[PATH_LEN]; /* bprm->filename, or the failed call's path argument; NUL-terminated */
+	char args[ARGS_LEN];
 };
 
 /* EV_EXIT, EV_DEATH */
@@ -362,6 +381,10 @@ struct rec_exit {
 	struct rec_hdr h;
 	__s32 code;       /* task->exit_code: the wait status the parent sees */
 	__u32 group_dead; /* 1 when the last thread of the process died */
+	__u64 start_time; /* CLOCK_MONOTONIC start of the thread (of the process, with group_dead) */
+	__u32 ppid;       /* real_parent->tgid */
+	__u32 _pad;
+	char comm[COMM_LEN];
 };
 
 /* EV_JCTL */
@@ -376,6 +399,48 @@ struct rec_jctl {
 /* EV_REAP has the header only. */
 
 /*
+ * Targets (monitor mode): rules that select processes in the kernel, at
+ * the moment they start to apply: evaluated at every exec and every fork
+ * of a process nobody watches, so the flags are in place before the
+ * process's next instruction. A rule matches when every field it sets
+ * (TGT_*) does; the first matching rule gives the task its template,
+ * target_flags[index] (and fresh counts when target_conf says so).
+ */
+#define TARGET_MAX 32
+#define TGT_PAT_LEN 128 /* a pattern, with the NUL: '*' any run, '?' any byte, the rest literal */
+
+#define TGT_COMM 0x1   /* comm matches comm_pat (at a fork: the child's, which is the parent's) */
+#define TGT_EXE 0x2    /* the exec's filename matches exe_pat (never at a fork) */
+#define TGT_UID 0x4    /* real uid */
+#define TGT_GID 0x8    /* real gid */
+#define TGT_CGROUP 0x10 /* in cgroup cgroup_id or below it: its ancestor at cgroup_level is it */
+#define TGT_PID 0x20   /* tgid */
+#define TGT_PPID 0x40  /* real_parent->tgid */
+
+struct target_rule {
+	__u32 fields;       /* TGT_* */
+	__u32 uid;
+	__u32 gid;
+	__u32 pid;
+	__u32 ppid;
+	__u32 cgroup_level; /* depth of cgroup_id below the root (the root is 0) */
+	__u64 cgroup_id;
+	__u32 comm_len;     /* bytes of comm_pat, < TGT_PAT_LEN */
+	__u32 exe_len;      /* bytes of exe_pat, < TGT_PAT_LEN */
+	char comm_pat[TGT_PAT_LEN];
+	char exe_pat[TGT_PAT_LEN];
+};
+
+/* The value of "target_config": how many rules are armed, and the template's counting. */
+struct target_conf {
+	__u32 nrules;      /* rules in targets[0..nrules); 0: none armed */
+	__u32 count;       /* a selected task counts its syscalls (fresh tstats) */
+	__u32 filtered;    /* with count: count only the calls in count_set */
+	__u32 _pad;
+	__u64 count_set[SYSCALL_MAX / 64];
+};
+
+/*
  * Slots of the per-CPU "counters" array: one loss counter per event number,
  * then error counters.
  */
@@ -385,7 +450,8 @@ struct rec_jctl {
 #define CNT_TRIG_STORE_FAILED (NR_EVENTS + 3) /* a matching call, or an entry path, found no room in task storage */
 #define CNT_TRIG_REPLACED (NR_EVENTS + 4) /* a trigger replaced a pending record nobody took */
 #define CNT_TRIG_SIGNAL_FAILED (NR_EVENTS + 5) /* bpf_send_signal_thread failed: record dropped */
-#define NR_COUNTERS (NR_EVENTS + 6)
+#define CNT_TARGET_FAILED (NR_EVENTS + 6) /* a task a target rule selected got no flags or stats (allocation failed) */
+#define NR_COUNTERS (NR_EVENTS + 7)
 
 /*
  * The task-storage mailbox (the "store_*" maps, program utrace_store): on

@@ -295,6 +295,11 @@ func (th *thread) call(e *Engine, p *pass, ev *Event, want Events, interrupt boo
 	case EventClone:
 		return e.ops.(CloneReporter).ReportClone(e, p.shown, ev), true
 	case EventExec:
+		if ev.Exec.Ret < 0 {
+			if f, ok := e.ops.(FailedExecReporter); !ok || !f.ReportsFailedExecs() {
+				return 0, false
+			}
+		}
 		return e.ops.(ExecReporter).ReportExec(e, p.shown, ev), true
 	case EventExit:
 		return e.ops.(ExitReporter).ReportExit(e, p.shown, ev), true

@@ -113,15 +113,41 @@ type Clone struct {
 	Child  int    // tid of the new thread
 	Thread bool   // CLONE_THREAD: a thread in the same process
 	Flags  uint64 // clone flags, where the source knows them
+	// Target is 1 + the index of the target rule (see Exec.Target) that
+	// selected the child of a parent nobody traces; 0 for the others.
+	Target int
 }
 
-// Exec describes a successful execve.
+// Exec describes a successful execve, or with Ret < 0 a failed one (see
+// FailedExecReporter). The passive source fills every field (and sets
+// Facts); the synchronous one only Filename and OldTid.
 type Exec struct {
 	Filename string // the path passed to execve, bounded in length
 	// OldTid is the tid the thread had before the exec. It differs from
 	// Event.Tid when a non-leader thread exec'd and took over the leader's
 	// tid; the tracer moves the thread's engines along with it.
 	OldTid int
+	// Ret is 0, or the negative errno of an exec that failed, which
+	// left the thread running its old program.
+	Ret int64
+	// Target is 1 + the index of the target rule that selected the
+	// process at this exec, for a process nobody traced before it (the
+	// rules are the passive source's; see loader.Target); 0 otherwise.
+	Target int
+	// Facts says that the fields below are known.
+	Facts bool
+	// Comm is the name the new image runs under (the thread's own for a
+	// failed exec).
+	Comm string
+	// Args is the argument vector, bounded in length: ArgsTruncated says
+	// that it went on.
+	Args          []string
+	ArgsTruncated bool
+	// Ppid, UID and GID are the parent's process id and the real user
+	// and group ids after the exec.
+	Ppid, UID, GID int
+	// Cgroup is the cgroup v2 id of the process.
+	Cgroup uint64
 }
 
 // Exit describes a thread exit (EventExit) or death (EventDeath).
@@ -129,6 +155,14 @@ type Exit struct {
 	Code      int  // wait status the parent will see; a synchronous ReportExit may change it
 	OrigCode  int  // the real status, unchanged by engines
 	GroupDead bool // the last thread of the process died
+	// Facts says that the fields below are known (the passive source
+	// fills them).
+	Facts bool
+	// Start is when the thread (with GroupDead, the process) started,
+	// CLOCK_MONOTONIC nanoseconds.
+	Start uint64
+	Ppid  int    // the parent's process id
+	Comm  string // the thread's name
 }
 
 // Jctl describes a job-control stop or continue.

@@ -46,6 +46,16 @@ type ExecReporter interface {
 	ReportExec(e *Engine, action Action, ev *Event) Action
 }
 
+// FailedExecReporter is implemented by the ops of an ExecReporter that
+// also wants the execs that failed: EventExec reports with Exec.Ret < 0,
+// made passively when the call returns, with the attempted path and
+// arguments. Engines without it never see those reports, so for them
+// EventExec keeps the seed's meaning.
+type FailedExecReporter interface {
+	ExecReporter
+	ReportsFailedExecs() bool
+}
+
 // SyscallEntryReporter gets EventSyscallEntry. The syscall action returned
 // replaces the previous engine's: the last engine decides between
 // SyscallRun and SyscallAbort.

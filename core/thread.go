@@ -105,6 +105,37 @@ func (th *thread) wake() {
 // needs computes what the backends must do for the thread now: the passive
 // watch and the synchronous events. Called with th.mu held.
 func (th *thread) needs() (Watch, Events, *SyscallSet) {
+	reqs := make([]Needs, len(th.engines))
+	for i, e := range th.engines {
+		reqs[i] = Needs{Events: e.events, Sync: e.sync, PassiveOnly: e.passiveOnly, Syscalls: e.syscalls,
+			Count: e.count, ExitEntriesOnly: e.exitOnly, Capture: e.capture, EnterTimes: e.enterTimes, Triggers: e.triggers}
+	}
+	return PlanWatch(reqs)
+}
+
+// Needs is what one engine asks of a thread: its event mask and what its
+// Set* calls chose. PlanWatch turns the needs of a thread's engines into
+// what the backends are told.
+type Needs struct {
+	Events   Events      // SetEvents
+	Sync     Events      // SetSync: the subset reported synchronously
+	Syscalls *SyscallSet // SetSyscallFilter; nil: every system call
+	Count    bool        // SetCounting
+	// ExitEntriesOnly: passive syscall entries only for exit and
+	// exit_group (SetExitEntriesOnly).
+	ExitEntriesOnly bool
+	Capture         bool      // SetCapture
+	EnterTimes      bool      // SetEnterTimes
+	PassiveOnly     Events    // SetPassiveOnly
+	Triggers        []Trigger // SetTriggers
+}
+
+// PlanWatch returns what the backends must do for a thread whose engines
+// have these needs, in attach order: the passive watch, the synchronous
+// events and, when only some system calls are synchronous, their set. It
+// is how the tracer computes every thread's watch, and how a source that
+// selects threads by itself (target rules) learns the watch to give them.
+func PlanWatch(engines []Needs) (Watch, Events, *SyscallSet) {
 	var all, syncEv, passiveWanted Events
 	var w Watch
 	var filter, syncSet SyscallSet
@@ -113,46 +144,46 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	var countSet SyscallSet
 	countAll := false
 	var passiveOnly Events
-	for _, e := range th.engines {
-		all |= e.events
-		syncEv |= e.events & e.sync
-		passiveWanted |= e.events &^ e.sync
-		passiveOnly |= e.events & e.passiveOnly
-		if e.count {
+	for _, e := range engines {
+		all |= e.Events
+		syncEv |= e.Events & e.Sync
+		passiveWanted |= e.Events &^ e.Sync
+		passiveOnly |= e.Events & e.PassiveOnly
+		if e.Count {
 			w.Count = true
-			if e.syscalls == nil {
+			if e.Syscalls == nil {
 				countAll = true
 			} else {
-				countSet.union(e.syscalls)
+				countSet.union(e.Syscalls)
 			}
 		}
-		if e.capture && e.events&EventSyscall != 0 {
+		if e.Capture && e.Events&EventSyscall != 0 {
 			w.Capture = true
-			if e.enterTimes {
+			if e.EnterTimes {
 				w.EnterTimes = true
 			}
 		}
-		for _, t := range e.triggers {
+		for _, t := range e.Triggers {
 			if !slices.Contains(w.Triggers, t) {
 				w.Triggers = append(w.Triggers, t)
 			}
 		}
-		if e.events&EventSyscallEntry != 0 {
+		if e.Events&EventSyscallEntry != 0 {
 			wantEntries = true
-			exitOnly = exitOnly && e.exitOnly
+			exitOnly = exitOnly && e.ExitEntriesOnly
 		}
-		if e.events&EventSyscall != 0 {
-			if e.syscalls == nil {
+		if e.Events&EventSyscall != 0 {
+			if e.Syscalls == nil {
 				filtered = false
 			} else {
-				filter.union(e.syscalls)
+				filter.union(e.Syscalls)
 			}
 		}
-		if e.events&e.sync&EventSyscall != 0 {
-			if e.syscalls == nil {
+		if e.Events&e.Sync&EventSyscall != 0 {
+			if e.Syscalls == nil {
 				syncFiltered = false
 			} else {
-				syncSet.union(e.syscalls)
+				syncSet.union(e.Syscalls)
 			}
 		}
 	}

@@ -35,26 +35,10 @@ type Engine interface {
 	NeedsOf() Needs
 }
 
-// Needs is what an engine asks of each thread it attaches to.
-type Needs struct {
-	Events   core.Events
-	Sync     core.Events      // the subset reported synchronously
-	Syscalls *core.SyscallSet // nil: every system call
-	Count    bool             // in-kernel syscall aggregation
-	// ExitEntriesOnly: passive syscall entries only for exit and
-	// exit_group (see core.Engine.SetExitEntriesOnly).
-	ExitEntriesOnly bool
-	// Capture: syscall events carry the memory their arguments point at
-	// (see core.Engine.SetCapture).
-	Capture bool
-	// EnterTimes: passive syscall exits carry the time of the call's
-	// entry (see core.Engine.SetEnterTimes).
-	EnterTimes bool
-	// PassiveOnly are events taken only from the passive source, after
-	// the fact (see core.Engine.SetPassiveOnly).
-	PassiveOnly core.Events
-	Triggers    []core.Trigger // kernel-evaluated stops (see core.Trigger)
-}
+// Needs is what an engine asks of each thread it attaches to: the core's
+// account of one engine's needs, which Base applies with the Set* calls
+// and core.PlanWatch turns into a thread's watch.
+type Needs = core.Needs
 
 // Base implements Engine's attaching and following for an engine whose
 // ops value (the Report* methods) is Self. Engines embed it.

@@ -38,6 +38,7 @@ const (
 	recUnfinished  = 0x80
 	recDiscarded   = 0x100
 	recInSyscall   = 0x200
+	recTargeted    = 0x400
 )
 
 // The tid bitmap: two bits per tid modulo tidBitsTids.
@@ -56,7 +57,8 @@ const (
 	cntTrigStoreFail = nrEvents + 3
 	cntTrigReplaced  = nrEvents + 4
 	cntTrigSignalErr = nrEvents + 5
-	nrCounters       = nrEvents + 6
+	cntTargetFailed  = nrEvents + 6
+	nrCounters       = nrEvents + 7
 )
 
 // Triggers: per thread at most trigMax, path prefixes of at most
@@ -69,6 +71,21 @@ const (
 const (
 	syscallMax = 512
 	commLen    = 16
+)
+
+// Target rules (struct target_rule): at most targetMax, patterns of fewer
+// than targetPatLen bytes, fields by TGT_* bit.
+const (
+	targetMax    = 32
+	targetPatLen = 128
+
+	tgtComm   = 0x1
+	tgtExe    = 0x2
+	tgtUID    = 0x4
+	tgtGID    = 0x8
+	tgtCgroup = 0x10
+	tgtPid    = 0x20
+	tgtPpid   = 0x40
 )
 
 // Captures: items per call and phase (CAP_ITEMS), the unconditional
@@ -124,17 +141,32 @@ const (
 	offCloneFlags  = 32
 	offCloneNtrig  = 40
 	offCloneTrigNr = 44
+	offCloneTarget = 60
 	recCloneLen    = 64
 
 	// rec_exec
-	offExecOldTid   = 24
-	offExecFilename = 32
-	recExecLen      = 288
+	offExecOldTid    = 24
+	offExecTarget    = 28
+	offExecRet       = 32
+	offExecPpid      = 40
+	offExecUID       = 44
+	offExecGID       = 48
+	offExecArgsLen   = 52
+	offExecCgroup    = 56
+	offExecArgsTrunc = 64
+	offExecComm      = 72
+	offExecFilename  = 88
+	offExecArgs      = 344
+	argsLen          = 1024
+	recExecLen       = 1368
 
 	// rec_exit
 	offExitCode      = 24
 	offExitGroupDead = 28
-	recExitLen       = 32
+	offExitStart     = 32
+	offExitPpid      = 40
+	offExitComm      = 48
+	recExitLen       = 64
 
 	// rec_jctl
 	offJctlType   = 24

@@ -20,20 +20,22 @@ const capLenRet = uint8(sysabi.CapLenRet)
 // from the object's BTF, and the event numbers with core's bits.
 func TestABI(t *testing.T) {
 	var (
-		hdr  utraceRecHdr
-		sys  utraceRecSyscall
-		reg  utraceRecRegion
-		cs   utraceCallState
-		spec utraceCapSpec
-		sig  utraceRecSignal
-		cl   utraceRecClone
-		ex   utraceRecExec
-		exit utraceRecExit
-		jc   utraceRecJctl
-		fl   utraceTaskFlags
-		st   utraceSyscallStats
-		te   utraceTrigEntry
-		tp   utraceTrigPending
+		hdr   utraceRecHdr
+		sys   utraceRecSyscall
+		reg   utraceRecRegion
+		cs    utraceCallState
+		spec  utraceCapSpec
+		sig   utraceRecSignal
+		cl    utraceRecClone
+		ex    utraceRecExec
+		exit  utraceRecExit
+		jc    utraceRecJctl
+		fl    utraceTaskFlags
+		st    utraceSyscallStats
+		te    utraceTrigEntry
+		tp    utraceTrigPending
+		rule  utraceTargetRule
+		tconf utraceTargetConf
 	)
 	checks := []struct {
 		name      string
@@ -74,6 +76,7 @@ func TestABI(t *testing.T) {
 		{"clone.ntrig", unsafe.Offsetof(cl.Ntrig), offCloneNtrig},
 		{"clone.trig_nr", unsafe.Offsetof(cl.TrigNr), offCloneTrigNr},
 		{"clone.trig_nr entries", uintptr(len(cl.TrigNr)), trigMax},
+		{"clone.target", unsafe.Offsetof(cl.Target), offCloneTarget},
 		{"task_flags.trig entries", uintptr(len(fl.Trig)), trigMax},
 		{"trigger.prefix", unsafe.Sizeof(fl.Trig[0].Prefix), trigPrefixLen},
 		{"trigger.prefix alignment", unsafe.Offsetof(fl.Trig) % 8, 0},
@@ -84,10 +87,24 @@ func TestABI(t *testing.T) {
 		{"trig_pending.path", unsafe.Sizeof(tp.Path), 256},
 		{"sizeof clone", unsafe.Sizeof(cl), recCloneLen},
 		{"exec.old_tid", unsafe.Offsetof(ex.OldTid), offExecOldTid},
+		{"exec.target", unsafe.Offsetof(ex.Target), offExecTarget},
+		{"exec.ret", unsafe.Offsetof(ex.Ret), offExecRet},
+		{"exec.ppid", unsafe.Offsetof(ex.Ppid), offExecPpid},
+		{"exec.uid", unsafe.Offsetof(ex.Uid), offExecUID},
+		{"exec.gid", unsafe.Offsetof(ex.Gid), offExecGID},
+		{"exec.args_len", unsafe.Offsetof(ex.ArgsLen), offExecArgsLen},
+		{"exec.cgroup", unsafe.Offsetof(ex.Cgroup), offExecCgroup},
+		{"exec.args_trunc", unsafe.Offsetof(ex.ArgsTrunc), offExecArgsTrunc},
+		{"exec.comm", unsafe.Offsetof(ex.Comm), offExecComm},
 		{"exec.filename", unsafe.Offsetof(ex.Filename), offExecFilename},
+		{"exec.args", unsafe.Offsetof(ex.Args), offExecArgs},
+		{"exec.args size", unsafe.Sizeof(ex.Args), argsLen},
 		{"sizeof exec", unsafe.Sizeof(ex), recExecLen},
 		{"exit.code", unsafe.Offsetof(exit.Code), offExitCode},
 		{"exit.group_dead", unsafe.Offsetof(exit.GroupDead), offExitGroupDead},
+		{"exit.start_time", unsafe.Offsetof(exit.StartTime), offExitStart},
+		{"exit.ppid", unsafe.Offsetof(exit.Ppid), offExitPpid},
+		{"exit.comm", unsafe.Offsetof(exit.Comm), offExitComm},
 		{"sizeof exit", unsafe.Sizeof(exit), recExitLen},
 		{"jctl.type", unsafe.Offsetof(jc.Type), offJctlType},
 		{"jctl.notify", unsafe.Offsetof(jc.Notify), offJctlNotify},
@@ -96,6 +113,9 @@ func TestABI(t *testing.T) {
 		{"task_flags.comm", unsafe.Sizeof(fl.Comm), commLen},
 		{"task_flags.syscalls bits", unsafe.Sizeof(fl.Syscalls) * 8, syscallMax},
 		{"syscall_stats entries", uintptr(len(st.Nr)), syscallMax},
+		{"target_rule.comm_pat", unsafe.Sizeof(rule.CommPat), targetPatLen},
+		{"target_rule.exe_pat", unsafe.Sizeof(rule.ExePat), targetPatLen},
+		{"target_conf.count_set bits", unsafe.Sizeof(tconf.CountSet) * 8, syscallMax},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

@@ -130,9 +130,12 @@ func describe(ev *core.Event) string {
 	case ev.Type == core.EventClone:
 		s += fmt.Sprintf(" %+v", ev.Clone)
 	case ev.Type == core.EventExec:
-		s += fmt.Sprintf(" %+v", ev.Exec)
+		// The process facts are checked by TestProcessFacts.
+		x := ev.Exec
+		s += fmt.Sprintf(" {Filename:%s OldTid:%d Ret:%d Target:%d}", x.Filename, x.OldTid, x.Ret, x.Target)
 	case ev.Type&(core.EventExit|core.EventDeath) != 0:
-		s += fmt.Sprintf(" %+v", ev.Exit)
+		x := ev.Exit
+		s += fmt.Sprintf(" {Code:%d OrigCode:%d GroupDead:%v}", x.Code, x.OrigCode, x.GroupDead)
 	case ev.Type == core.EventJctl:
 		s += fmt.Sprintf(" %+v", ev.Jctl)
 	}

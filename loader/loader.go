@@ -40,6 +40,10 @@ type Options struct {
 	// programs load in parallel. They are still attached only when
 	// needed.
 	Preload core.Events
+	// FailedExecs attaches the program that reports failed execs
+	// (core.FailedExecReporter) to the per-syscall tracepoints of execve
+	// and execveat, which needs tracefs (mounted if it is not).
+	FailedExecs bool
 }
 
 // MaxStringLimit is the largest Options.StringLimit: what one region of a
@@ -134,6 +138,9 @@ type Loader struct {
 	trigLinks map[int]*trigLinks
 	attachErr error // last failure to attach from the reader, for Stats
 	closed    bool
+	// targetNeed is what the template of the armed target rules needs
+	// (SetTargets), kept in needs under targetsTid.
+	targetNeed need
 
 	pidfds    pidfdCache // for TakeTrigger
 	trigTaken counter
@@ -211,6 +218,12 @@ func Load(opts *Options) (*Loader, error) {
 			return nil, err
 		}
 		l.always = append(l.always, lk)
+	}
+	if o.FailedExecs {
+		if err := l.attachFailedExecs(); err != nil {
+			l.Close()
+			return nil, err
+		}
 	}
 	if l.rd, err = ringbuf.NewReader(l.objs.Events); err != nil {
 		l.Close()

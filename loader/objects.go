@@ -3,6 +3,7 @@ package loader
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"sync"
 	"time"
@@ -74,23 +75,29 @@ func loadObjects(spec *ebpf.CollectionSpec) (*objects, error) {
 		return nil, err
 	}
 	o.rodata, o.bss = maps.Rodata, maps.Bss
+	replace := mapsByName(&o.utraceMaps)
+	replace[".rodata"], replace[".bss"] = o.rodata, o.bss
 	o.opts = ebpf.CollectionOptions{
-		MapReplacements: map[string]*ebpf.Map{
-			utraceMapCounters: o.Counters, utraceMapEntryPaths: o.EntryPaths, utraceMapEvents: o.Events,
-			utraceMapFinalStats: o.FinalStats, utraceMapFlags: o.Flags, utraceMapPendingStops: o.PendingStops,
-			utraceMapTidBits: o.TidBits, utraceMapTstats: o.Tstats, utraceMapZeroStats: o.ZeroStats,
-			utraceMapDeadGroups: o.DeadGroups, utraceMapStoreReqs: o.StoreReqs, utraceMapStoreFlags: o.StoreFlags,
-			utraceMapStoreTstats: o.StoreTstats, utraceMapStorePending: o.StorePending,
-			utraceMapCapSpecs: o.CapSpecs, utraceMapCalls: o.Calls, utraceMapScratchBufs: o.ScratchBufs,
-			utraceMapRingPace: o.RingPace,
-			".rodata":         o.rodata,
-			".bss":            o.bss,
-		},
+		MapReplacements: replace,
 		// Kernel BTF is decoded once, for the probes and all the
 		// programs' CO-RE relocations, not once per program.
 		Cache: kernelBTF,
 	}
 	return o, nil
+}
+
+// mapsByName lists the maps of m by their names in the object (the struct
+// tags bpf2go wrote), so that the programs, each loaded on its own, use
+// the maps created once here, every one of them.
+func mapsByName(m *utraceMaps) map[string]*ebpf.Map {
+	v := reflect.ValueOf(m).Elem()
+	byName := make(map[string]*ebpf.Map, v.NumField())
+	for i := range v.NumField() {
+		if name := v.Type().Field(i).Tag.Get("ebpf"); name != "" {
+			byName[name] = v.Field(i).Interface().(*ebpf.Map)
+		}
+	}
+	return byName
 }
 
 // program returns the loaded program name, loading it on first use.

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -241,7 +242,9 @@ func (l *Loader) handle(b []byte, ev *core.Event, deliver func(*core.Event)) {
 	// callback that sets the child's watch has the last word.
 	switch typ {
 	case evClone:
-		if flags&recInherited != 0 && len(b) >= recCloneLen {
+		if flags&recTargeted != 0 && len(b) >= recCloneLen {
+			l.bookkeep(func() { l.setNeedLocked(int(le.Uint32(b[offCloneChild:])), l.targetedNeed(flags)) })
+		} else if flags&recInherited != 0 && len(b) >= recCloneLen {
 			n := need{bits: needsFromRecord(flags)}
 			if flags&recNeedTrigger != 0 {
 				for i := range min(int(le.Uint32(b[offCloneNtrig:])), trigMax) {
@@ -253,7 +256,9 @@ func (l *Loader) handle(b []byte, ev *core.Event, deliver func(*core.Event)) {
 			}
 		}
 	case evExec:
-		if len(b) >= recExecLen {
+		if flags&recTargeted != 0 {
+			l.bookkeep(func() { l.setNeedLocked(tid, l.targetedNeed(flags)) })
+		} else if len(b) >= recExecLen {
 			if old := int(le.Uint32(b[offExecOldTid:])); old != tid {
 				n := need{bits: needsFromRecord(flags)}
 				l.bookkeep(func() {
@@ -360,21 +365,34 @@ func decode(b []byte, typ uint32, ev *core.Event) bool {
 			Child:  int(le.Uint32(b[offCloneChild:])),
 			Thread: le.Uint32(b[offCloneThread:]) != 0,
 			Flags:  le.Uint64(b[offCloneFlags:]),
+			Target: int(le.Uint32(b[offCloneTarget:])),
 		}
 	case core.EventExec:
 		if len(b) < recExecLen {
 			return false
 		}
 		ev.Exec = core.Exec{
-			Filename: cstring(b[offExecFilename:recExecLen]),
-			OldTid:   int(le.Uint32(b[offExecOldTid:])),
+			Filename:      cstring(b[offExecFilename:offExecArgs]),
+			OldTid:        int(le.Uint32(b[offExecOldTid:])),
+			Ret:           int64(le.Uint64(b[offExecRet:])),
+			Target:        int(le.Uint32(b[offExecTarget:])),
+			Facts:         true,
+			Comm:          cstring(b[offExecComm:offExecFilename]),
+			Ppid:          int(le.Uint32(b[offExecPpid:])),
+			UID:           int(le.Uint32(b[offExecUID:])),
+			GID:           int(le.Uint32(b[offExecGID:])),
+			Cgroup:        le.Uint64(b[offExecCgroup:]),
+			ArgsTruncated: le.Uint32(b[offExecArgsTrunc:]) != 0,
 		}
+		ev.Exec.Args = splitArgs(b[offExecArgs : offExecArgs+min(int(le.Uint32(b[offExecArgsLen:])), argsLen)])
 	case core.EventExit, core.EventDeath:
 		if len(b) < recExitLen {
 			return false
 		}
 		code := int(int32(le.Uint32(b[offExitCode:])))
-		ev.Exit = core.Exit{Code: code, OrigCode: code, GroupDead: le.Uint32(b[offExitGroupDead:]) != 0}
+		ev.Exit = core.Exit{Code: code, OrigCode: code, GroupDead: le.Uint32(b[offExitGroupDead:]) != 0,
+			Facts: true, Start: le.Uint64(b[offExitStart:]), Ppid: int(le.Uint32(b[offExitPpid:])),
+			Comm: cstring(b[offExitComm:recExitLen])}
 	case core.EventJctl:
 		if len(b) < recJctlLen {
 			return false
@@ -523,4 +541,18 @@ const (
 func (l *Loader) ReaderPolicy() string {
 	p, _ := l.readerPolicy.Load().(string)
 	return p
+}
+
+// splitArgs splits an exec record's argument bytes, NUL-terminated strings
+// (the last one cut short when the record's bound cut it), into argv.
+func splitArgs(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	b = bytes.TrimSuffix(b, []byte{0})
+	args := make([]string, 0, bytes.Count(b, []byte{0})+1)
+	for arg := range bytes.SplitSeq(b, []byte{0}) {
+		args = append(args, string(arg))
+	}
+	return args
 }

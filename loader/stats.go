@@ -29,6 +29,9 @@ type Stats struct {
 	// StatsFailed counts counting threads whose aggregates could not be
 	// saved when they exited (map full), and so are unreadable after.
 	StatsFailed uint64
+	// TargetFailed counts processes a target rule selected that got no
+	// flags or no counts because the kernel could not allocate them.
+	TargetFailed uint64
 	// Malformed counts records the reader could not decode.
 	Malformed uint64
 	// LoadTimes are how long the programs loaded so far took to load
@@ -102,7 +105,8 @@ func (s Stats) String() string {
 		name string
 		n    uint64
 	}{
-		{"inherit failed", s.InheritFailed}, {"stats failed", s.StatsFailed}, {"malformed", s.Malformed},
+		{"inherit failed", s.InheritFailed}, {"stats failed", s.StatsFailed}, {"target failed", s.TargetFailed},
+		{"malformed", s.Malformed},
 		{"triggers fired", s.Triggers.Fired}, {"taken", s.Triggers.Taken},
 		{"trigger store failed", s.Triggers.StoreFailed}, {"trigger replaced", s.Triggers.Replaced},
 		{"trigger signal failed", s.Triggers.SignalFailed},
@@ -144,6 +148,8 @@ func (l *Loader) Stats() (Stats, error) {
 			s.Triggers.Replaced = sum
 		case slot == cntTrigSignalErr:
 			s.Triggers.SignalFailed = sum
+		case slot == cntTargetFailed:
+			s.TargetFailed = sum
 		}
 	}
 	for i := range s.types {

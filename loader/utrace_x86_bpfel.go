@@ -50,6 +50,27 @@ type utraceCapSpec struct {
 	Exit    [6]utraceCapItem
 }
 
+type utraceMatchBuf struct {
+	_ structs.HostLayout
+	G struct {
+		_      structs.HostLayout
+		Plen   uint32
+		Slen   uint32
+		P      uint32
+		S      uint32
+		Star   int32
+		Mark   uint32
+		Result int32
+		Pad    uint32
+	}
+	CommLen uint32
+	ExeLen  uint32
+	Pat     [128]int8
+	Str     [256]int8
+	Comm    [256]int8
+	Exe     [256]int8
+}
+
 type utraceRecClone struct {
 	_      structs.HostLayout
 	H      utraceRecHdr
@@ -58,15 +79,25 @@ type utraceRecClone struct {
 	Flags  uint64
 	Ntrig  uint32
 	TrigNr [8]uint16
-	Pad    uint32
+	Target uint32
 }
 
 type utraceRecExec struct {
-	_        structs.HostLayout
-	H        utraceRecHdr
-	OldTid   uint32
-	Pad      uint32
-	Filename [256]int8
+	_         structs.HostLayout
+	H         utraceRecHdr
+	OldTid    uint32
+	Target    uint32
+	Ret       int64
+	Ppid      uint32
+	Uid       uint32
+	Gid       uint32
+	ArgsLen   uint32
+	Cgroup    uint64
+	ArgsTrunc uint32
+	Pad       uint32
+	Comm      [16]int8
+	Filename  [256]int8
+	Args      [1024]int8
 }
 
 type utraceRecExit struct {
@@ -74,6 +105,10 @@ type utraceRecExit struct {
 	H         utraceRecHdr
 	Code      int32
 	GroupDead uint32
+	StartTime uint64
+	Ppid      uint32
+	Pad       uint32
+	Comm      [16]int8
 }
 
 type utraceRecHdr struct {
@@ -169,6 +204,30 @@ type utraceSyscallStats struct {
 	}
 }
 
+type utraceTargetConf struct {
+	_        structs.HostLayout
+	Nrules   uint32
+	Count    uint32
+	Filtered uint32
+	Pad      uint32
+	CountSet [8]uint64
+}
+
+type utraceTargetRule struct {
+	_           structs.HostLayout
+	Fields      uint32
+	Uid         uint32
+	Gid         uint32
+	Pid         uint32
+	Ppid        uint32
+	CgroupLevel uint32
+	CgroupId    uint64
+	CommLen     uint32
+	ExeLen      uint32
+	CommPat     [128]int8
+	ExePat      [128]int8
+}
+
 type utraceTaskFlags struct {
 	_        structs.HostLayout
 	Events   uint32
@@ -233,6 +292,7 @@ const (
 	utraceMapEvents                 = "events"
 	utraceMapFinalStats             = "final_stats"
 	utraceMapFlags                  = "flags"
+	utraceMapMatchBufs              = "match_bufs"
 	utraceMapPendingStops           = "pending_stops"
 	utraceMapRingPace               = "ring_pace"
 	utraceMapScratchBufs            = "scratch_bufs"
@@ -240,10 +300,14 @@ const (
 	utraceMapStorePending           = "store_pending"
 	utraceMapStoreReqs              = "store_reqs"
 	utraceMapStoreTstats            = "store_tstats"
+	utraceMapTargetConfig           = "target_config"
+	utraceMapTargetFlags            = "target_flags"
+	utraceMapTargets                = "targets"
 	utraceMapTidBits                = "tid_bits"
 	utraceMapTstats                 = "tstats"
 	utraceMapZeroStats              = "zero_stats"
 	utraceProgUtraceExec            = "utrace_exec"
+	utraceProgUtraceExecFailed      = "utrace_exec_failed"
 	utraceProgUtraceExit            = "utrace_exit"
 	utraceProgUtraceExitDerived     = "utrace_exit_derived"
 	utraceProgUtraceFork            = "utrace_fork"
@@ -313,6 +377,7 @@ type utraceSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type utraceProgramSpecs struct {
 	UtraceExec            *ebpf.ProgramSpec `ebpf:"utrace_exec"`
+	UtraceExecFailed      *ebpf.ProgramSpec `ebpf:"utrace_exec_failed"`
 	UtraceExit            *ebpf.ProgramSpec `ebpf:"utrace_exit"`
 	UtraceExitDerived     *ebpf.ProgramSpec `ebpf:"utrace_exit_derived"`
 	UtraceFork            *ebpf.ProgramSpec `ebpf:"utrace_fork"`
@@ -339,6 +404,7 @@ type utraceMapSpecs struct {
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	FinalStats   *ebpf.MapSpec `ebpf:"final_stats"`
 	Flags        *ebpf.MapSpec `ebpf:"flags"`
+	MatchBufs    *ebpf.MapSpec `ebpf:"match_bufs"`
 	PendingStops *ebpf.MapSpec `ebpf:"pending_stops"`
 	RingPace     *ebpf.MapSpec `ebpf:"ring_pace"`
 	ScratchBufs  *ebpf.MapSpec `ebpf:"scratch_bufs"`
@@ -346,6 +412,9 @@ type utraceMapSpecs struct {
 	StorePending *ebpf.MapSpec `ebpf:"store_pending"`
 	StoreReqs    *ebpf.MapSpec `ebpf:"store_reqs"`
 	StoreTstats  *ebpf.MapSpec `ebpf:"store_tstats"`
+	TargetConfig *ebpf.MapSpec `ebpf:"target_config"`
+	TargetFlags  *ebpf.MapSpec `ebpf:"target_flags"`
+	Targets      *ebpf.MapSpec `ebpf:"targets"`
 	TidBits      *ebpf.MapSpec `ebpf:"tid_bits"`
 	Tstats       *ebpf.MapSpec `ebpf:"tstats"`
 	ZeroStats    *ebpf.MapSpec `ebpf:"zero_stats"`
@@ -397,6 +466,7 @@ type utraceMaps struct {
 	Events       *ebpf.Map `ebpf:"events"`
 	FinalStats   *ebpf.Map `ebpf:"final_stats"`
 	Flags        *ebpf.Map `ebpf:"flags"`
+	MatchBufs    *ebpf.Map `ebpf:"match_bufs"`
 	PendingStops *ebpf.Map `ebpf:"pending_stops"`
 	RingPace     *ebpf.Map `ebpf:"ring_pace"`
 	ScratchBufs  *ebpf.Map `ebpf:"scratch_bufs"`
@@ -404,6 +474,9 @@ type utraceMaps struct {
 	StorePending *ebpf.Map `ebpf:"store_pending"`
 	StoreReqs    *ebpf.Map `ebpf:"store_reqs"`
 	StoreTstats  *ebpf.Map `ebpf:"store_tstats"`
+	TargetConfig *ebpf.Map `ebpf:"target_config"`
+	TargetFlags  *ebpf.Map `ebpf:"target_flags"`
+	Targets      *ebpf.Map `ebpf:"targets"`
 	TidBits      *ebpf.Map `ebpf:"tid_bits"`
 	Tstats       *ebpf.Map `ebpf:"tstats"`
 	ZeroStats    *ebpf.Map `ebpf:"zero_stats"`
@@ -419,6 +492,7 @@ func (m *utraceMaps) Close() error {
 		m.Events,
 		m.FinalStats,
 		m.Flags,
+		m.MatchBufs,
 		m.PendingStops,
 		m.RingPace,
 		m.ScratchBufs,
@@ -426,6 +500,9 @@ func (m *utraceMaps) Close() error {
 		m.StorePending,
 		m.StoreReqs,
 		m.StoreTstats,
+		m.TargetConfig,
+		m.TargetFlags,
+		m.Targets,
 		m.TidBits,
 		m.Tstats,
 		m.ZeroStats,
@@ -455,6 +532,7 @@ type utraceVariables struct {
 // It can be passed to loadUtraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type utracePrograms struct {
 	UtraceExec            *ebpf.Program `ebpf:"utrace_exec"`
+	UtraceExecFailed      *ebpf.Program `ebpf:"utrace_exec_failed"`
 	UtraceExit            *ebpf.Program `ebpf:"utrace_exit"`
 	UtraceExitDerived     *ebpf.Program `ebpf:"utrace_exit_derived"`
 	UtraceFork            *ebpf.Program `ebpf:"utrace_fork"`
@@ -472,6 +550,7 @@ type utracePrograms struct {
 func (p *utracePrograms) Close() error {
 	return _UtraceClose(
 		p.UtraceExec,
+		p.UtraceExecFailed,
 		p.UtraceExit,
 		p.UtraceExitDerived,
 		p.UtraceFork,

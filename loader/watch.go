@@ -158,6 +158,9 @@ func (l *Loader) setNeedLocked(tid int, n need) {
 	} else {
 		l.needs[tid] = n
 	}
+	if tid == targetsTid {
+		return // not a thread: no bits
+	}
 	var bits uint64
 	if n.bits&needSyscall != 0 {
 		bits |= tidBitSyscall
