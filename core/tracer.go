@@ -130,6 +130,26 @@ func (t *Tracer) forget(th *thread) {
 	t.mu.Unlock()
 }
 
+// Adopting tells the tracer that thread tid of process tgid exists, as far
+// as the events being delivered go, until done is called: a source that
+// selected the thread by itself (a target rule matched in the kernel)
+// reports it, and attaching to it must not depend on /proc, where a
+// short-lived process may be gone by the time its first report is read.
+// The same holds for a child during its CLONE report.
+func (t *Tracer) Adopting(tid, tgid int) (done func()) {
+	t.mu.Lock()
+	t.cloning[tid] = ThreadInfo{Tgid: tgid}
+	t.mu.Unlock()
+	return func() {
+		t.mu.Lock()
+		delete(t.cloning, tid)
+		t.mu.Unlock()
+	}
+}
+
+// Traced reports whether some engine is attached to thread tid.
+func (t *Tracer) Traced(tid int) bool { return t.thread(tid) != nil }
+
 func (t *Tracer) thread(tid int) *thread {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/utrace-bpf/utrace-bpf/core"
 	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 )
 
 func init() {
@@ -32,6 +34,7 @@ type proctree struct {
 	mu            sync.Mutex
 	procs         map[int]*procNode // by pid, in order of appearance
 	order         []*procNode
+	cgroups       map[uint64]string // cgroup paths by id
 }
 
 type procNode struct {
@@ -43,7 +46,7 @@ type procNode struct {
 }
 
 func newProctree(name string, opts Options, out *Output) (Engine, error) {
-	p := &proctree{threads: opts.BoolVal("threads"), tree: opts.BoolVal("tree"), procs: map[int]*procNode{}}
+	p := &proctree{threads: opts.BoolVal("threads"), tree: opts.BoolVal("tree"), procs: map[int]*procNode{}, cgroups: map[uint64]string{}}
 	p.Init(name, p, out, Needs{Events: core.EventClone | core.EventExec | core.EventDeath})
 	return p, nil
 }
@@ -88,21 +91,94 @@ func (p *proctree) ReportClone(e *core.Engine, action core.Action, ev *core.Even
 	return p.Base.ReportClone(e, action, ev)
 }
 
-// ReportExec logs an exec.
+// ReportsFailedExecs implements core.FailedExecReporter: execsnoop shows
+// the attempts that failed too.
+func (p *proctree) ReportsFailedExecs() bool { return true }
+
+// ReportExec logs an exec, or an exec that failed, with the process's
+// facts: execsnoop's columns.
 func (p *proctree) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	x := &ev.Exec
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	text := "exec " + strconv.Quote(x.Filename)
+	fields := []Field{StrField("filename", x.Filename), IntField("ret", x.Ret)}
+	if x.Facts {
+		text += " " + quoteArgs(x.Args, x.ArgsTruncated)
+		fields = append(fields, StrsField("args", x.Args), StrField("comm", x.Comm), IntField("ppid", int64(x.Ppid)),
+			IntField("uid", int64(x.UID)), IntField("gid", int64(x.GID)))
+		if x.ArgsTruncated {
+			fields = append(fields, IntField("args_truncated", 1))
+		}
+		text += fmt.Sprintf(" ppid %d uid %d gid %d", x.Ppid, x.UID, x.GID)
+		if cg := p.cgroupPath(x.Cgroup); cg != "" {
+			text += " cgroup " + cg
+			fields = append(fields, StrField("cgroup", cg))
+			if id := core.ContainerID(cg); id != "" {
+				text += " container " + id[:12]
+				fields = append(fields, StrField("container", id))
+			}
+		}
+	}
+	if x.Ret < 0 {
+		errno := unix.Errno(-x.Ret)
+		text += fmt.Sprintf(" = %d %s (%s)", x.Ret, sysent.ErrnoName(errno), sysent.ErrnoMessage(errno))
+		fields = append(fields, StrField("error", sysent.ErrnoName(errno)))
+		p.emit(ev, text, fields...)
+		return core.Resume
+	}
 	n := p.node(ev.Tgid)
 	if n.start == 0 {
 		n.start = ev.Time // a process traced from its exec on
 	}
-	n.execs = append(n.execs, ev.Exec.Filename)
-	p.emit(ev, "exec "+strconv.Quote(ev.Exec.Filename), StrField("filename", ev.Exec.Filename))
-	p.mu.Unlock()
+	if x.Facts && n.ppid == 0 {
+		n.ppid = x.Ppid
+		if parent := p.procs[x.Ppid]; parent != nil {
+			parent.children = append(parent.children, n)
+		}
+	}
+	n.execs = append(n.execs, x.Filename)
+	p.emit(ev, text, fields...)
 	return core.Resume
 }
 
+// cgroupPath names cgroup id, from a cache: the cgroup may be gone by the
+// time its last process is logged. "" when not known.
+func (p *proctree) cgroupPath(id uint64) string {
+	if id == 0 {
+		return ""
+	}
+	if path, ok := p.cgroups[id]; ok {
+		return path
+	}
+	path := core.CgroupPath(id)
+	if len(p.cgroups) >= maxCgroups {
+		clear(p.cgroups)
+	}
+	p.cgroups[id] = path
+	return path
+}
+
+// maxCgroups bounds the cgroup-name cache of a long monitoring run.
+const maxCgroups = 4096
+
+// quoteArgs spells argv as strace does: ["ls", "-l"], with ... when cut.
+func quoteArgs(args []string, truncated bool) string {
+	b := []byte{'['}
+	for i, a := range args {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendQuote(b, a)
+	}
+	if truncated {
+		b = append(b, "..."...)
+	}
+	return string(append(b, ']'))
+}
+
 // ReportDeath logs a process exit (the death of its last thread) with its
-// code or killing signal.
+// code or killing signal and its lifetime: exitsnoop's columns.
 func (p *proctree) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 	if !ev.Exit.GroupDead && !p.threads {
 		return core.Detach
@@ -113,13 +189,35 @@ func (p *proctree) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 		p.emit(ev, "thread exit", StrField("kind", "thread"))
 		return core.Detach
 	}
+	x := &ev.Exit
 	n := p.node(ev.Tgid)
-	n.status, n.end = ev.Exit.Code, ev.Time
-	text := "exit " + describeStatus(ev.Exit.Code)
-	if n.start != 0 {
-		text += fmt.Sprintf(" after %.3fs", float64(ev.Time-n.start)/1e9)
+	n.status, n.end = x.Code, ev.Time
+	if x.Facts && x.Start != 0 {
+		n.start = x.Start
 	}
-	p.emit(ev, text, StrField("status", describeStatus(ev.Exit.Code)), IntField("wait_status", int64(ev.Exit.Code)))
+	status := describeStatus(x.Code)
+	text := "exit " + status
+	fields := []Field{StrField("status", status), IntField("wait_status", int64(x.Code))}
+	ws := unix.WaitStatus(x.Code)
+	switch {
+	case ws.Exited():
+		fields = append(fields, IntField("exit_code", int64(ws.ExitStatus())))
+	case ws.Signaled():
+		fields = append(fields, StrField("signal", unix.SignalName(ws.Signal())))
+		if ws.CoreDump() {
+			fields = append(fields, IntField("core_dumped", 1))
+		}
+	}
+	if n.start != 0 && n.start <= ev.Time {
+		life := ev.Time - n.start
+		text += fmt.Sprintf(" after %.3fs", float64(life)/1e9)
+		fields = append(fields, IntField("lifetime_ns", int64(life)))
+	}
+	if x.Facts {
+		text += fmt.Sprintf(" comm %s ppid %d", x.Comm, x.Ppid)
+		fields = append(fields, StrField("comm", x.Comm), IntField("ppid", int64(x.Ppid)))
+	}
+	p.emit(ev, text, fields...)
 	return core.Detach
 }
 

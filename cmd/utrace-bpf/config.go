@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/loader"
 )
 
 // defaultConfig runs when neither -c nor -e is given: an strace-like log of
@@ -31,15 +32,11 @@ type Config struct {
 	Engines    []EngineSpec
 }
 
-// Target selects tasks in monitor mode; every set field must match.
+// Target selects processes in monitor mode, in the kernel (see
+// loader.Target); every set field must match.
 type Target struct {
-	Comm   string // glob on the command name
-	Exe    string // glob on the executable path
-	UID    int    // -1: any
-	Cgroup string // cgroup v2 path prefix, e.g. /system.slice/nginx.service
-	Pid    int
-	Follow bool // children of a matching task are traced too
-	Line   int
+	loader.Target
+	Line int
 }
 
 // EngineSpec is one engine of the pipeline, checked against its type.
@@ -194,10 +191,10 @@ func parseTargets(n *yaml.Node, at func(*yaml.Node) string) ([]Target, error) {
 	}
 	var ts []Target
 	for _, m := range n.Content {
-		if err := checkKeys(m, at, "target", "comm", "exe", "uid", "cgroup", "pid", "follow"); err != nil {
+		if err := checkKeys(m, at, "target", "comm", "exe", "uid", "gid", "cgroup", "pid", "ppid", "follow"); err != nil {
 			return nil, err
 		}
-		t := Target{UID: -1, Follow: true, Line: m.Line}
+		t := Target{Target: loader.Target{UID: -1, GID: -1, Follow: true}, Line: m.Line}
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			k, v := m.Content[i], m.Content[i+1]
 			var err error
@@ -210,8 +207,12 @@ func parseTargets(n *yaml.Node, at func(*yaml.Node) string) ([]Target, error) {
 				t.Cgroup = v.Value
 			case "uid":
 				t.UID, err = strconv.Atoi(v.Value)
+			case "gid":
+				t.GID, err = strconv.Atoi(v.Value)
 			case "pid":
 				t.Pid, err = strconv.Atoi(v.Value)
+			case "ppid":
+				t.Ppid, err = strconv.Atoi(v.Value)
 			case "follow":
 				t.Follow, err = strconv.ParseBool(v.Value)
 			}
@@ -219,6 +220,9 @@ func parseTargets(n *yaml.Node, at func(*yaml.Node) string) ([]Target, error) {
 				return nil, badInput("%s: target %s: want a %s, got %q", at(v), k.Value,
 					map[string]string{"follow": "boolean"}[k.Value]+"number", v.Value)
 			}
+		}
+		if err := t.Check(); err != nil {
+			return nil, badInput("%s: target: %v", at(m), err)
 		}
 		ts = append(ts, t)
 	}

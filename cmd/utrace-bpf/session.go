@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/engines"
@@ -27,6 +28,11 @@ type session struct {
 	status   *statusServer
 	mode     string
 	nice     int // the nice value utrace-bpf was started with
+	// rules are the armed target rules (monitor); adoptMu serialises
+	// attaching to the processes they select, from the ring-buffer
+	// reader and the scan at start.
+	rules   []loader.Target
+	adoptMu sync.Mutex
 }
 
 // openSession checks privileges, makes the engines and loads the backends.
@@ -49,14 +55,18 @@ func openSession(cfg *Config, mode string) (*session, error) {
 		s.pipeline = append(s.pipeline, e)
 	}
 	var expect core.Events
+	failedExecs := false
 	for _, e := range s.pipeline {
 		n := e.NeedsOf()
 		expect |= n.Events
 		if n.Count {
 			expect |= core.EventSyscall
 		}
+		if r, ok := e.(core.FailedExecReporter); ok && r.ReportsFailedExecs() {
+			failedExecs = true
+		}
 	}
-	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize, Preload: expect}); err != nil {
+	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize, Preload: expect, FailedExecs: failedExecs}); err != nil {
 		s.out.Close()
 		if errors.Is(err, loader.ErrKernel) {
 			return nil, badInput("%s", err.Error())
@@ -69,7 +79,7 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	}
 	s.tr = core.NewTracer(core.Config{Source: s.ldr, Stopper: s.stp})
 	s.stp.Start(s.tr)
-	if err := s.ldr.Start(func(ev *core.Event) { s.tr.Deliver(ev) }); err != nil {
+	if err := s.ldr.Start(s.deliver); err != nil {
 		s.stp.Close()
 		s.ldr.Close()
 		s.out.Close()

@@ -36,8 +36,10 @@ func cmpSetups() []*cmpSetup {
 		{name: "bare", what: "nothing loaded", run: bareRun},
 		{name: "floor", what: "empty BPF programs on the raw sys_enter + sys_exit tracepoints: what any all-syscall hook costs",
 			run: floorRun},
-		{name: "not-watched", ours: true, run: notWatchedRun,
+		{name: "not-watched", ours: true, run: notWatchedRun(0),
 			what: "utrace-bpf: tracer loaded, its syscall programs attached (another process is watched), this workload not watched"},
+		{name: "not-watched-20-targets", ours: true, run: notWatchedRun(20),
+			what: "not-watched, with 20 target rules armed that the workload's processes do not match (each exec and fork is matched against them in the kernel)"},
 
 		{name: "counter", ours: true, run: cliRun("-e", "counter"), events: "records",
 			what: "`utrace-bpf run -e counter`: strace -c's table, counted in the kernel"},
@@ -248,8 +250,15 @@ func floorRun(c *cmpRun, w *cmpWorkload, size int) (sample, error) {
 }
 
 // notWatchedRun loads utrace-bpf's loader and keeps its syscall programs
-// attached by watching a decoy that blocks, then runs the workload.
-func notWatchedRun(c *cmpRun, w *cmpWorkload, size int) (sample, error) {
+// attached by watching a decoy that blocks, arms rules target rules that
+// select nothing of the workload (monitor mode's), then runs the workload.
+func notWatchedRun(rules int) func(c *cmpRun, w *cmpWorkload, size int) (sample, error) {
+	return func(c *cmpRun, w *cmpWorkload, size int) (sample, error) {
+		return notWatched(c, w, size, rules)
+	}
+}
+
+func notWatched(c *cmpRun, w *cmpWorkload, size, rules int) (sample, error) {
 	l, err := loader.Load(nil)
 	if err != nil {
 		return sample{}, err
@@ -265,6 +274,17 @@ func notWatchedRun(c *cmpRun, w *cmpWorkload, size int) (sample, error) {
 	defer decoy.release()
 	if err := l.SetWatch(decoy.pid(), core.Watch{Events: core.EventSyscall}); err != nil {
 		return sample{}, err
+	}
+	if rules > 0 {
+		// Rules of every kind, each failing on its last test (the comm
+		// pattern, evaluated last), so every rule is tried in full.
+		ts := make([]loader.Target, rules)
+		for i := range ts {
+			ts[i] = loader.Target{Comm: fmt.Sprintf("nomatch-%d-*", i), Exe: "*", UID: -1, GID: -1, Follow: true}
+		}
+		if err := l.SetTargets(ts, core.Watch{Events: core.EventSyscall | core.EventExec | core.EventDeath, Follow: true}); err != nil {
+			return sample{}, err
+		}
 	}
 	before, err := l.Stats()
 	if err != nil {

@@ -33,14 +33,11 @@ engines:
   - type: signals
     rules: SIGUSR1=ignore
 `), 0o644)
-	mon := exec.Command(bin, "monitor", "-c", cfg, "--scan", "20ms")
-	var out bytes.Buffer
+	mon := exec.Command(bin, "monitor", "-c", cfg)
+	var out syncBuffer
 	mon.Stderr = &out
-	if err := mon.Start(); err != nil {
-		t.Fatal(err)
-	}
+	waitForLine(t, mon, &out, "utrace-bpf: monitoring:")
 	defer mon.Process.Kill()
-	time.Sleep(300 * time.Millisecond)
 
 	// A matching process started after the monitor: it raises SIGUSR1,
 	// which the signals engine ignores.
