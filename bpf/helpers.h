@@ -220,6 +220,28 @@ static __always_inline __u32 needs(struct task_flags *f, struct task_stats *ts)
 	return n;
 }
 
+/*
+ * fresh_stats gives task t fresh syscall counts, counting only the calls
+ * in count_set when filtered; NULL when there was no room.
+ */
+static __always_inline struct task_stats *fresh_stats(struct task_struct *t, __u32 filtered, const __u64 *count_set)
+{
+	__u32 zero = 0;
+	struct task_stats *z = bpf_map_lookup_elem(&zero_stats, &zero);
+	struct task_stats *ts;
+
+	if (!z)
+		return 0;
+	ts = bpf_task_storage_get(&tstats, t, z, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts)
+		return 0;
+	ts->filtered = filtered;
+#pragma unroll
+	for (int i = 0; i < SYSCALL_MAX / 64; i++)
+		ts->count_set[i] = count_set[i];
+	return ts;
+}
+
 /* tid_bits_of returns the TID_BIT_* bits of tid. */
 static __always_inline __u32 tid_bits_of(__u32 tid)
 {

@@ -172,20 +172,8 @@ static __always_inline __u32 target_adopt(struct task_struct *t, __u32 i)
 		count(CNT_TARGET_FAILED);
 		return 0;
 	}
-	if (c->count) {
-		struct task_stats *z = bpf_map_lookup_elem(&zero_stats, &zero);
-
-		if (z)
-			ts = bpf_task_storage_get(&tstats, t, z, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (ts) {
-			ts->filtered = c->filtered;
-#pragma unroll
-			for (int j = 0; j < SYSCALL_MAX / 64; j++)
-				ts->count_set[j] = c->count_set[j];
-		} else {
-			count(CNT_TARGET_FAILED);
-		}
-	}
+	if (c->count && !(ts = fresh_stats(t, c->filtered, c->count_set)))
+		count(CNT_TARGET_FAILED);
 	n = needs(f, ts);
 	set_tid_bits(t->pid, n);
 	return n | REC_TARGETED | REC_INHERITED;

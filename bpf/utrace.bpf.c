@@ -485,22 +485,9 @@ int BPF_PROG(utrace_fork, struct task_struct *parent, struct task_struct *child)
 			cf->state = 0;
 			struct task_stats *ps = task_stats_of(parent);
 
-			if (ps && !ps->stopped) {
-				__u32 zero = 0;
-				struct task_stats *z = bpf_map_lookup_elem(&zero_stats, &zero);
-
-				if (z)
-					cs = bpf_task_storage_get(&tstats, child, z, BPF_LOCAL_STORAGE_GET_F_CREATE);
-				if (cs) {
-					/* Fresh counts, the parent's filter. */
-					cs->filtered = ps->filtered;
-#pragma unroll
-					for (int i = 0; i < SYSCALL_MAX / 64; i++)
-						cs->count_set[i] = ps->count_set[i];
-				} else {
-					count(CNT_INHERIT_FAILED);
-				}
-			}
+			/* Fresh counts, the parent's filter. */
+			if (ps && !ps->stopped && !(cs = fresh_stats(child, ps->filtered, ps->count_set)))
+				count(CNT_INHERIT_FAILED);
 			rflags = REC_INHERITED | needs(cf, cs);
 			set_tid_bits(child->pid, rflags);
 		} else {

@@ -243,3 +243,27 @@ func mustCgroupID(t *testing.T, p string) uint64 {
 	}
 	return id
 }
+
+// A template that counts gives a selected process fresh counts at its
+// exec, with the template's filter: the calls of the new image from its
+// execve's exit on, counted in the kernel.
+func TestTargetsCount(t *testing.T) {
+	l, _ := start(t, nil)
+	bin := progs.Build(t, "syscalls")
+	w := core.Watch{Events: core.EventDeath, Count: true, CountSyscalls: syscallSet(nrGetppid, nrClose)}
+	if err := l.SetTargets([]loader.Target{{Comm: "syscalls", UID: -1, GID: -1, Ppid: os.Getpid()}}, w); err != nil {
+		t.Fatal(err)
+	}
+	p := progs.Start(t, nil, bin, "700", "30")
+	p.Go(t)
+	p.WaitExited(t)
+	st, err := l.SyscallStats(p.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dynamic loader closes the files it mapped: those closes succeed.
+	if st[nrGetppid].Calls != 700 || st[nrClose].Calls < 30 || st[nrClose].Errors != 30 || len(st) != 2 {
+		t.Errorf("counts of the selected process: %+v, want 700 getppid, 30 failed closes (and the loader's) and nothing else", st)
+	}
+	p.Wait(t)
+}
