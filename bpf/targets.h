@@ -240,6 +240,7 @@ static __always_inline void argv_copy(struct rec_exec *r, const char *const *arg
 	r->args_trunc = 0;
 	for (int i = 0; i < ARGS_MAX; i++) {
 		const char *arg = 0;
+		__u32 at;
 		long n;
 
 		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
@@ -248,7 +249,16 @@ static __always_inline void argv_copy(struct rec_exec *r, const char *const *arg
 			r->args_trunc = 1;
 			return;
 		}
-		n = bpf_probe_read_user_str(&r->args[off & (ARGS_LEN / 2 - 1)], ARGS_LEN / 2, arg);
+		/*
+		 * The mask, not the test above, bounds the offset for the
+		 * verifier (older ones follow impossible branches with
+		 * impossible bounds); the barrier keeps the compiler from
+		 * dropping it as redundant.
+		 */
+		at = off;
+		barrier_var(at);
+		at &= ARGS_LEN / 2 - 1;
+		n = bpf_probe_read_user_str(&r->args[at], ARGS_LEN / 2, arg);
 		if (n <= 0)
 			return;
 		if (n == ARGS_LEN / 2)

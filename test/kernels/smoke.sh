@@ -141,7 +141,7 @@ if [ $rc -ne 0 ]; then
 	fail proctree "exit status $rc, want 0"
 elif ! hasre '^\[pid [0-9]+\] fork [0-9]+$'; then
 	fail proctree 'no fork line'
-elif ! hasre '^\[pid [0-9]+\] exec "/bin/true"$'; then
+elif ! hasre '^\[pid [0-9]+\] exec "/bin/true" \["/bin/true"\] ppid [0-9]+ uid 0 gid 0'; then
 	fail proctree 'no exec "/bin/true" line'
 elif ! hasre '^\[pid [0-9]+\] exit code 3 '; then
 	fail proctree 'no "exit code 3" line'
