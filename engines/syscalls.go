@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -24,7 +25,10 @@ func init() {
 		Options: []Option{
 			{Name: "trace", Kind: String, Doc: "system calls or classes (file, network, process, signal, memory, desc, ipc, or strace's %classes), e.g. openat,read or file (default all)"},
 			{Name: "path", Kind: String, Doc: "only calls whose path argument starts with this"},
-			{Name: "failed", Kind: Bool, Default: "false", Doc: "only calls that returned an error"},
+			{Name: "failed", Kind: Bool, Default: "false", Doc: "only calls that returned an error (strace -Z)"},
+			{Name: "successful", Kind: Bool, Default: "false", Doc: "only calls that returned without an error (strace -z)"},
+			{Name: "timing", Kind: Bool, Default: "false", Doc: "the time spent in each call, as strace -T: <0.000123>; JSON duration_ns"},
+			{Name: "time", Kind: String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
 		},
 		New: newSyscalls,
 	})
@@ -44,9 +48,14 @@ func init() {
 // "(INJECTED)", as strace marks the calls it injects into.
 type syscalls struct {
 	Base
-	set    *core.SyscallSet // the calls to log; nil: all
-	path   string
-	failed bool
+	set        *core.SyscallSet // the calls to log; nil: all
+	path       string
+	failed     bool
+	successful bool
+	timing     bool      // strace -T
+	stamp      stampKind // strace -t, -tt, -ttt, -r
+	clock      wallClock
+	lastEntry  atomic.Uint64 // -r: the previous call's entry time
 
 	// live counts the threads being traced, as strace counts its
 	// tracees: its lines get "[pid N]" leaders on standard error once
@@ -82,13 +91,23 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"),
+	stamp, err := parseStamp(opts.Str("time"))
+	if err != nil {
+		return nil, err
+	}
+	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"), successful: opts.BoolVal("successful"),
+		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(),
 		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*Record{}}
+	if s.failed && s.successful {
+		return nil, fmt.Errorf("failed and successful together select nothing")
+	}
 	// Signals passively only: a signal line is a delivery the thread
 	// really got, after every synchronous engine had its say, in order
 	// with its other lines.
 	s.Init(name, s, out, Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll | core.EventJctl,
-		Syscalls: set, ExitEntriesOnly: true, Capture: true, PassiveOnly: core.EventSignalAll | core.EventJctl})
+		Syscalls: set, ExitEntriesOnly: true, Capture: true, PassiveOnly: core.EventSignalAll | core.EventJctl,
+		// A call's time stamp and duration are its entry's.
+		EnterTimes: s.timing || s.stamp != stampNone})
 	s.OnAttach = func(*core.Engine) { s.live.Add(1) }
 	return s, nil
 }
@@ -152,6 +171,9 @@ func (s *syscalls) selected(nr int, mem sysent.Mem, args *[6]uint64, ret int64, 
 		return false
 	}
 	if s.failed && (!returned || !sysent.IsError(ret)) {
+		return false
+	}
+	if s.successful && (!returned || sysent.IsError(ret)) {
 		return false
 	}
 	if s.path != "" {
@@ -358,11 +380,15 @@ func (s *syscalls) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 	s.mu.Unlock()
 	s.live.Add(-1)
 	s.emitLater(ev.Tid)
-	if s.failed || s.path != "" || launching {
+	if s.path != "" || launching {
 		return core.Detach
 	}
-	for _, c := range q {
-		s.emitUnfinished(ev, c)
+	// strace -z and -Z leave out the calls that never returned, not the
+	// exits.
+	if !s.failed && !s.successful {
+		for _, c := range q {
+			s.emitUnfinished(ev, c)
+		}
 	}
 	if ev.Tid != ev.Tgid {
 		s.emitExit(ev, ev.Tid)
@@ -380,6 +406,7 @@ func (s *syscalls) emitExit(ev *core.Event, tid int) {
 	r.Tid = tid
 	if !s.Out.JSON() {
 		r.Text = s.Out.AppendLeader(r.Text[:0], tid, s.live.Load() > 0)
+		r.Text = s.appendStamp(r.Text, ev.Time)
 	}
 	ws := unix.WaitStatus(ev.Exit.Code)
 	if s.Out.JSON() {
@@ -402,14 +429,25 @@ func (s *syscalls) emitExit(ev *core.Event, tid int) {
 	s.Out.Emit(r)
 }
 
-// record starts a record about ev, with its leader.
+// record starts a record about ev, with its leader and time stamp.
 func (s *syscalls) record(ev *core.Event) *Record {
+	return s.recordAt(ev, ev.Time)
+}
+
+// recordAt starts a record about ev whose time stamp is at (a call's
+// entry, as strace stamps a call's line).
+func (s *syscalls) recordAt(ev *core.Event, at uint64) *Record {
 	r := NewRecord()
 	r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, s.Name()
-	if !s.Out.JSON() {
-		r.Led = true
-		r.Text = s.Out.AppendLeader(r.Text, ev.Tid, s.live.Load() > 1)
+	if s.Out.JSON() {
+		if s.stamp != stampNone {
+			r.Fields = append(r.Fields, StrField("time", s.clock.wall(at).Format(time.RFC3339Nano)))
+		}
+		return r
 	}
+	r.Led = true
+	r.Text = s.Out.AppendLeader(r.Text, ev.Tid, s.live.Load() > 1)
+	r.Text = s.appendStamp(r.Text, at)
 	return r
 }
 
@@ -418,7 +456,11 @@ func (s *syscalls) record(ev *core.Event) *Record {
 // decoded at a synchronous entry, for a call an engine skipped.
 func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem, ret int64, returned bool, entryText []byte) {
 	s.Count()
-	r := s.record(ev)
+	at := ev.Time
+	if ev.Syscall.EnterTime != 0 {
+		at = ev.Syscall.EnterTime
+	}
+	r := s.recordAt(ev, at)
 	r.Event = core.EventSyscallExit
 	if !returned {
 		r.Event = core.EventSyscallEntry
@@ -442,6 +484,9 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 		if injected {
 			r.Fields = append(r.Fields, StrField("injected", "true"))
 		}
+		if d, ok := s.duration(ev, returned); ok {
+			r.Fields = append(r.Fields, IntField("duration_ns", int64(d)))
+		}
 	} else {
 		switch {
 		case injected:
@@ -460,8 +505,24 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 			r.Text = append(r.Text, ")"...)
 			r.Text = sysent.FormatReturn(sysent.PadToReturn(r.Text), nr, 0)
 		}
+		if d, ok := s.duration(ev, returned); ok {
+			r.Text = appendDuration(r.Text, d)
+		} else if s.timing && returned {
+			// The entry was not seen (the call began before tracing
+			// did): strace's mark for a time it does not know.
+			r.Text = append(r.Text, " <unavailable>"...)
+		}
 	}
 	s.Out.Emit(r)
+}
+
+// duration returns the time the call of exit ev took, with timing on and
+// its entry seen.
+func (s *syscalls) duration(ev *core.Event, returned bool) (uint64, bool) {
+	if !s.timing || !returned || ev.Syscall.EnterTime == 0 || ev.Syscall.EnterTime > ev.Time {
+		return 0, false
+	}
+	return ev.Time - ev.Syscall.EnterTime, true
 }
 
 func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {

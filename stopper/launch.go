@@ -1,6 +1,7 @@
 package stopper
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
@@ -23,7 +25,7 @@ import (
 // fd 3 while the stopper seizes it and the engines attach, then execs the
 // program. Its Go runtime has started all its threads by then, so the only
 // system calls a watch set after "ready" sees are the end of that write,
-// the read, and the execve.
+// the read, and the execve (both descriptors are close-on-exec).
 
 const (
 	shimEnv        = "UTRACE_BPF_SHIM"
@@ -128,6 +130,7 @@ func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
 		cmd.Wait()
 		return nil, fmt.Errorf("launch %s: the launcher failed", argv[0])
 	}
+	waitInRead(cmd.Process.Pid)
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, goW: goW, pfd: -1, stop: s}
 	if p.pfd, err = unix.PidfdOpen(p.Pid, 0); err != nil {
 		p.kill()
@@ -146,6 +149,23 @@ func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
 		return nil, fmt.Errorf("launch: %w", err)
 	}
 	return p, nil
+}
+
+// waitInRead waits, for a second at most, until the launcher pid blocks
+// reading the go byte (/proc/PID/syscall says read on fd 3): from then on
+// it makes no system call but the end of that read and the execve, so
+// engines that attach now see nothing of the launcher's but calls they
+// did not see begin (a counter leaves those out, as strace -c does the
+// launcher's).
+func waitInRead(pid int) {
+	path := "/proc/" + strconv.Itoa(pid) + "/syscall"
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+		b, err := os.ReadFile(path)
+		if err != nil || bytes.HasPrefix(b, []byte("0 0x3 ")) {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 }
 
 // Start lets the program exec.
@@ -248,16 +268,19 @@ func runShim(spec string) {
 		}
 		filter = seccompFilter(nrs)
 	}
+	// The handshake's descriptors close at the exec: a close after the
+	// go byte would be the launcher's call in the program's trace (and
+	// in its counts), after the engines attached.
+	unix.RawSyscall(unix.SYS_FCNTL, 3, unix.F_SETFD, unix.FD_CLOEXEC)
+	unix.RawSyscall(unix.SYS_FCNTL, 4, unix.F_SETFD, unix.FD_CLOEXEC)
 	var b [1]byte
 	unix.RawSyscall(unix.SYS_WRITE, 4, uintptr(unsafe.Pointer(&b[0])), 1)
-	unix.RawSyscall(unix.SYS_CLOSE, 4, 0, 0)
 	for {
 		_, _, errno := unix.RawSyscall(unix.SYS_READ, 3, uintptr(unsafe.Pointer(&b[0])), 1)
 		if errno != unix.EINTR {
 			break
 		}
 	}
-	unix.RawSyscall(unix.SYS_CLOSE, 3, 0, 0)
 	// The filter comes last, with the tracer there, so that it needs no
 	// exception for the handshake: an exception would outlive the exec
 	// (the program's own read(3) or close(4) would never stop).

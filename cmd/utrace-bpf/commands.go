@@ -28,60 +28,66 @@ a signal N killed it). SIGINT and SIGTERM are passed on to CMD.`,
 			if err != nil {
 				return err
 			}
-			s, err := openSession(cfg, "run")
-			if err != nil {
-				return err
-			}
-			p, err := s.stp.Launch(args, stopper.LaunchOptions{
-				Syscalls: s.seccompSet(), Nice: &s.nice, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
-			if err != nil {
-				s.abort()
-				return badInput("run: %v", err)
-			}
-			// The engines learn that the launcher runs until its exec
-			// before its thread is watched: the launcher's last calls
-			// (the end of its handshake with Launch) may reach them as
-			// soon as it is.
-			for _, e := range s.pipeline {
-				if l, ok := e.(interface{ StartAtExec(int) }); ok {
-					l.StartAtExec(p.Pid)
-				}
-			}
-			if err := s.attachThread(p.Pid, true); err != nil {
-				p.Signal(syscall.SIGKILL)
-				p.Wait()
-				s.abort()
-				return err
-			}
-			sigs := make(chan os.Signal, 4)
-			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
-			defer signal.Stop(sigs)
-			go func() {
-				for sig := range sigs {
-					p.Signal(sig)
-				}
-			}()
-			if err := p.Start(); err != nil {
-				return err
-			}
-			ws, err := p.Wait()
-			if ferr := s.finish(); ferr != nil {
-				return ferr
-			}
-			if err != nil {
-				return err
-			}
-			switch {
-			case ws.Exited() && ws.ExitStatus() == 0:
-				return nil
-			case ws.Exited():
-				return &exitError{ws.ExitStatus()}
-			case ws.Signaled():
-				return &exitError{128 + int(ws.Signal())}
-			}
-			return nil
+			return launch(cfg, args, true)
 		},
 	}
+}
+
+// launch runs args with the pipeline of cfg attached from its execve on
+// (and its children, with follow) and returns its exit status as an
+// exitError.
+func launch(cfg *Config, args []string, follow bool) error {
+	s, err := openSession(cfg, "run")
+	if err != nil {
+		return err
+	}
+	p, err := s.stp.Launch(args, stopper.LaunchOptions{
+		Syscalls: s.seccompSet(), Nice: &s.nice, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	if err != nil {
+		s.abort()
+		return badInput("run: %v", err)
+	}
+	// The engines learn that the launcher runs until its exec before its
+	// thread is watched: the launcher's last calls (the end of its
+	// handshake with Launch) may reach them as soon as it is.
+	for _, e := range s.pipeline {
+		if l, ok := e.(interface{ StartAtExec(int) }); ok {
+			l.StartAtExec(p.Pid)
+		}
+	}
+	if err := s.attachThread(p.Pid, follow); err != nil {
+		p.Signal(syscall.SIGKILL)
+		p.Wait()
+		s.abort()
+		return err
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	defer signal.Stop(sigs)
+	go func() {
+		for sig := range sigs {
+			p.Signal(sig)
+		}
+	}()
+	if err := p.Start(); err != nil {
+		return err
+	}
+	ws, err := p.Wait()
+	if ferr := s.finish(); ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case ws.Exited() && ws.ExitStatus() == 0:
+		return nil
+	case ws.Exited():
+		return &exitError{ws.ExitStatus()}
+	case ws.Signaled():
+		return &exitError{128 + int(ws.Signal())}
+	}
+	return nil
 }
 
 func attachCmd(f *flags) *cobra.Command {
@@ -106,36 +112,42 @@ cleanly and leaves them running.`,
 			if err != nil {
 				return err
 			}
-			s, err := openSession(cfg, "attach")
-			if err != nil {
-				return err
-			}
-			if s.needsPtrace() {
-				for _, pid := range pids {
-					if tracer := statusField(pid, "TracerPid"); tracer != "0" && tracer != "" {
-						s.abort()
-						return badInput("-p %d: already traced by process %s; the engines need ptrace (detach the other debugger first)", pid, tracer)
-					}
-				}
-			}
-			for _, pid := range pids {
-				if err := s.attachProcess(pid, true); err != nil {
-					s.abort()
-					return badInput("attach %d: %v", pid, err)
-				}
-			}
-			for _, pid := range pids {
-				// As strace says it: from here on every engine sees the
-				// process.
-				fmt.Fprintf(os.Stderr, "utrace-bpf: process %d attached\n", pid)
-			}
-			waitForInterrupt(sigs, pids)
-			return s.finish()
+			return attachTo(cfg, pids, true, sigs)
 		},
 	}
 	c.Flags().StringVarP(&pidList, "pid", "p", "", "process ids to trace, comma-separated")
 	c.MarkFlagRequired("pid")
 	return c
+}
+
+// attachTo traces the running processes pids with the pipeline of cfg
+// (and their new children, with follow) until a signal on sigs or until
+// they are all gone, then detaches.
+func attachTo(cfg *Config, pids []int, follow bool, sigs <-chan os.Signal) error {
+	s, err := openSession(cfg, "attach")
+	if err != nil {
+		return err
+	}
+	if s.needsPtrace() {
+		for _, pid := range pids {
+			if tracer := statusField(pid, "TracerPid"); tracer != "0" && tracer != "" {
+				s.abort()
+				return badInput("-p %d: already traced by process %s; the engines need ptrace (detach the other debugger first)", pid, tracer)
+			}
+		}
+	}
+	for _, pid := range pids {
+		if err := s.attachProcess(pid, follow); err != nil {
+			s.abort()
+			return badInput("attach %d: %v", pid, err)
+		}
+	}
+	for _, pid := range pids {
+		// As strace says it: from here on every engine sees the process.
+		fmt.Fprintf(os.Stderr, "utrace-bpf: process %d attached\n", pid)
+	}
+	waitForInterrupt(sigs, pids)
+	return s.finish()
 }
 
 // parsePids checks every pid before anything starts: it must exist, be a

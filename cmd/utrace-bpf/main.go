@@ -40,7 +40,7 @@ func main() {
 }
 
 // loads are the commands that load the BPF programs.
-var loads = map[string]bool{"run": true, "attach": true, "monitor": true}
+var loads = map[string]bool{"run": true, "attach": true, "monitor": true, "strace": true}
 
 // flags shared by the tracing commands.
 type flags struct {
@@ -117,7 +117,7 @@ func newRoot() *cobra.Command {
 	}
 
 	root.AddCommand(
-		runCmd(f), attachCmd(f), monitorCmd(f), statusCmd(), checkCmd(f), enginesCmd(), versionCmd(),
+		runCmd(f), attachCmd(f), monitorCmd(f), straceCmd(), statusCmd(), checkCmd(f), enginesCmd(), versionCmd(),
 	)
 	return root
 }

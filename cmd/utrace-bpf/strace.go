@@ -1,0 +1,259 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/utrace-bpf/utrace-bpf/engines"
+)
+
+func straceCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "strace [STRACE OPTIONS] CMD [ARGS...] | strace [STRACE OPTIONS] -p PID[,PID]",
+		Short: "strace's command line and output, at eBPF cost",
+		Long: `Strace takes strace's options with strace's meaning and prints what strace
+prints, from the syscalls engine (or, with -c, the counter engine):
+  -f          follow forks and threads        -o FILE      write the trace to FILE
+  -p PID      attach to PID (repeatable, or PID,PID)
+  -e trace=SET    (names, %classes, /regex, !, ?; "-e SET" alone too)
+  -e status=successful|failed   -z (successful only)   -Z (failed only)
+  -T          time spent in each call         -t, -tt, -ttt, -r  time stamps
+  -c          count, time and errors per call
+  -q          accepted (no attach messages are printed but one)
+  --seccomp-bpf   accepted: launched programs get a seccomp filter anyway
+Any other option is refused with a line naming it and exit status 2.`,
+		DisableFlagParsing: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+				return c.Help()
+			}
+			opt, err := parseStrace(args)
+			if err != nil {
+				return err
+			}
+			cfg, err := opt.config()
+			if err != nil {
+				return err
+			}
+			if len(opt.pids) > 0 {
+				sigs := make(chan os.Signal, 1)
+				signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+				defer signal.Stop(sigs)
+				return attachTo(cfg, opt.pids, opt.follow, sigs)
+			}
+			return launch(cfg, opt.cmd, opt.follow)
+		},
+	}
+}
+
+// straceOptions is an strace command line, parsed.
+type straceOptions struct {
+	follow     bool
+	output     string
+	pids       []int
+	trace      string
+	failed     bool
+	successful bool
+	timing     bool
+	stamps     int  // -t count: 1 -t, 2 -tt, 3 -ttt
+	relative   bool // -r
+	count      bool
+	cmd        []string
+}
+
+// straceArgOpts are the short options that take an argument.
+const straceArgOpts = "abeEIoOpPsSuUX"
+
+// parseStrace parses args as strace's getopt does: short options may be
+// grouped (-fTtt), an option's argument is the rest of its word or the
+// next word, and the first word that is not an option starts the command.
+func parseStrace(args []string) (*straceOptions, error) {
+	o := &straceOptions{}
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			break
+		}
+		if strings.HasPrefix(a, "--") {
+			if err := o.long(a); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			if !strings.ContainsRune(straceArgOpts, rune(c)) {
+				if err := o.flag(c); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			val := a[j+1:]
+			if val == "" {
+				if i+1 >= len(args) {
+					return nil, badInput("strace: option -%c needs an argument", c)
+				}
+				i++
+				val = args[i]
+			}
+			if err := o.withArg(c, val); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	o.cmd = args[i:]
+	switch {
+	case len(o.cmd) == 0 && len(o.pids) == 0:
+		return nil, badInput("strace: must have PROG [ARGS] or -p PID")
+	case len(o.cmd) > 0 && len(o.pids) > 0:
+		return nil, badInput("strace: -p and a command together are not supported: trace one or the other")
+	case o.failed && o.successful:
+		return nil, badInput("strace: -z and -Z (status=successful and failed) together select nothing")
+	}
+	return o, nil
+}
+
+func unsupported(opt string) error {
+	return badInput("strace: option %s is not supported by utrace-bpf strace (utrace-bpf strace --help lists those that are)", opt)
+}
+
+func (o *straceOptions) flag(c byte) error {
+	switch c {
+	case 'f':
+		o.follow = true
+	case 'T':
+		o.timing = true
+	case 't':
+		o.stamps++
+	case 'r':
+		o.relative = true
+	case 'z':
+		o.successful = true
+	case 'Z':
+		o.failed = true
+	case 'c':
+		o.count = true
+	case 'q':
+	default:
+		return unsupported("-" + string(c))
+	}
+	return nil
+}
+
+func (o *straceOptions) long(a string) error {
+	switch a {
+	case "--seccomp-bpf", "--quiet=attach":
+		return nil
+	}
+	name, _, _ := strings.Cut(a, "=")
+	return unsupported(name)
+}
+
+func (o *straceOptions) withArg(c byte, val string) error {
+	switch c {
+	case 'o':
+		o.output = val
+	case 'p':
+		for _, f := range strings.Split(val, ",") {
+			pid, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || pid <= 0 {
+				return badInput("strace: -p %s: %q is not a process id", val, f)
+			}
+			o.pids = append(o.pids, pid)
+		}
+		if _, err := parsePids(val); err != nil {
+			return err
+		}
+	case 'e':
+		return o.expr(val)
+	default:
+		return unsupported("-" + string(c))
+	}
+	return nil
+}
+
+// expr handles one -e QUALIFIER=SET.
+func (o *straceOptions) expr(val string) error {
+	q, set, ok := strings.Cut(val, "=")
+	if !ok {
+		q, set = "trace", val
+	}
+	switch q {
+	case "trace", "t":
+		o.trace = set
+	case "status":
+		for _, s := range strings.Split(set, ",") {
+			switch s {
+			case "successful":
+				o.successful = true
+			case "failed":
+				o.failed = true
+			case "all":
+			default:
+				return badInput("strace: -e status=%s: only successful, failed and all are supported", s)
+			}
+		}
+		if o.failed && o.successful {
+			// Both: every call that returned, which is every line here.
+			o.failed, o.successful = false, false
+		}
+	default:
+		return unsupported("-e " + q + "=")
+	}
+	return nil
+}
+
+// config is the pipeline the options stand for: one syscalls engine (or,
+// with -c, a counter) writing strace's text.
+func (o *straceOptions) config() (*Config, error) {
+	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output}
+	typ := "syscalls"
+	raw := map[string]string{}
+	if o.trace != "" {
+		raw["trace"] = o.trace
+	}
+	if o.count {
+		typ = "counter"
+	} else {
+		if o.timing {
+			raw["timing"] = "true"
+		}
+		if o.failed {
+			raw["failed"] = "true"
+		}
+		if o.successful {
+			raw["successful"] = "true"
+		}
+		switch {
+		case o.relative:
+			raw["time"] = "r"
+		case o.stamps == 1:
+			raw["time"] = "t"
+		case o.stamps == 2:
+			raw["time"] = "tt"
+		case o.stamps >= 3:
+			raw["time"] = "ttt"
+		}
+	}
+	t, err := engines.Lookup(typ)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := t.Parse(raw)
+	if err != nil {
+		return nil, badInput("strace: %v", err)
+	}
+	cfg.Engines = []EngineSpec{{Type: t, Name: typ, Options: opts, Where: "strace command line"}}
+	return cfg, nil
+}

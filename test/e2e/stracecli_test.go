@@ -1,0 +1,188 @@
+package e2e
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// straceBoth runs `strace -f OPTS -o LOG -- argv` and `utrace-bpf strace
+// -f OPTS -o LOG -- argv` on the same workload.
+func straceBoth(t *testing.T, w workload, opts ...string) (theirs, ours tracedRun) {
+	t.Helper()
+	theirs = runStrace(t, w, opts...)
+	ours = runTraced(t, w, bin, func(out string) []string {
+		return append([]string{"strace"}, straceArgs(out, opts, w.argv)...)
+	})
+	if theirs.code != ours.code {
+		t.Errorf("exit status: strace %d, utrace-bpf strace %d\n%v\n%v", theirs.code, ours.code, theirs, ours)
+	}
+	return theirs, ours
+}
+
+// stripLines applies re to every line after its "PID   " prefix, keeps
+// what re's submatches captured in a list per log, and removes the match;
+// lines without a match are reported.
+func stripLines(t *testing.T, who, log string, re *regexp.Regexp, needed func(body string) bool) (string, [][]string) {
+	t.Helper()
+	var b strings.Builder
+	var got [][]string
+	for line := range strings.Lines(log) {
+		line = strings.TrimSuffix(line, "\n")
+		// The prefix as strace writes it, "%-5d ": its pattern also takes
+		// the padding of a stamp that follows (-r's "%6ld.%06ld ").
+		prefix := filePrefix.FindString(line)
+		body := line[len(prefix):]
+		if pid := strings.TrimSpace(prefix); pid != "" {
+			if canon := fmt.Sprintf("%-5s ", pid); len(canon) < len(prefix) {
+				body = line[len(canon):]
+				prefix = canon
+			}
+		}
+		if m := re.FindStringSubmatchIndex(body); m != nil {
+			var subs []string
+			for i := 2; i < len(m); i += 2 {
+				subs = append(subs, body[m[i]:m[i+1]])
+			}
+			got = append(got, subs)
+			body = body[:m[0]] + body[m[1]:]
+		} else if needed(body) {
+			t.Errorf("%s: line without the expected field: %q", who, line)
+		}
+		b.WriteString(prefix + body + "\n")
+	}
+	return b.String(), got
+}
+
+// expectSameLines compares two strace logs after normalisation and wants
+// every line of strace's reproduced, and nothing else.
+func expectSameLines(t *testing.T, theirs, ours string) {
+	t.Helper()
+	c := compareLogs(normalize(theirs, prefixFile), normalize(ours, prefixFile))
+	if c.ratio() < 1 || len(c.utraceOnly) > 0 {
+		t.Errorf("%.1f%% of strace's %d lines reproduced, %d extra:\n%s", 100*c.ratio(), len(c.theirs.lines), len(c.utraceOnly), c.report(10))
+	}
+}
+
+// -T: the same lines as strace's, each call with its time, and the time of
+// a 50 ms sleep within [50 ms, 80 ms].
+func TestStraceCommandT(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sleep", "0.05"}, dir: t.TempDir()}
+	opts := []string{"-T", "-e", "trace=clock_nanosleep,nanosleep,openat,close,read"}
+	theirs, ours := straceBoth(t, w, opts...)
+	durRe := regexp.MustCompile(` <(\d+)\.(\d{6})>$`)
+	returns := func(body string) bool { return !strings.HasPrefix(body, "+++") && !strings.HasSuffix(body, "= ?") }
+	th, _ := stripLines(t, "strace", theirs.log, durRe, returns)
+	us, durs := stripLines(t, "utrace-bpf", ours.log, durRe, returns)
+	expectSameLines(t, th, us)
+	var sleep time.Duration
+	for i, line := range strings.Split(strings.TrimSpace(us), "\n") {
+		if strings.Contains(line, "nanosleep(") && i < len(durs) {
+			s, _ := strconv.Atoi(durs[i][0])
+			us, _ := strconv.Atoi(durs[i][1])
+			sleep = time.Duration(s)*time.Second + time.Duration(us)*time.Microsecond
+		}
+	}
+	if sleep < 50*time.Millisecond || sleep > 80*time.Millisecond {
+		t.Errorf("-T of a 50 ms sleep: %v, want within [50ms, 80ms]\n%s", sleep, ours.log)
+	}
+}
+
+// -t, -tt, -ttt and -r: each line stamped as strace stamps it, the wall
+// clock stamps within the run, and the lines otherwise strace's.
+func TestStraceCommandStamps(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"cat", "/etc/hostname"}, dir: t.TempDir()}
+	for _, c := range []struct {
+		opt  string
+		re   string
+		wall func(string) time.Time
+	}{
+		{"-t", `^(\d\d:\d\d:\d\d) `, clockAt("15:04:05")},
+		{"-tt", `^(\d\d:\d\d:\d\d\.\d{6}) `, clockAt("15:04:05.000000")},
+		{"-ttt", `^(\d+\.\d{6}) `, func(s string) time.Time {
+			f, _ := strconv.ParseFloat(s, 64)
+			return time.Unix(0, int64(f*1e9))
+		}},
+		{"-r", `^( {0,5}\d+\.\d{6}) `, nil},
+	} {
+		t.Run(c.opt, func(t *testing.T) {
+			start := time.Now().Add(-time.Second)
+			theirs, ours := straceBoth(t, w, c.opt, "-e", "trace=%file,read,write,close")
+			end := time.Now().Add(time.Second)
+			re := regexp.MustCompile(c.re)
+			all := func(string) bool { return true }
+			th, _ := stripLines(t, "strace", theirs.log, re, all)
+			us, stamps := stripLines(t, "utrace-bpf", ours.log, re, all)
+			expectSameLines(t, th, us)
+			for _, s := range stamps {
+				if c.wall == nil {
+					continue
+				}
+				if at := c.wall(s[0]); at.Before(start.Truncate(time.Second)) || at.After(end) {
+					t.Errorf("%s stamp %q (%v) is not within the run [%v, %v]", c.opt, s[0], at, start, end)
+				}
+			}
+		})
+	}
+}
+
+// clockAt parses a time of day as today's, local time.
+func clockAt(layout string) func(string) time.Time {
+	return func(s string) time.Time {
+		now := time.Now()
+		tod, err := time.ParseInLocation(layout, s, time.Local)
+		if err != nil {
+			return time.Time{}
+		}
+		return time.Date(now.Year(), now.Month(), now.Day(), tod.Hour(), tod.Minute(), tod.Second(), tod.Nanosecond(), time.Local)
+	}
+}
+
+// -z, -Z and -e status=: the successful or failed calls only, as strace.
+func TestStraceCommandStatus(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"ls", "/nonexistent"}, dir: t.TempDir()}
+	for _, opts := range [][]string{{"-z"}, {"-Z"}, {"-e", "status=failed"}, {"-e", "status=successful", "-e", "trace=%file"}} {
+		t.Run(strings.Join(opts, " "), func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, opts...)
+			expectSameLines(t, theirs.log, ours.log)
+		})
+	}
+}
+
+// -c: the counter's table, with strace's columns and calls.
+func TestStraceCommandC(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"cat", "/etc/hostname"}, dir: t.TempDir()}
+	theirs, ours := straceBoth(t, w, "-c", "-e", "trace=openat,close,read")
+	callsRe := regexp.MustCompile(`(?m)^\s*[0-9.]+\s+[0-9.]+\s+\d+\s+(\d+)\s+(\d+\s+)?(\w+)\s*$`)
+	count := func(log string) map[string]string {
+		m := map[string]string{}
+		for _, s := range callsRe.FindAllStringSubmatch(log, -1) {
+			m[s[3]] = s[1] + "/" + strings.TrimSpace(s[2])
+		}
+		return m
+	}
+	a, b := count(theirs.log), count(ours.log)
+	for _, name := range []string{"openat", "close", "read", "total"} {
+		if a[name] == "" || a[name] != b[name] {
+			t.Errorf("%s: strace %q calls/errors, utrace-bpf %q\nstrace:\n%s\nutrace-bpf:\n%s", name, a[name], b[name], theirs.log, ours.log)
+		}
+	}
+}
+
+// Options utrace-bpf strace does not have are refused, naming the option,
+// with exit status 2 and nothing run.
+func TestStraceCommandRefuses(t *testing.T) {
+	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:error=ENOENT", "true"}, {"--decode-fds", "true"}, {"-o"}} {
+		r := run(t, "", append([]string{"strace"}, args...)...)
+		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "strace:") {
+			t.Errorf("strace %q: exit %d, stderr %q; want one line and status 2", args, r.code, r.stderr)
+		}
+	}
+}
