@@ -27,7 +27,20 @@ type regionMem struct {
 	execFn  uint64
 	sp      uint64 // the stack pointer at the call's entry
 	resumes int    // restart_syscall: the call it resumes; -1 unknown
+	// limit is strace's -s plus one; 0 for sysent's default.
+	limit int
 }
+
+// StringLimit implements sysent.StringLimiter.
+func (m *regionMem) StringLimit() int {
+	if m.limit == 0 {
+		return defaultStringLimit
+	}
+	return m.limit - 1
+}
+
+// defaultStringLimit is strace's default -s.
+const defaultStringLimit = 32
 
 // StackPointer implements sysent.Stack.
 func (m *regionMem) StackPointer() uint64 { return m.sp }

@@ -28,6 +28,7 @@ func init() {
 			{Name: "failed", Kind: Bool, Default: "false", Doc: "only calls that returned an error (strace -Z)"},
 			{Name: "successful", Kind: Bool, Default: "false", Doc: "only calls that returned without an error (strace -z)"},
 			{Name: "timing", Kind: Bool, Default: "false", Doc: "the time spent in each call, as strace -T: <0.000123>; JSON duration_ns"},
+			{Name: "strings", Kind: Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
 			{Name: "time", Kind: String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
 		},
 		New: newSyscalls,
@@ -55,6 +56,7 @@ type syscalls struct {
 	timing     bool      // strace -T
 	stamp      stampKind // strace -t, -tt, -ttt, -r
 	clock      wallClock
+	strLimit   int // strace -s
 	lastEntry  atomic.Uint64 // -r: the previous call's entry time
 
 	// live counts the threads being traced, as strace counts its
@@ -96,10 +98,13 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 		return nil, err
 	}
 	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"), successful: opts.BoolVal("successful"),
-		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(),
+		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")),
 		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*Record{}}
 	if s.failed && s.successful {
 		return nil, fmt.Errorf("failed and successful together select nothing")
+	}
+	if s.strLimit < 0 || s.strLimit > maxStringLimit {
+		return nil, fmt.Errorf("strings %d: want 0 to %d", s.strLimit, maxStringLimit)
 	}
 	// Signals passively only: a signal line is a delivery the thread
 	// really got, after every synchronous engine had its say, in order
@@ -111,6 +116,35 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 	s.OnAttach = func(*core.Engine) { s.live.Add(1) }
 	return s, nil
 }
+
+// maxStringLimit is the most bytes of a string the kernel side copies
+// (loader.MaxStringLimit, which engines do not import).
+const maxStringLimit = 8190
+
+// StringLimit is how many bytes of each string and buffer the log shows:
+// the passive source must copy as many.
+func (s *syscalls) StringLimit() int { return s.strLimit }
+
+// limited gives mem the engine's string limit. Memory from the kernel's
+// copies keeps its other faces (argv, counts, the stack).
+func (s *syscalls) limited(mem sysent.Mem) sysent.Mem {
+	switch m := mem.(type) {
+	case *regionMem:
+		m.limit = s.strLimit + 1
+	case procMem:
+		return limitedProcMem{m, s.strLimit}
+	}
+	return mem
+}
+
+// limitedProcMem is a stopped thread's memory whose strings print up to
+// limit bytes.
+type limitedProcMem struct {
+	procMem
+	limit int
+}
+
+func (m limitedProcMem) StringLimit() int { return m.limit }
 
 // noReturn are the calls that do not come back to report an exit.
 func noReturn(nr int) bool {
@@ -203,7 +237,7 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 		if !s.selected(sc.Nr, mem, &sc.Args, 0, false) {
 			return keep
 		}
-		c := &syncEntry{nr: sc.Nr, args: sc.Args, time: ev.Time, text: sysent.FormatCall(nil, sc.Nr, sc.Args, mem)}
+		c := &syncEntry{nr: sc.Nr, args: sc.Args, time: ev.Time, text: sysent.FormatCall(nil, sc.Nr, sc.Args, s.limited(mem))}
 		s.mu.Lock()
 		q := s.pending[ev.Tid]
 		if len(q) >= maxPending {
@@ -467,6 +501,7 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 	}
 
 	injected := entryText != nil
+	mem = s.limited(mem)
 	if s.Out.JSON() {
 		var a []string
 		if returned && !injected {

@@ -56,6 +56,14 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	}
 	var expect core.Events
 	failedExecs := false
+	// The kernel copies as much of each string as the most demanding
+	// engine shows (strace's -s).
+	strLimit := 0
+	for _, e := range s.pipeline {
+		if l, ok := e.(interface{ StringLimit() int }); ok {
+			strLimit = max(strLimit, l.StringLimit())
+		}
+	}
 	for _, e := range s.pipeline {
 		n := e.NeedsOf()
 		expect |= n.Events
@@ -66,7 +74,8 @@ func openSession(cfg *Config, mode string) (*session, error) {
 			failedExecs = true
 		}
 	}
-	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize, Preload: expect, FailedExecs: failedExecs}); err != nil {
+	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize, StringLimit: strLimit,
+		Preload: expect, FailedExecs: failedExecs}); err != nil {
 		s.out.Close()
 		if errors.Is(err, loader.ErrKernel) {
 			return nil, badInput("%s", err.Error())

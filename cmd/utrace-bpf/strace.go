@@ -23,7 +23,7 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -e trace=SET    (names, %classes, /regex, !, ?; "-e SET" alone too)
   -e status=successful|failed   -z (successful only)   -Z (failed only)
   -T          time spent in each call         -t, -tt, -ttt, -r  time stamps
-  -c          count, time and errors per call
+  -s N        show N bytes of strings (32)    -c           count, time and errors per call
   -q          accepted (no attach messages are printed but one)
   --seccomp-bpf   accepted: launched programs get a seccomp filter anyway
 Any other option is refused with a line naming it and exit status 2.`,
@@ -60,8 +60,9 @@ type straceOptions struct {
 	failed     bool
 	successful bool
 	timing     bool
-	stamps     int  // -t count: 1 -t, 2 -tt, 3 -ttt
-	relative   bool // -r
+	stamps     int    // -t count: 1 -t, 2 -tt, 3 -ttt
+	relative   bool   // -r
+	strLimit   string // -s
 	count      bool
 	cmd        []string
 }
@@ -175,6 +176,12 @@ func (o *straceOptions) withArg(c byte, val string) error {
 		if _, err := parsePids(val); err != nil {
 			return err
 		}
+	case 's':
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 {
+			return badInput("strace: -s %s: want a non-negative number", val)
+		}
+		o.strLimit = val
 	case 'e':
 		return o.expr(val)
 	default:
@@ -228,6 +235,9 @@ func (o *straceOptions) config() (*Config, error) {
 	} else {
 		if o.timing {
 			raw["timing"] = "true"
+		}
+		if o.strLimit != "" {
+			raw["strings"] = o.strLimit
 		}
 		if o.failed {
 			raw["failed"] = "true"

@@ -350,7 +350,7 @@ func (p *printer) argv(v uint64) {
 			p.str("...")
 			break
 		}
-		p.cstring(s, maxStrLen)
+		p.cstring(s, p.strLimit())
 	}
 	p.str("]")
 }
@@ -377,8 +377,8 @@ func (p *printer) argvOther(v uint64) {
 			p.str("...")
 			break
 		}
-		p.b = appendQuoted(p.b, a[:min(len(a), maxStrLen)], false)
-		if len(a) > maxStrLen {
+		p.b = appendQuoted(p.b, a[:min(len(a), p.strLimit())], false)
+		if len(a) > p.strLimit() {
 			p.str("...")
 		}
 	}

@@ -77,7 +77,7 @@ func (p *printer) kind(k sysabi.Kind, i int) {
 	case sysabi.ArgPath:
 		p.pathArg(i)
 	case sysabi.ArgStr:
-		p.cstring(v, maxStrLen)
+		p.cstring(v, p.strLimit())
 	case sysabi.ArgBufIn:
 		p.buf(v, p.args[i+1], false)
 	case sysabi.ArgBufOut, sysabi.ArgBufOutHex:

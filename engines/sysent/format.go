@@ -314,14 +314,14 @@ func (p *printer) buf(addr uint64, n uint64, hex bool) {
 		p.str("NULL")
 		return
 	}
-	show := min(n, maxStrLen)
+	show := min(n, uint64(p.strLimit()))
 	data := p.read(addr, int(show))
 	if data == nil && show > 0 {
 		p.hex(addr)
 		return
 	}
 	p.b = appendQuoted(p.b, data, hex)
-	if n > maxStrLen {
+	if n > uint64(p.strLimit()) {
 		p.str("...")
 	}
 }

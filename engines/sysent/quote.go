@@ -1,8 +1,24 @@
 package sysent
 
 // strace's default -s: strings and buffers longer than this print their
-// first maxStrLen bytes followed by "...".
+// first maxStrLen bytes followed by "...". A Mem that is a StringLimiter
+// sets another bound.
 const maxStrLen = 32
+
+// StringLimiter is implemented by a Mem whose strings and buffers print up
+// to StringLimit bytes, and arrays up to as many elements (strace's -s),
+// rather than maxStrLen.
+type StringLimiter interface {
+	StringLimit() int
+}
+
+// strLimit is the bound of the strings, buffers and arrays p prints.
+func (p *printer) strLimit() int {
+	if l, ok := p.mem.(StringLimiter); ok {
+		return l.StringLimit()
+	}
+	return maxStrLen
+}
 
 // pathMax bounds file names the way strace's printpath does (PATH_MAX):
 // file names are not cut at -s, only at PATH_MAX.

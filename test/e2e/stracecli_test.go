@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -184,5 +186,22 @@ func TestStraceCommandRefuses(t *testing.T) {
 		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "strace:") {
 			t.Errorf("strace %q: exit %d, stderr %q; want one line and status 2", args, r.code, r.stderr)
 		}
+	}
+}
+
+// -s N: strings and buffers cut at N bytes, as strace cuts them (the
+// kernel copies that many).
+func TestStraceCommandS(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "data"), []byte(strings.Repeat("0123456789abcdef", 40)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := workload{argv: []string{"cat", "data"}, dir: dir}
+	for _, n := range []string{"0", "5", "100", "500"} {
+		t.Run(n, func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, "-s", n, "-e", "trace=read,write,openat")
+			expectSameLines(t, theirs.log, ours.log)
+		})
 	}
 }
