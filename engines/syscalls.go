@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,9 @@ func init() {
 			{Name: "failed", Kind: Bool, Default: "false", Doc: "only calls that returned an error (strace -Z)"},
 			{Name: "successful", Kind: Bool, Default: "false", Doc: "only calls that returned without an error (strace -z)"},
 			{Name: "timing", Kind: Bool, Default: "false", Doc: "the time spent in each call, as strace -T: <0.000123>; JSON duration_ns"},
+			{Name: "numbers", Kind: Bool, Default: "false", Doc: "each call's number before its name, as strace -n: [ 257] openat(...)"},
+			{Name: "exits", Kind: Bool, Default: "true", Doc: "the +++ exited with N +++ lines (false: strace -qq)"},
+			{Name: "signals", Kind: String, Doc: "the signals whose deliveries are logged, as strace -e signal=: names or numbers, ! for all but, none; default all"},
 			{Name: "strings", Kind: Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
 			{Name: "time", Kind: String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
 		},
@@ -57,6 +61,9 @@ type syscalls struct {
 	stamp      stampKind // strace -t, -tt, -ttt, -r
 	clock      wallClock
 	strLimit   int // strace -s
+	numbers    bool
+	exits      bool
+	sigs       *[65]bool // the signals to log; nil: all
 	lastEntry  atomic.Uint64 // -r: the previous call's entry time
 
 	// live counts the threads being traced, as strace counts its
@@ -97,7 +104,12 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	sigs, err := signalSet(opts.Str("signals"))
+	if err != nil {
+		return nil, err
+	}
 	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"), successful: opts.BoolVal("successful"),
+		numbers: opts.BoolVal("numbers"), exits: opts.BoolVal("exits"), sigs: sigs,
 		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")),
 		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*Record{}}
 	if s.failed && s.successful {
@@ -115,6 +127,37 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 		EnterTimes: s.timing || s.stamp != stampNone})
 	s.OnAttach = func(*core.Engine) { s.live.Add(1) }
 	return s, nil
+}
+
+// signalSet parses strace's -e signal= set: names (with or without SIG)
+// or numbers, "all", "none", a leading ! for all but those. nil is all.
+func signalSet(spec string) (*[65]bool, error) {
+	if spec == "" || spec == "all" {
+		return nil, nil
+	}
+	var set [65]bool
+	neg := strings.HasPrefix(spec, "!")
+	spec = strings.TrimPrefix(spec, "!")
+	if spec != "none" {
+		for _, name := range strings.Split(spec, ",") {
+			n, err := parseSignal(name)
+			if err != nil || n <= 0 || n > 64 {
+				return nil, fmt.Errorf("signals: %q is not a signal", name)
+			}
+			set[n] = true
+		}
+	}
+	if neg {
+		for i := range set {
+			set[i] = !set[i]
+		}
+	}
+	return &set, nil
+}
+
+// logsSignal reports whether deliveries of signo are logged.
+func (s *syscalls) logsSignal(signo int) bool {
+	return s.sigs == nil || signo > 0 && signo <= 64 && s.sigs[signo]
 }
 
 // maxStringLimit is the most bytes of a string the kernel side copies
@@ -339,7 +382,7 @@ func childReturn(ev *core.Event) bool {
 // ReportSignal logs a signal's delivery as strace does:
 // --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, ...} ---.
 func (s *syscalls) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
-	if !s.failed && s.path == "" && !s.isLaunching(ev.Tid, ev.Time) {
+	if !s.failed && s.path == "" && s.logsSignal(ev.Signal.Signo) && !s.isLaunching(ev.Tid, ev.Time) {
 		info := ev.Signal.Info
 		if info == ([48]byte{}) {
 			// No siginfo (a synchronous report): what the event says.
@@ -423,6 +466,9 @@ func (s *syscalls) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 		for _, c := range q {
 			s.emitUnfinished(ev, c)
 		}
+	}
+	if !s.exits {
+		return core.Detach
 	}
 	if ev.Tid != ev.Tgid {
 		s.emitExit(ev, ev.Tid)
@@ -523,6 +569,10 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 			r.Fields = append(r.Fields, IntField("duration_ns", int64(d)))
 		}
 	} else {
+		if s.numbers {
+			// strace -n: "[%4d] ", inside the column of " = ".
+			r.Text = fmt.Appendf(r.Text, "[%4d] ", nr)
+		}
 		switch {
 		case injected:
 			r.Text = append(r.Text, entryText...)

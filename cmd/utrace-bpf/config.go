@@ -26,9 +26,10 @@ var defaultConfig []byte
 type Config struct {
 	File       string // where it came from, for messages
 	Targets    []Target
-	OutputFile string // "" or "-": standard error
-	Format     string // text or json
-	BufferSize int    // ring buffer bytes; 0: the loader's default
+	OutputFile string   // "" or "-": standard error
+	Format     string   // text or json
+	BufferSize int      // ring buffer bytes; 0: the loader's default
+	Env        []string // run: the program's environment; nil: utrace-bpf's own
 	Engines    []EngineSpec
 }
 

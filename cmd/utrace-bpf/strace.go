@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,7 +25,9 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -e status=successful|failed   -z (successful only)   -Z (failed only)
   -T          time spent in each call         -t, -tt, -ttt, -r  time stamps
   -s N        show N bytes of strings (32)    -c           count, time and errors per call
-  -q          accepted (no attach messages are printed but one)
+  -C          the log and -c's table          -n           syscall numbers: [ 257] openat(...)
+  -q          accepted; -qq: no +++ exited lines  -E VAR=VAL, -E VAR  the command's environment
+  -e signal=SET   the signal deliveries logged (names, !, none)
   --seccomp-bpf   accepted: launched programs get a seccomp filter anyway
 Any other option is refused with a line naming it and exit status 2.`,
 		DisableFlagParsing: true,
@@ -63,7 +66,12 @@ type straceOptions struct {
 	stamps     int    // -t count: 1 -t, 2 -tt, 3 -ttt
 	relative   bool   // -r
 	strLimit   string // -s
-	count      bool
+	count      bool   // -c
+	countToo   bool   // -C
+	numbers    bool   // -n
+	quiet      int    // -q count
+	signals    string // -e signal=
+	env        []string
 	cmd        []string
 }
 
@@ -145,7 +153,12 @@ func (o *straceOptions) flag(c byte) error {
 		o.failed = true
 	case 'c':
 		o.count = true
+	case 'C':
+		o.countToo = true
+	case 'n':
+		o.numbers = true
 	case 'q':
+		o.quiet++
 	default:
 		return unsupported("-" + string(c))
 	}
@@ -176,6 +189,8 @@ func (o *straceOptions) withArg(c byte, val string) error {
 		if _, err := parsePids(val); err != nil {
 			return err
 		}
+	case 'E':
+		o.env = append(o.env, val)
 	case 's':
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 0 {
@@ -199,6 +214,8 @@ func (o *straceOptions) expr(val string) error {
 	switch q {
 	case "trace", "t":
 		o.trace = set
+	case "signal", "signals", "s":
+		o.signals = set
 	case "status":
 		for _, s := range strings.Split(set, ",") {
 			switch s {
@@ -222,29 +239,36 @@ func (o *straceOptions) expr(val string) error {
 }
 
 // config is the pipeline the options stand for: one syscalls engine (or,
-// with -c, a counter) writing strace's text.
+// with -c, a counter; with -C, both) writing strace's text.
 func (o *straceOptions) config() (*Config, error) {
-	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output}
-	typ := "syscalls"
-	raw := map[string]string{}
-	if o.trace != "" {
-		raw["trace"] = o.trace
+	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output, Env: o.environ()}
+	add := func(typ string, raw map[string]string) error {
+		t, err := engines.Lookup(typ)
+		if err != nil {
+			return err
+		}
+		opts, err := t.Parse(raw)
+		if err != nil {
+			return badInput("strace: %v", err)
+		}
+		cfg.Engines = append(cfg.Engines, EngineSpec{Type: t, Name: typ, Options: opts, Where: "strace command line"})
+		return nil
 	}
-	if o.count {
-		typ = "counter"
-	} else {
-		if o.timing {
-			raw["timing"] = "true"
+	if !o.count {
+		raw := map[string]string{}
+		set := func(k string, on bool, v string) {
+			if on {
+				raw[k] = v
+			}
 		}
-		if o.strLimit != "" {
-			raw["strings"] = o.strLimit
-		}
-		if o.failed {
-			raw["failed"] = "true"
-		}
-		if o.successful {
-			raw["successful"] = "true"
-		}
+		set("trace", o.trace != "", o.trace)
+		set("timing", o.timing, "true")
+		set("failed", o.failed, "true")
+		set("successful", o.successful, "true")
+		set("numbers", o.numbers, "true")
+		set("exits", o.quiet >= 2, "false")
+		set("signals", o.signals != "", o.signals)
+		set("strings", o.strLimit != "", o.strLimit)
 		switch {
 		case o.relative:
 			raw["time"] = "r"
@@ -255,15 +279,35 @@ func (o *straceOptions) config() (*Config, error) {
 		case o.stamps >= 3:
 			raw["time"] = "ttt"
 		}
+		if err := add("syscalls", raw); err != nil {
+			return nil, err
+		}
 	}
-	t, err := engines.Lookup(typ)
-	if err != nil {
-		return nil, err
+	if o.count || o.countToo {
+		raw := map[string]string{}
+		if o.trace != "" {
+			raw["trace"] = o.trace
+		}
+		if err := add("counter", raw); err != nil {
+			return nil, err
+		}
 	}
-	opts, err := t.Parse(raw)
-	if err != nil {
-		return nil, badInput("strace: %v", err)
-	}
-	cfg.Engines = []EngineSpec{{Type: t, Name: typ, Options: opts, Where: "strace command line"}}
 	return cfg, nil
+}
+
+// environ is the launched program's environment with -E's changes
+// (VAR=VAL sets, VAR alone unsets), or nil for this process's own.
+func (o *straceOptions) environ() []string {
+	if len(o.env) == 0 {
+		return nil
+	}
+	env := os.Environ()
+	for _, e := range o.env {
+		name, _, set := strings.Cut(e, "=")
+		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
+		if set {
+			env = append(env, e)
+		}
+	}
+	return env
 }

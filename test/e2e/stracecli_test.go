@@ -205,3 +205,43 @@ func TestStraceCommandS(t *testing.T) {
 		})
 	}
 }
+
+// -n, -qq, -e signal=, -E and -C: the same lines as strace's.
+func TestStraceCommandOutputOptions(t *testing.T) {
+	needRoot(t)
+	sig := workload{argv: []string{"sh", "-c", "trap 'echo usr1' USR1; kill -USR1 $$; /bin/true; echo $FOO"}, dir: t.TempDir()}
+	for _, opts := range [][]string{
+		{"-n", "-e", "trace=openat,close,read"},
+		{"-qq", "-e", "trace=close"},
+		{"-e", "signal=SIGUSR1", "-e", "trace=kill"},
+		{"-e", "signal=!SIGUSR1", "-e", "trace=kill"},
+		{"-e", "signal=none", "-e", "trace=kill"},
+		{"-E", "FOO=from-E", "-e", "trace=write"},
+		{"-E", "PATH", "-e", "trace=execve"},
+	} {
+		t.Run(strings.Join(opts, " "), func(t *testing.T) {
+			theirs, ours := straceBoth(t, sig, opts...)
+			if opts[0] == "-n" {
+				// strace numbers signal and exit lines with the call the
+				// task was in or made last, which the kernel's filter
+				// kept from utrace-bpf: those lines have no number here
+				// (README: Coming from strace).
+				theirs.log = regexp.MustCompile(`(?m)^(\d+ +)\[ *\d+\] ((?:---|\+\+\+) )`).ReplaceAllString(theirs.log, "$1$2")
+			}
+			expectSameLines(t, theirs.log, ours.log)
+			if theirs.stdout != ours.stdout {
+				t.Errorf("the program's output: strace %q, utrace-bpf %q", theirs.stdout, ours.stdout)
+			}
+		})
+	}
+	// -C: the log, then the table; the table's calls as strace's.
+	w := workload{argv: []string{"cat", "/etc/hostname"}, dir: t.TempDir()}
+	theirs, ours := straceBoth(t, w, "-C", "-e", "trace=openat,close")
+	tableRe := regexp.MustCompile(`(?m)^\s*[0-9.]+\s+[0-9.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?total\s*$`)
+	a, b := tableRe.FindStringSubmatch(theirs.log+theirs.stderr), tableRe.FindStringSubmatch(ours.log+ours.stderr)
+	if a == nil || b == nil || a[1] != b[1] {
+		t.Errorf("-C totals: strace %v, utrace-bpf %v\n%s\n%s", a, b, theirs, ours)
+	}
+	cut := func(log string) string { return log[:max(0, strings.Index(log, "% time"))] }
+	expectSameLines(t, cut(theirs.log), cut(ours.log))
+}
