@@ -29,7 +29,11 @@ type regionMem struct {
 	resumes int    // restart_syscall: the call it resumes; -1 unknown
 	// limit is strace's -s plus one; 0 for sysent's default.
 	limit int
+	hex   int // strace -x (1), -xx (2)
 }
+
+// HexStrings implements sysent.HexStringer.
+func (m *regionMem) HexStrings() int { return m.hex }
 
 // StringLimit implements sysent.StringLimiter.
 func (m *regionMem) StringLimit() int {

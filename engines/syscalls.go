@@ -32,6 +32,7 @@ func init() {
 			{Name: "numbers", Kind: Bool, Default: "false", Doc: "each call's number before its name, as strace -n: [ 257] openat(...)"},
 			{Name: "exits", Kind: Bool, Default: "true", Doc: "the +++ exited with N +++ lines (false: strace -qq)"},
 			{Name: "signals", Kind: String, Doc: "the signals whose deliveries are logged, as strace -e signal=: names or numbers, ! for all but, none; default all"},
+			{Name: "hex", Kind: Int, Default: "0", Doc: "strings in hex: 1 those not printable (strace -x), 2 all (strace -xx)"},
 			{Name: "strings", Kind: Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
 			{Name: "time", Kind: String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
 		},
@@ -61,9 +62,10 @@ type syscalls struct {
 	stamp      stampKind // strace -t, -tt, -ttt, -r
 	clock      wallClock
 	strLimit   int // strace -s
+	hex        int // strace -x, -xx
 	numbers    bool
 	exits      bool
-	sigs       *[65]bool // the signals to log; nil: all
+	sigs       *[65]bool     // the signals to log; nil: all
 	lastEntry  atomic.Uint64 // -r: the previous call's entry time
 
 	// live counts the threads being traced, as strace counts its
@@ -110,10 +112,13 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 	}
 	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"), successful: opts.BoolVal("successful"),
 		numbers: opts.BoolVal("numbers"), exits: opts.BoolVal("exits"), sigs: sigs,
-		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")),
+		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")),
 		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*Record{}}
 	if s.failed && s.successful {
 		return nil, fmt.Errorf("failed and successful together select nothing")
+	}
+	if s.hex < 0 || s.hex > 2 {
+		return nil, fmt.Errorf("hex %d: want 0, 1 (strace -x) or 2 (-xx)", s.hex)
 	}
 	if s.strLimit < 0 || s.strLimit > maxStringLimit {
 		return nil, fmt.Errorf("strings %d: want 0 to %d", s.strLimit, maxStringLimit)
@@ -168,26 +173,27 @@ const maxStringLimit = 8190
 // the passive source must copy as many.
 func (s *syscalls) StringLimit() int { return s.strLimit }
 
-// limited gives mem the engine's string limit. Memory from the kernel's
-// copies keeps its other faces (argv, counts, the stack).
+// limited gives mem the engine's string limit and hex mode. Memory from
+// the kernel's copies keeps its other faces (argv, counts, the stack).
 func (s *syscalls) limited(mem sysent.Mem) sysent.Mem {
 	switch m := mem.(type) {
 	case *regionMem:
-		m.limit = s.strLimit + 1
+		m.limit, m.hex = s.strLimit+1, s.hex
 	case procMem:
-		return limitedProcMem{m, s.strLimit}
+		return shownProcMem{m, s.strLimit, s.hex}
 	}
 	return mem
 }
 
-// limitedProcMem is a stopped thread's memory whose strings print up to
-// limit bytes.
-type limitedProcMem struct {
+// shownProcMem is a stopped thread's memory with the engine's string
+// limit and hex mode.
+type shownProcMem struct {
 	procMem
-	limit int
+	limit, hex int
 }
 
-func (m limitedProcMem) StringLimit() int { return m.limit }
+func (m shownProcMem) StringLimit() int { return m.limit }
+func (m shownProcMem) HexStrings() int  { return m.hex }
 
 // noReturn are the calls that do not come back to report an exit.
 func noReturn(nr int) bool {

@@ -28,6 +28,7 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -C          the log and -c's table          -n           syscall numbers: [ 257] openat(...)
   -q          accepted; -qq: no +++ exited lines  -E VAR=VAL, -E VAR  the command's environment
   -e signal=SET   the signal deliveries logged (names, !, none)
+  -x, -xx     strings in hex: those not printable, all
   --seccomp-bpf   accepted: launched programs get a seccomp filter anyway
 Any other option is refused with a line naming it and exit status 2.`,
 		DisableFlagParsing: true,
@@ -69,6 +70,7 @@ type straceOptions struct {
 	count      bool   // -c
 	countToo   bool   // -C
 	numbers    bool   // -n
+	hex        int    // -x count
 	quiet      int    // -q count
 	signals    string // -e signal=
 	env        []string
@@ -157,6 +159,8 @@ func (o *straceOptions) flag(c byte) error {
 		o.countToo = true
 	case 'n':
 		o.numbers = true
+	case 'x':
+		o.hex++
 	case 'q':
 		o.quiet++
 	default:
@@ -269,6 +273,7 @@ func (o *straceOptions) config() (*Config, error) {
 		set("exits", o.quiet >= 2, "false")
 		set("signals", o.signals != "", o.signals)
 		set("strings", o.strLimit != "", o.strLimit)
+		set("hex", o.hex > 0, strconv.Itoa(min(o.hex, 2)))
 		switch {
 		case o.relative:
 			raw["time"] = "r"

@@ -377,7 +377,7 @@ func (p *printer) argvOther(v uint64) {
 			p.str("...")
 			break
 		}
-		p.b = appendQuoted(p.b, a[:min(len(a), p.strLimit())], false)
+		p.quote(a[:min(len(a), p.strLimit())], false)
 		if len(a) > p.strLimit() {
 			p.str("...")
 		}

@@ -301,7 +301,7 @@ func (p *printer) cstring(addr uint64, max int) {
 		p.hex(addr)
 		return
 	}
-	p.b = appendQuoted(p.b, s, false)
+	p.quote(s, false)
 	if trunc {
 		p.str("...")
 	}
@@ -320,7 +320,7 @@ func (p *printer) buf(addr uint64, n uint64, hex bool) {
 		p.hex(addr)
 		return
 	}
-	p.b = appendQuoted(p.b, data, hex)
+	p.quote(data, hex)
 	if n > uint64(p.strLimit()) {
 		p.str("...")
 	}

@@ -1,5 +1,7 @@
 package sysent
 
+import "strings"
+
 // strace's default -s: strings and buffers longer than this print their
 // first maxStrLen bytes followed by "...". A Mem that is a StringLimiter
 // sets another bound.
@@ -10,6 +12,38 @@ const maxStrLen = 32
 // rather than maxStrLen.
 type StringLimiter interface {
 	StringLimit() int
+}
+
+// HexStringer is implemented by a Mem whose strings print in hex as
+// strace's -x (HexStrings 1: a string with a byte that is neither
+// printable nor one of \f \n \r \t \v prints wholly as \xNN) and -xx
+// (2: every string).
+type HexStringer interface {
+	HexStrings() int
+}
+
+// quote appends s quoted, in hex when the data is binary by nature (hex)
+// or the Mem asks for it.
+func (p *printer) quote(s []byte, hex bool) {
+	if h, ok := p.mem.(HexStringer); ok && !hex {
+		switch h.HexStrings() {
+		case 1:
+			hex = !printable(s)
+		case 2:
+			hex = true
+		}
+	}
+	p.b = appendQuoted(p.b, s, hex)
+}
+
+// printable reports whether strace -x would print s as text.
+func printable(s []byte) bool {
+	for _, c := range s {
+		if (c < ' ' || c >= 0x7f) && !strings.ContainsRune("\f\n\r\t\v", rune(c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // strLimit is the bound of the strings, buffers and arrays p prints.

@@ -245,3 +245,19 @@ func TestStraceCommandOutputOptions(t *testing.T) {
 	cut := func(log string) string { return log[:max(0, strings.Index(log, "% time"))] }
 	expectSameLines(t, cut(theirs.log), cut(ours.log))
 }
+
+// -x and -xx: strings in hex as strace prints them.
+func TestStraceCommandX(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bin"), []byte("text\n\x01\x02\xffmore"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := workload{argv: []string{"cat", "/etc/hostname", "bin"}, dir: dir}
+	for _, x := range []string{"-x", "-xx"} {
+		t.Run(x, func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, x, "-e", "trace=openat,read,write")
+			expectSameLines(t, theirs.log, ours.log)
+		})
+	}
+}
