@@ -92,6 +92,8 @@ func digits(n int) int {
 // for the " = " counts the leader, so lines are formatted after it.
 func (o *Output) AppendLeader(b []byte, tid int, multi bool) []byte {
 	switch {
+	case o.split != nil:
+		return b // the file says whose lines they are
 	case o.toFile:
 		n := len(b)
 		b = strconv.AppendInt(b, int64(tid), 10)
@@ -136,7 +138,8 @@ type Output struct {
 	err     error // the first write error
 
 	closer io.Closer
-	toFile bool // a file of its own, not standard error: see AppendLeader
+	toFile bool        // a file of its own, not standard error: see AppendLeader
+	split  *splitFiles // strace -ff: a file per thread instead of w
 	wake   chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
@@ -156,6 +159,78 @@ func NewOutput(w io.Writer, closer io.Closer, json bool) *Output {
 	o.cond = sync.NewCond(&o.mu)
 	go o.writer()
 	return o
+}
+
+// NewSplitOutput writes the lines of each thread to a file of its own,
+// prefix.TID, as strace -ff -o prefix does; lines of no thread (summaries)
+// go to standard error.
+func NewSplitOutput(prefix string, json bool) *Output {
+	o := NewOutput(os.Stderr, nil, json)
+	o.split = &splitFiles{prefix: prefix, files: map[int]*splitFile{}}
+	return o
+}
+
+// splitFiles are the files of a split Output, opened at a thread's first
+// line. Lines go to each file's buffer under the Output's lock and reach
+// the file when the buffer fills and on Flush.
+type splitFiles struct {
+	prefix string
+	files  map[int]*splitFile
+	err    error // the first failure to open or write a file
+}
+
+type splitFile struct {
+	f   *os.File
+	buf []byte
+}
+
+// write appends line to tid's file. o.mu is held.
+func (s *splitFiles) write(tid int, line []byte) {
+	sf := s.files[tid]
+	if sf == nil {
+		f, err := os.Create(s.prefix + "." + strconv.Itoa(tid))
+		if err != nil {
+			if s.err == nil {
+				s.err = err
+			}
+			return
+		}
+		sf = &splitFile{f: f}
+		s.files[tid] = sf
+	}
+	sf.buf = append(sf.buf, line...)
+	if len(sf.buf) >= chunkSize {
+		s.flushFile(sf)
+	}
+}
+
+func (s *splitFiles) flushFile(sf *splitFile) {
+	if len(sf.buf) == 0 {
+		return
+	}
+	if _, err := sf.f.Write(sf.buf); err != nil && s.err == nil {
+		s.err = err
+	}
+	sf.buf = sf.buf[:0]
+}
+
+// flush writes every buffer out. o.mu is held.
+func (s *splitFiles) flush() error {
+	for _, sf := range s.files {
+		s.flushFile(sf)
+	}
+	return s.err
+}
+
+// close flushes and closes every file. o.mu is held.
+func (s *splitFiles) close() error {
+	err := s.flush()
+	for _, sf := range s.files {
+		if cerr := sf.f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // JSON reports whether the output is JSON lines.
@@ -237,8 +312,12 @@ func (o *Output) Emit(r *Record) {
 		b = append(b, '\n')
 	}
 	o.scratch = b
-	o.queue(b)
 	o.lines++
+	if o.split != nil {
+		o.split.write(r.Tid, b)
+		return
+	}
+	o.queue(b)
 }
 
 // Text writes a line of text (summaries) as is, or as a JSON object
@@ -278,6 +357,11 @@ func (o *Output) Flush() error {
 	o.writeMu.Lock()
 	defer o.writeMu.Unlock()
 	o.mu.Lock()
+	if o.split != nil {
+		if err := o.split.flush(); err != nil && o.err == nil {
+			o.err = err
+		}
+	}
 	batch := o.full
 	if len(o.cur) > 0 {
 		batch = append(batch, o.cur)
@@ -306,6 +390,13 @@ func (o *Output) Close() error {
 	close(o.stop)
 	<-o.done
 	err := o.Flush()
+	if o.split != nil {
+		o.mu.Lock()
+		if cerr := o.split.close(); err == nil {
+			err = cerr
+		}
+		o.mu.Unlock()
+	}
 	if o.closer != nil {
 		if cerr := o.closer.Close(); err == nil {
 			err = cerr

@@ -30,7 +30,9 @@ type Config struct {
 	Format     string   // text or json
 	BufferSize int      // ring buffer bytes; 0: the loader's default
 	Env        []string // run: the program's environment; nil: utrace-bpf's own
-	Engines    []EngineSpec
+	// SplitOutput writes each thread's lines to OutputFile.TID (strace -ff).
+	SplitOutput bool
+	Engines     []EngineSpec
 }
 
 // Target selects processes in monitor mode, in the kernel (see

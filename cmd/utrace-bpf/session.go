@@ -102,6 +102,18 @@ func openOutput(cfg *Config) (*engines.Output, error) {
 	if cfg.OutputFile == "" || cfg.OutputFile == "-" {
 		return engines.NewOutput(os.Stderr, nil, cfg.Format == "json"), nil
 	}
+	if cfg.SplitOutput {
+		// Each file is made at its thread's first line: check now that
+		// they can be.
+		probe := cfg.OutputFile + ".probe"
+		f, err := os.Create(probe)
+		if err != nil {
+			return nil, badInput("output: %v", err)
+		}
+		f.Close()
+		os.Remove(probe)
+		return engines.NewSplitOutput(cfg.OutputFile, cfg.Format == "json"), nil
+	}
 	f, err := os.Create(cfg.OutputFile)
 	if err != nil {
 		return nil, badInput("output: %v", err)

@@ -20,6 +20,7 @@ func straceCmd() *cobra.Command {
 		Long: `Strace takes strace's options with strace's meaning and prints what strace
 prints, from the syscalls engine (or, with -c, the counter engine):
   -f          follow forks and threads        -o FILE      write the trace to FILE
+  -ff         with -o FILE: each thread's lines in FILE.TID
   -p PID      attach to PID (repeatable, or PID,PID)
   -e trace=SET    (names, %classes, /regex, !, ?; "-e SET" alone too)
   -e status=successful|failed   -z (successful only)   -Z (failed only)
@@ -58,6 +59,7 @@ Any other option is refused with a line naming it and exit status 2.`,
 // straceOptions is an strace command line, parsed.
 type straceOptions struct {
 	follow     bool
+	split      bool // -ff
 	output     string
 	pids       []int
 	trace      string
@@ -142,6 +144,9 @@ func unsupported(opt string) error {
 func (o *straceOptions) flag(c byte) error {
 	switch c {
 	case 'f':
+		if o.follow {
+			o.split = true
+		}
 		o.follow = true
 	case 'T':
 		o.timing = true
@@ -245,7 +250,8 @@ func (o *straceOptions) expr(val string) error {
 // config is the pipeline the options stand for: one syscalls engine (or,
 // with -c, a counter; with -C, both) writing strace's text.
 func (o *straceOptions) config() (*Config, error) {
-	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output, Env: o.environ()}
+	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output, Env: o.environ(),
+		SplitOutput: o.split && o.output != ""}
 	add := func(typ string, raw map[string]string) error {
 		t, err := engines.Lookup(typ)
 		if err != nil {

@@ -261,3 +261,45 @@ func TestStraceCommandX(t *testing.T) {
 		})
 	}
 }
+
+// -ff -o FILE: each thread's lines in FILE.TID, as strace writes them.
+func TestStraceCommandFF(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sh", "-c", "/bin/true; cat /etc/hostname"}, dir: t.TempDir()}
+	opts := []string{"-ff", "-e", "trace=execve,openat,wait4,exit_group"}
+	logs := map[string]string{}
+	for _, tool := range []string{"strace", bin} {
+		dir := t.TempDir()
+		args := append([]string{}, opts...)
+		args = append(args, "-o", filepath.Join(dir, "log"), "--")
+		args = append(args, w.argv...)
+		if tool == bin {
+			args = append([]string{"strace"}, args...)
+		}
+		if r := execTool(t, tool, w.dir, args); r.code != 0 {
+			t.Fatalf("%v", r)
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "log.*"))
+		// One log, each file's lines led by its tid as -f -o would
+		// have led them, for the comparison's pid naming.
+		var all strings.Builder
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tid := strings.TrimPrefix(filepath.Ext(f), ".")
+			for line := range strings.Lines(string(b)) {
+				if filePrefix.MatchString(line) {
+					t.Errorf("%s: a -ff line with a pid prefix: %q", f, line)
+				}
+				fmt.Fprintf(&all, "%-5s %s", tid, line)
+			}
+		}
+		if len(files) != 3 {
+			t.Errorf("%s -ff: %d files, want 3 (the shell, true, cat): %v", tool, len(files), files)
+		}
+		logs[tool] = all.String()
+	}
+	expectSameLines(t, logs["strace"], logs[bin])
+}
