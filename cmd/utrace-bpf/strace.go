@@ -30,6 +30,8 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -q          accepted; -qq: no +++ exited lines  -E VAR=VAL, -E VAR  the command's environment
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
+  -S SORTBY   -c's order: time, calls, errors, name
+  -w          accepted: -c's times are the calls' latencies
   --seccomp-bpf   accepted: launched programs get a seccomp filter anyway
 Any other option is refused with a line naming it and exit status 2.`,
 		DisableFlagParsing: true,
@@ -73,6 +75,7 @@ type straceOptions struct {
 	countToo   bool   // -C
 	numbers    bool   // -n
 	hex        int    // -x count
+	sortBy     string // -S
 	quiet      int    // -q count
 	signals    string // -e signal=
 	env        []string
@@ -168,6 +171,8 @@ func (o *straceOptions) flag(c byte) error {
 		o.hex++
 	case 'q':
 		o.quiet++
+	case 'w':
+		// -c's times are the calls' latencies (entry to exit) anyway.
 	default:
 		return unsupported("-" + string(c))
 	}
@@ -200,6 +205,13 @@ func (o *straceOptions) withArg(c byte, val string) error {
 		}
 	case 'E':
 		o.env = append(o.env, val)
+	case 'S':
+		switch val {
+		case "time", "calls", "errors", "name":
+			o.sortBy = val
+		default:
+			return badInput("strace: -S %s: only time, calls, errors and name are supported", val)
+		}
 	case 's':
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 0 {
@@ -298,6 +310,9 @@ func (o *straceOptions) config() (*Config, error) {
 		raw := map[string]string{}
 		if o.trace != "" {
 			raw["trace"] = o.trace
+		}
+		if o.sortBy != "" {
+			raw["sort"] = o.sortBy
 		}
 		if err := add("counter", raw); err != nil {
 			return nil, err

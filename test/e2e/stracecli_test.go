@@ -178,6 +178,26 @@ func TestStraceCommandC(t *testing.T) {
 	}
 }
 
+// -c -S name and -S calls: the table's rows in strace's order.
+func TestStraceCommandSortBy(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"cat", "/etc/hostname"}, dir: t.TempDir()}
+	rowRe := regexp.MustCompile(`(?m)^\s*[0-9.]+\s+[0-9.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$`)
+	rows := func(log string) []string {
+		var r []string
+		for _, m := range rowRe.FindAllStringSubmatch(log, -1) {
+			r = append(r, m[2]+"="+m[1])
+		}
+		return r
+	}
+	for _, by := range []string{"name", "calls"} {
+		theirs, ours := straceBoth(t, w, "-c", "-w", "-S", by, "-e", "trace=openat,close,read,mmap")
+		if a, b := rows(theirs.log), rows(ours.log); strings.Join(a, " ") != strings.Join(b, " ") {
+			t.Errorf("-S %s: strace's rows %v, utrace-bpf's %v", by, a, b)
+		}
+	}
+}
+
 // Options utrace-bpf strace does not have are refused, naming the option,
 // with exit status 2 and nothing run.
 func TestStraceCommandRefuses(t *testing.T) {
