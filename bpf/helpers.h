@@ -191,10 +191,15 @@ static __always_inline bool count_ok(struct task_stats *ts, long nr)
 	return ts->count_set[(nr >> 6) & 7] & (1ULL << (nr & 63));
 }
 
-/* syscall_ok applies f's syscall-number filter to nr. */
+/*
+ * syscall_ok applies f's syscall-number filter to nr. A call a ptracer
+ * skipped (nr -1: an engine aborted it at its synchronous entry) always
+ * passes: its exit is how the engines that saw that entry learn the
+ * result, whatever call it was.
+ */
 static __always_inline bool syscall_ok(struct task_flags *f, long nr)
 {
-	if (!(f->opts & OPT_SYSCALL_FILTER))
+	if (!(f->opts & OPT_SYSCALL_FILTER) || nr == -1)
 		return true;
 	if (nr < 0 || nr >= SYSCALL_MAX)
 		return false;

@@ -285,7 +285,10 @@ func (th *thread) call(e *Engine, p *pass, ev *Event, want Events, interrupt boo
 	}
 	switch ev.Type {
 	case EventSyscallEntry, EventSyscallExit:
-		if e.syscalls != nil && !e.syscalls.Has(ev.Syscall.Nr) && !(ev.Triggered && e.triggersOn(ev.Syscall.Nr)) {
+		// The exit of a call an engine skipped has no number (-1): it
+		// passes every filter, as the engines that kept its entry
+		// must see how it ended.
+		if e.syscalls != nil && ev.Syscall.Nr != -1 && !e.syscalls.Has(ev.Syscall.Nr) && !(ev.Triggered && e.triggersOn(ev.Syscall.Nr)) {
 			return 0, false
 		}
 		if ev.Type == EventSyscallEntry {

@@ -30,7 +30,7 @@ type Event struct {
 
 // Syscall describes a system call at entry or exit.
 type Syscall struct {
-	Nr   int       // system call number (package sysabi); -1 when a tracer skipped it
+	Nr   int       // system call number (package sysabi); -1 when a tracer skipped it (such an exit passes every engine's syscall filter)
 	Args [6]uint64 // raw argument registers; at a passive exit those of the call's entry
 	Ret  int64     // at exit: the return value (negative errno on failure); at entry with SyscallAbort: what the caller sees
 	// Path is the path argument the call acts on (sysabi.PathArg), for

@@ -30,6 +30,7 @@ func init() {
 			{Name: "probability", Kind: Float, Default: "1", Doc: "act on a matching call with this probability"},
 			{Name: "seed", Kind: Int, Default: "1", Doc: "seed of the random choice, for repeatable runs"},
 			{Name: "after", Kind: Bool, Default: "false", Doc: "let the call run and change its result, stopping only matching calls through a kernel trigger: the cheap way for attached processes (the call's side effects happen)"},
+			{Name: "summary", Kind: Bool, Default: "true", Doc: "end the run with a line of how many calls matched and how many were injected"},
 			{Name: "log", Kind: Bool, Default: "false", Doc: "log each injection on a line of its own (a syscalls engine in the pipeline logs the call itself, marked (INJECTED), as strace does)"},
 		},
 		New: newInject,
@@ -41,6 +42,7 @@ func init() {
 type inject struct {
 	Base
 	nrs       map[int]bool
+	summary   bool
 	path      string
 	errno     unix.Errno
 	retval    int64
@@ -66,7 +68,7 @@ func newInject(name string, opts Options, out *Output) (Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &inject{nrs: map[int]bool{}, path: opts.Str("path"), delay: opts.Dur("delay"),
+	in := &inject{nrs: map[int]bool{}, path: opts.Str("path"), delay: opts.Dur("delay"), summary: opts.BoolVal("summary"),
 		nth: opts.IntVal("nth"), each: opts.IntVal("every"), prob: opts.FloatVal("probability"), after: opts.BoolVal("after"),
 		log: opts.BoolVal("log"),
 		rng: rand.New(rand.NewPCG(uint64(opts.IntVal("seed")), 0x7574726163652d62))}
@@ -202,6 +204,9 @@ func idxOr(idx int, ok bool) int {
 
 // Summary says how many calls matched and how many were injected.
 func (in *inject) Summary(w io.Writer) {
+	if !in.summary {
+		return
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	fmt.Fprintf(w, "%s: %d matching calls, %d injected\n", in.Name(), in.matched, in.injected)

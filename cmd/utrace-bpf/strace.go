@@ -31,6 +31,7 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
   -S SORTBY   -c's order: time, calls, errors, name
+  -e inject=SET:error=E|retval=V[:delay_enter=D][:when=N], -e fault=SET[:error=E][:when=N]
   -w          accepted: -c's times are the calls' latencies
   --seccomp-bpf   accepted: launched programs get a seccomp filter anyway
 Any other option is refused with a line naming it and exit status 2.`,
@@ -68,16 +69,17 @@ type straceOptions struct {
 	failed     bool
 	successful bool
 	timing     bool
-	stamps     int    // -t count: 1 -t, 2 -tt, 3 -ttt
-	relative   bool   // -r
-	strLimit   string // -s
-	count      bool   // -c
-	countToo   bool   // -C
-	numbers    bool   // -n
-	hex        int    // -x count
-	sortBy     string // -S
-	quiet      int    // -q count
-	signals    string // -e signal=
+	stamps     int                 // -t count: 1 -t, 2 -tt, 3 -ttt
+	relative   bool                // -r
+	strLimit   string              // -s
+	count      bool                // -c
+	countToo   bool                // -C
+	numbers    bool                // -n
+	hex        int                 // -x count
+	sortBy     string              // -S
+	injects    []map[string]string // -e inject=, -e fault=: inject engines' options
+	quiet      int                 // -q count
+	signals    string              // -e signal=
 	env        []string
 	cmd        []string
 }
@@ -237,6 +239,12 @@ func (o *straceOptions) expr(val string) error {
 		o.trace = set
 	case "signal", "signals", "s":
 		o.signals = set
+	case "inject", "fault":
+		raw, err := injectRule(q, set)
+		if err != nil {
+			return err
+		}
+		o.injects = append(o.injects, raw)
 	case "status":
 		for _, s := range strings.Split(set, ",") {
 			switch s {
@@ -257,6 +265,45 @@ func (o *straceOptions) expr(val string) error {
 		return unsupported("-e " + q + "=")
 	}
 	return nil
+}
+
+// injectRule maps strace's -e inject=SET:error=E|retval=V[:delay_enter=D]
+// [:when=N] (and -e fault=SET[:error=E][:when=N], whose error defaults to
+// ENOSYS) onto the inject engine's options.
+func injectRule(kind, spec string) (map[string]string, error) {
+	parts := strings.Split(spec, ":")
+	// strace says nothing of its injections but the (INJECTED) marks.
+	raw := map[string]string{"syscall": parts[0], "summary": "false"}
+	if kind == "fault" {
+		raw["error"] = "ENOSYS"
+	}
+	for _, p := range parts[1:] {
+		k, v, _ := strings.Cut(p, "=")
+		switch k {
+		case "error":
+			raw["error"] = v
+		case "retval":
+			raw["retval"] = v
+			delete(raw, "error")
+		case "delay_enter":
+			// strace's delays are microseconds, with an optional unit.
+			if _, err := strconv.Atoi(v); err == nil {
+				v += "us"
+			}
+			raw["delay"] = v
+		case "when":
+			if _, err := strconv.Atoi(v); err != nil {
+				return nil, badInput("strace: -e %s=%s: when=%s: only a single call number (when=N) is supported", kind, spec, v)
+			}
+			raw["nth"] = v
+		default:
+			return nil, badInput("strace: -e %s=%s: %s= is not supported (error=, retval=, delay_enter= and when=N are)", kind, spec, k)
+		}
+	}
+	if raw["error"] == "" && raw["retval"] == "" && raw["delay"] == "" {
+		return nil, badInput("strace: -e %s=%s: say what to inject (error=, retval= or delay_enter=)", kind, spec)
+	}
+	return raw, nil
 }
 
 // config is the pipeline the options stand for: one syscalls engine (or,
@@ -303,6 +350,11 @@ func (o *straceOptions) config() (*Config, error) {
 			raw["time"] = "ttt"
 		}
 		if err := add("syscalls", raw); err != nil {
+			return nil, err
+		}
+	}
+	for _, raw := range o.injects {
+		if err := add("inject", raw); err != nil {
 			return nil, err
 		}
 	}

@@ -323,3 +323,25 @@ func TestStraceCommandFF(t *testing.T) {
 	}
 	expectSameLines(t, logs["strace"], logs[bin])
 }
+
+// -e inject= and -e fault=: the calls chosen fail as strace makes them
+// fail, marked (INJECTED), and the log is strace's, a trace= filter
+// notwithstanding.
+func TestStraceCommandInject(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"cat", "/etc/hostname"}, dir: t.TempDir()}
+	for _, opts := range [][]string{
+		{"-e", "trace=openat", "-e", "inject=openat:error=ENOENT:when=3"},
+		{"-e", "trace=openat,read", "-e", "inject=openat:retval=42:when=3"},
+		{"-e", "fault=openat:when=2"},
+		{"-e", "inject=openat:error=EACCES"},
+	} {
+		t.Run(strings.Join(opts, " "), func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, opts...)
+			if !strings.Contains(ours.log, "(INJECTED)") {
+				t.Errorf("no (INJECTED) line:\n%s", ours.log)
+			}
+			expectSameLines(t, theirs.log, ours.log)
+		})
+	}
+}
