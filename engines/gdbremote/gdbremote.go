@@ -84,6 +84,9 @@ type stopInfo struct {
 	why  why
 	sig  int    // Linux signal number, for whySignal
 	exec string // the new program, for whyExec
+	// siginfo is the signal's siginfo_t, for whySignal and whyBreak:
+	// gdb's $_siginfo (qXfer:siginfo:read).
+	siginfo []byte
 }
 
 // thread is the engine's state of one thread of the debugged process.
@@ -106,6 +109,7 @@ type thread struct {
 	held    bool      // held stopped by us
 	dead    bool      // died, or cannot be controlled any more
 	pending *stopInfo // an event not yet reported to gdb
+	siginfo []byte    // of the signal last reported for the thread
 }
 
 // resume is the action a callback returns for t.
@@ -161,6 +165,9 @@ type engine struct {
 	ever     map[uint64]bool // every address that ever held one of our int3 bytes
 	pass     map[int]bool    // QPassSignals, as Linux numbers
 	execStop bool            // gdb wants exec events
+	// The machine's register layout, once a thread showed it.
+	layout      layout
+	layoutKnown bool
 	// readySince is when the first thread was attached.
 	readySince time.Time
 	exited     bool // the process is gone
@@ -381,6 +388,17 @@ func event0(t *thread, s stopInfo) event { return event{kind: evStop, t: t, gen:
 func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	g.Count()
 	keep := action & (core.SignalMask | core.SignalHold)
+	var siginfo []byte
+	if ev.Type != core.EventQuiesce {
+		// What gdb shows as $_siginfo if it stops for this signal; the
+		// thread may be in another stop by the time gdb asks. Without
+		// it, the siginfo of the stop gdb finds is shown.
+		e.Examine(func(st core.Stopped) error {
+			var err error
+			siginfo, err = st.Siginfo()
+			return err
+		})
+	}
 	g.mu.Lock()
 	t := g.threads[e]
 	if t == nil {
@@ -409,7 +427,7 @@ func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event
 			defer g.mu.Unlock()
 			if g.active && g.bps[addr] {
 				t.stepping, t.want = false, true
-				g.post(event0(t, stopInfo{why: whyBreak}))
+				g.post(event0(t, stopInfo{why: whyBreak, siginfo: siginfo}))
 				return core.Stop | core.SignalIgn
 			}
 			// A breakpoint taken out since the thread hit it: the
@@ -430,7 +448,7 @@ func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event
 		return t.resume() | keep
 	}
 	t.stepping, t.want = false, true
-	g.post(event0(t, stopInfo{why: whySignal, sig: sig}))
+	g.post(event0(t, stopInfo{why: whySignal, sig: sig, siginfo: siginfo}))
 	return core.Stop | core.SignalIgn
 }
 

@@ -153,7 +153,7 @@ func (s *session) query(d string) string {
 			}
 		}
 		r := fmt.Sprintf("PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"+
-			"qXfer:exec-file:read+;qXfer:threads:read+;QPassSignals+;QProgramSignals+;vContSupported+", packetSize)
+			"qXfer:exec-file:read+;qXfer:threads:read+;qXfer:siginfo:read+;QPassSignals+;QProgramSignals+;vContSupported+", packetSize)
 		if s.multi {
 			r += ";multiprocess+"
 		}
@@ -463,14 +463,44 @@ func (s *session) heldThread() (*thread, string) {
 	return t, ""
 }
 
-func (s *session) regsOf(t *thread) (*unix.PtraceRegs, error) {
-	var r *unix.PtraceRegs
+// regsOf reads t's registers, the floating point ones too when fp. A
+// floating point area that cannot be read leaves those registers
+// unavailable, with a warning.
+func (s *session) regsOf(t *thread, fp bool) (*regFile, error) {
+	var f *regFile
 	err := t.e.Examine(func(st core.Stopped) error {
-		var err error
-		r, err = st.Registers()
+		var fpErr, err error
+		f, fpErr, err = loadRegs(st, fp)
+		if fpErr != nil {
+			s.g.Out.Warn("%s: thread %d: %v", s.g.Name(), t.e.Tid(), fpErr)
+		}
 		return err
 	})
-	return r, err
+	return f, err
+}
+
+// layout is the machine's register layout, learnt from the first thread
+// held: XCR0 is the same for every process.
+func (s *session) layout() layout {
+	s.g.mu.Lock()
+	l, known := s.g.layout, s.g.layoutKnown
+	s.g.mu.Unlock()
+	if known {
+		return l
+	}
+	t := s.memThreadStarted()
+	if t == nil {
+		return l
+	}
+	f, err := s.regsOf(t, true)
+	if err != nil {
+		return l
+	}
+	l = layoutOf(f)
+	s.g.mu.Lock()
+	s.g.layout, s.g.layoutKnown = l, true
+	s.g.mu.Unlock()
+	return l
 }
 
 func (s *session) readRegs() string {
@@ -478,11 +508,11 @@ func (s *session) readRegs() string {
 	if t == nil {
 		return e
 	}
-	r, err := s.regsOf(t)
+	f, err := s.regsOf(t, true)
 	if err != nil {
 		return errNoThread
 	}
-	return encodeRegs(r)
+	return encodeRegs(f, s.layout())
 }
 
 func (s *session) writeRegs(data string) string {
@@ -490,15 +520,19 @@ func (s *session) writeRegs(data string) string {
 	if t == nil {
 		return e
 	}
+	l := s.layout()
 	err := t.e.Examine(func(st core.Stopped) error {
-		r, err := st.Registers()
+		f, fpErr, err := loadRegs(st, true)
 		if err != nil {
 			return err
 		}
-		if err := decodeRegs(r, data); err != nil {
+		if fpErr != nil {
+			s.g.Out.Warn("%s: thread %d: %v", s.g.Name(), t.e.Tid(), fpErr)
+		}
+		if err := decodeRegs(f, data, l); err != nil {
 			return errMalformed{err}
 		}
-		return st.SetRegisters(r)
+		return f.store(st)
 	})
 	return errorReply(err)
 }
@@ -508,24 +542,24 @@ func (s *session) readReg(arg string) string {
 	if err != nil {
 		return errBadPacket
 	}
-	if n >= uint64(len(regs)) {
+	if n >= uint64(s.layout().count()) {
 		return errBadPacket
 	}
 	t, e := s.heldThread()
 	if t == nil {
 		return e
 	}
-	r, err := s.regsOf(t)
+	f, err := s.regsOf(t, fpReg(int(n)))
 	if err != nil {
 		return errNoThread
 	}
-	return string(appendReg(nil, int(n), r))
+	return string(appendReg(nil, int(n), f))
 }
 
 func (s *session) writeReg(arg string) string {
 	num, val, ok := strings.Cut(arg, "=")
 	n, err := strconv.ParseUint(num, 16, 16)
-	if !ok || err != nil || n >= uint64(len(regs)) {
+	if !ok || err != nil || n >= uint64(s.layout().count()) {
 		return errBadPacket
 	}
 	t, e := s.heldThread()
@@ -533,14 +567,17 @@ func (s *session) writeReg(arg string) string {
 		return e
 	}
 	err = t.e.Examine(func(st core.Stopped) error {
-		r, err := st.Registers()
+		f, fpErr, err := loadRegs(st, true)
 		if err != nil {
 			return err
 		}
-		if err := setReg(r, int(n), val); err != nil {
+		if fpErr != nil && fpReg(int(n)) {
+			return fpErr
+		}
+		if err := setReg(f, int(n), val); err != nil {
 			return errMalformed{err}
 		}
-		return st.SetRegisters(r)
+		return f.store(st)
 	})
 	return errorReply(err)
 }
@@ -771,7 +808,7 @@ func (s *session) xfer(args string) string {
 		if annex != "target.xml" {
 			return "E00"
 		}
-		data = []byte(targetXML)
+		data = []byte(targetXML(s.layout()))
 	case "auxv":
 		if !s.ensureStarted() {
 			return errState
@@ -800,6 +837,10 @@ func (s *session) xfer(args string) string {
 			return errNoThread
 		}
 		data = []byte(path)
+	case "siginfo":
+		if data = s.siginfo(); data == nil {
+			return errNoThread
+		}
 	case "threads":
 		if !s.ensureStarted() {
 			return errState
@@ -815,6 +856,30 @@ func (s *session) xfer(args string) string {
 		return ""
 	}
 	return xferSlice(data, off, n)
+}
+
+// siginfo is the siginfo_t of gdb's current thread: of the signal it
+// was last reported stopping for, else of the ptrace stop it is in; nil
+// when there is none.
+func (s *session) siginfo() []byte {
+	t, _ := s.heldThread()
+	if t == nil {
+		return nil
+	}
+	s.g.mu.Lock()
+	si := t.siginfo
+	s.g.mu.Unlock()
+	if si != nil {
+		return si
+	}
+	if err := t.e.Examine(func(st core.Stopped) error {
+		var err error
+		si, err = st.Siginfo()
+		return err
+	}); err != nil {
+		return nil
+	}
+	return si
 }
 
 func comm(pid, tid int) string {

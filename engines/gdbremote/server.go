@@ -617,15 +617,9 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "T%02xthread:%s;", toGDB(sig), s.threadID(t))
-	var r *unix.PtraceRegs
-	t.e.Examine(func(st core.Stopped) error {
-		var err error
-		r, err = st.Registers()
-		return err
-	})
-	if r != nil {
+	if f, err := s.regsOf(t, false); err == nil {
 		for _, n := range []int{regRBP, regRSP, regRIP} {
-			fmt.Fprintf(&b, "%02x:%s;", n, appendReg(nil, n, r))
+			fmt.Fprintf(&b, "%02x:%s;", n, appendReg(nil, n, f))
 		}
 	}
 	switch {
@@ -638,6 +632,7 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 	s.last = b.String()
 	s.reported(t)
 	s.g.mu.Lock()
+	t.siginfo = st.siginfo
 	s.g.stops++
 	s.g.mu.Unlock()
 	return s.last

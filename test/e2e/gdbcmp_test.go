@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// gdb's commands that need more than breakpoints and the general
+// registers, run by the same gdb script against gdbserver and against the
+// gdbremote engine on the same program (test/progs/c/gdbhw.c), with the
+// outputs compared.
+
+// gdbCmp is one comparison: gdbhw run with mode, gdb running setup and
+// then cmds, whose output is compared.
+type gdbCmp struct {
+	mode       string
+	engines    []string // more engines for utrace-bpf, tracing the same process
+	setup      []string
+	cmds       []string
+	gdbserver  string // gdbserver's part of gdb's output
+	utrace     string // the engine's
+	utraceLog  string // utrace-bpf's standard error
+	utraceCode int
+}
+
+// The markers around the compared part of gdb's output.
+const cmpMark = "@@cmp@@"
+
+var (
+	// User space addresses differ between the runs: gdbserver turns
+	// address space randomization off, utrace-bpf's run does not.
+	userAddrRe = regexp.MustCompile(`0x0*(55|56|7f)[0-9a-f]{10}\b`)
+	pidRe      = regexp.MustCompile(`(process|pid|LWP|Thread) \d+(\.\d+)?`)
+)
+
+// normGDB reduces gdb's output to the compared part, addresses and
+// process ids left out.
+func normGDB(out string) string {
+	_, rest, ok := strings.Cut(out, cmpMark+"\n")
+	if !ok {
+		return "(no output)\n" + out
+	}
+	rest, _, _ = strings.Cut(rest, cmpMark+"\n")
+	rest = userAddrRe.ReplaceAllString(rest, "ADDR")
+	return pidRe.ReplaceAllString(rest, "$1 PID")
+}
+
+func (c *gdbCmp) run(t *testing.T) {
+	t.Helper()
+	needGDB(t)
+	if _, err := exec.LookPath("gdbserver"); err != nil {
+		t.Skip("gdbserver not installed")
+	}
+	exe := buildDebug(t, "gdbhw")
+	cmds := append(append(append([]string{}, c.setup...), "echo "+cmpMark+`\n`), c.cmds...)
+	cmds = append(cmds, "echo "+cmpMark+`\n`, "kill")
+	c.gdbserver = normGDB(gdb(t, exe, "| gdbserver - "+exe+" "+c.mode, cmds...))
+
+	args := []string{"run"}
+	for _, e := range c.engines {
+		args = append(args, "-e", e)
+	}
+	args = append(args, "-e", "gdbremote:listen=127.0.0.1:0", "--", exe, c.mode)
+	d := startDaemon(t, args...)
+	c.utrace = normGDB(gdb(t, exe, d.addr(t), cmds...))
+	r := d.wait(t, time.Minute)
+	c.utraceLog, c.utraceCode = r.stderr, r.code
+	if c.gdbserver != c.utrace {
+		t.Errorf("gdb's output differs\nunder gdbserver:\n%s\nunder utrace-bpf:\n%s", c.gdbserver, c.utrace)
+	}
+}
+
+// The x87, SSE and AVX registers, read and written: gdbhw regs loads
+// known values before its probe.
+func TestGdbVectorRegisters(t *testing.T) {
+	c := &gdbCmp{mode: "regs", setup: []string{"break probe", "continue"}, cmds: []string{
+		"p $xmm0", "p $xmm2.v4_float", "p $ymm0", "p $ymm1.v4_double", "p $st0", "p $st1", "p $st2",
+		"p $mxcsr", "info float", "info vector",
+		"set var $xmm3.v4_int32[0] = 77", "p $xmm3.v4_int32",
+		"set var $ymm4.v8_int32[7] = 5", "p $ymm4.v8_int32",
+		"set var $st1 = 2.5", "p $st1", "p $ymm1.v4_double",
+	}}
+	c.run(t)
+	mustMatch(t, "gdb output", c.utrace,
+		`(?m)^\$\d+ = \{1\.5, 2\.5, -3\.25, 4\}$`,
+		`v8_float = \{1\.5, 2\.5, -3\.25, 4, 5, 6, 7, 8\}`,
+		`(?m)^\$\d+ = 3\.14159265358979323\d*$`,
+		`=>R5: Zero +0x0+ \+0`,
+		`(?m)^\$\d+ = \{77, 0, 0, 0\}$`,
+		`(?m)^\$\d+ = \{-?\d+, -?\d+, -?\d+, -?\d+, 0, 0, 0, 5\}$`,
+		`(?m)^\$\d+ = 2\.5$`)
+}
+
+// $_siginfo at a signal gdb stops for (a SIGSEGV at 0x10), at a
+// breakpoint, and after a single step.
+func TestGdbSiginfo(t *testing.T) {
+	c := &gdbCmp{mode: "segv", setup: []string{"continue"}, cmds: []string{
+		"p $_siginfo", "p $_siginfo._sifields._sigfault.si_addr",
+		"break probe", "continue", "p $_siginfo.si_signo", "p $_siginfo.si_code",
+		"stepi", "p $_siginfo.si_signo", "p $_siginfo.si_code",
+	}}
+	c.run(t)
+	mustMatch(t, "gdb output", c.utrace,
+		`(?m)^\$1 = \{si_signo = 11, si_errno = 0, si_code = 1,`,
+		`(?m)^\$2 = \(void \*\) 0x10$`,
+		`(?m)^\$3 = 5$`, `(?m)^\$4 = 128$`)
+}
