@@ -78,6 +78,7 @@ const (
 	whyBreak             // one of our breakpoints; rip is rewound to it
 	whySignal            // a signal for gdb to decide about; it was not delivered
 	whyExec              // the process exec'd a new program
+	whyHW                // a debug register fired: a hardware breakpoint or watchpoint
 )
 
 type stopInfo struct {
@@ -87,6 +88,7 @@ type stopInfo struct {
 	// siginfo is the signal's siginfo_t, for whySignal and whyBreak:
 	// gdb's $_siginfo (qXfer:siginfo:read).
 	siginfo []byte
+	hw      hwSlot // the slot that fired, for whyHW
 }
 
 // thread is the engine's state of one thread of the debugged process.
@@ -110,6 +112,7 @@ type thread struct {
 	dead    bool      // died, or cannot be controlled any more
 	pending *stopInfo // an event not yet reported to gdb
 	siginfo []byte    // of the signal last reported for the thread
+	hwGen   uint64    // the engine's hwGen its debug registers hold
 }
 
 // resume is the action a callback returns for t.
@@ -165,6 +168,10 @@ type engine struct {
 	ever     map[uint64]bool // every address that ever held one of our int3 bytes
 	pass     map[int]bool    // QPassSignals, as Linux numbers
 	execStop bool            // gdb wants exec events
+	// The hardware breakpoints and watchpoints, the same in every
+	// thread; hwGen counts their changes.
+	hw    [4]hwSlot
+	hwGen uint64
 	// The machine's register layout, once a thread showed it.
 	layout      layout
 	layoutKnown bool
@@ -249,11 +256,17 @@ func (g *engine) onAttach(e *core.Engine) {
 	g.threads[e] = t
 	active := g.active
 	held := g.launch == e.Tid()
+	hw := g.usesHW()
 	g.post(event{kind: evAttach, t: t})
 	g.mu.Unlock()
 	switch {
 	case active:
 		setNeeds(e, true, false)
+		if hw {
+			// Its debug registers are set in the report this
+			// brings, before it runs.
+			e.Control(core.Report)
+		}
 	case held:
 		setNeeds(e, false, true)
 	}
@@ -355,10 +368,29 @@ func (g *engine) cleanChild(parent, child int) {
 func (g *engine) ReportQuiesce(e *core.Engine, action core.Action, event core.Events) core.Action {
 	g.Count()
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	t := g.threads[e]
+	hw := g.active && g.usesHW()
+	g.mu.Unlock()
 	if t == nil {
 		return core.Resume
+	}
+	var hit hwSlot
+	var fired bool
+	if hw {
+		if err := g.syncDebugRegs(t); err != nil {
+			g.Out.Warn("%s: %v", g.Name(), err)
+		}
+		if event == 0 {
+			// A step can end on a watchpoint too.
+			hit, fired = g.hwHit(e)
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if fired && t.stepping {
+		t.stepping, t.want = false, true
+		g.post(event0(t, stopInfo{why: whyHW, hw: hit}))
+		return core.Stop
 	}
 	return g.quiesced(t, event)
 }
@@ -400,10 +432,25 @@ func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event
 		})
 	}
 	g.mu.Lock()
+	hw := g.active && g.usesHW() && ev.Type != core.EventQuiesce &&
+		ev.Signal.Signo == int(unix.SIGTRAP) && ev.Signal.Code == trapHWBkpt
+	g.mu.Unlock()
+	var hit hwSlot
+	var fired bool
+	if hw {
+		hit, fired = g.hwHit(e)
+	}
+	g.mu.Lock()
 	t := g.threads[e]
 	if t == nil {
 		g.mu.Unlock()
 		return core.Resume | keep
+	}
+	if fired && g.active {
+		defer g.mu.Unlock()
+		t.stepping, t.want = false, true
+		g.post(event0(t, stopInfo{why: whyHW, hw: hit, siginfo: siginfo}))
+		return core.Stop | core.SignalIgn
 	}
 	if ev.Type == core.EventQuiesce {
 		defer g.mu.Unlock()
@@ -495,6 +542,7 @@ func (g *engine) ReportExec(e *core.Engine, action core.Action, ev *core.Event) 
 	clear(g.bps)
 	clear(g.inserted)
 	clear(g.ever)
+	g.clearHW() // the kernel cleared the debug registers too
 	if g.active && g.execStop && !t.want {
 		t.stepping, t.want = false, true
 		g.post(event0(t, stopInfo{why: whyExec, exec: ev.Exec.Filename}))

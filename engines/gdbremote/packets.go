@@ -146,6 +146,8 @@ func (s *session) query(d string) string {
 				s.multi = true
 			case "swbreak+":
 				s.swbreak = true
+			case "hwbreak+":
+				s.hwbreak = true
 			case "exec-events+":
 				s.g.mu.Lock()
 				s.g.execStop = true
@@ -159,6 +161,9 @@ func (s *session) query(d string) string {
 		}
 		if s.swbreak {
 			r += ";swbreak+"
+		}
+		if s.hwbreak {
+			r += ";hwbreak+"
 		}
 		s.g.mu.Lock()
 		if s.g.execStop {
@@ -707,14 +712,14 @@ func (s *session) writeMem(addr uint64, b []byte) string {
 }
 
 // breakpoint answers Z and z: software breakpoints (type 0) are the
-// engine's; the others are not supported (empty reply), and gdb falls back
-// to what it can do without them.
+// engine's int3 bytes, hardware breakpoints and watchpoints (1-4) debug
+// registers (hwPoint).
 func (s *session) breakpoint(d string) string {
 	typ, rest, ok := strings.Cut(d[1:], ",")
 	if !ok {
 		return errBadPacket
 	}
-	if typ != "0" {
+	if len(typ) != 1 || typ[0] < '0' || typ[0] > '4' {
 		return ""
 	}
 	addrS, rest, ok := strings.Cut(rest, ",")
@@ -726,8 +731,15 @@ func (s *session) breakpoint(d string) string {
 	if err != nil {
 		return errBadPacket
 	}
-	if _, err := parseHex(kind); err != nil {
+	size, err := parseHex(kind)
+	if err != nil {
 		return errBadPacket
+	}
+	if typ != "0" {
+		if !s.ensureStarted() {
+			return errState
+		}
+		return s.hwPoint(d[0] == 'Z', typ[0], addr, size)
 	}
 	if d[0] == 'z' {
 		s.g.mu.Lock()

@@ -96,7 +96,7 @@ type session struct {
 	pkts chan packet
 
 	// What gdb said it supports.
-	multi, swbreak bool
+	multi, swbreak, hwbreak bool
 
 	gTid, cTid int // Hg and Hc; 0: any thread
 	started    bool
@@ -627,6 +627,8 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 		b.WriteString("swbreak:;")
 	case st.why == whyExec:
 		b.WriteString("exec:" + hexBytes([]byte(st.exec)) + ";")
+	case st.why == whyHW:
+		b.WriteString(s.hwStopReply(st.hw))
 	}
 	s.gTid = t.e.Tid()
 	s.last = b.String()
@@ -690,6 +692,10 @@ func (s *session) end() {
 func (s *session) detach() {
 	g := s.g
 	s.lift()
+	g.mu.Lock()
+	g.clearHW()
+	g.mu.Unlock()
+	s.syncDebugRegs(g.live())
 	g.mu.Lock()
 	clear(g.bps)
 	g.allStop = false
@@ -818,6 +824,7 @@ func (s *session) resume(acts map[*thread]action) {
 		}
 	}
 	g.mu.Unlock()
+	s.syncDebugRegs(ts)
 	s.running, s.resumed = true, acts
 	g.mu.Lock()
 	for _, t := range g.threads {
@@ -843,6 +850,16 @@ func (s *session) resume(acts map[*thread]action) {
 	}
 	// Events may have come while resuming.
 	s.events()
+}
+
+// syncDebugRegs brings the debug registers of the threads, which are
+// held, up to date before they run.
+func (s *session) syncDebugRegs(ts []*thread) {
+	for _, t := range ts {
+		if err := s.g.syncDebugRegs(t); err != nil {
+			s.g.Out.Warn("%s: %v", s.g.Name(), err)
+		}
+	}
 }
 
 func sortedThreads(acts map[*thread]action) []*thread {
@@ -884,6 +901,7 @@ func (s *session) pc(t *thread) (uint64, bool) {
 // when t or the process died.
 func (s *session) stepAlone(t *thread, sig int) (st stopInfo, done, ok bool) {
 	g := s.g
+	s.syncDebugRegs([]*thread{t})
 	g.mu.Lock()
 	t.want, t.stepping, t.held, t.inject = false, true, false, sig
 	t.gen++

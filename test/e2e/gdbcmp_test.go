@@ -33,7 +33,7 @@ var (
 	// User space addresses differ between the runs: gdbserver turns
 	// address space randomization off, utrace-bpf's run does not.
 	userAddrRe = regexp.MustCompile(`0x0*(55|56|7f)[0-9a-f]{10}\b`)
-	pidRe      = regexp.MustCompile(`(process|pid|LWP|Thread) \d+(\.\d+)?`)
+	pidRe      = regexp.MustCompile(`(process|pid|LWP|Thread) \d{3,}(\.\d+)?`)
 )
 
 // normGDB reduces gdb's output to the compared part, addresses and
@@ -107,4 +107,37 @@ func TestGdbSiginfo(t *testing.T) {
 		`(?m)^\$1 = \{si_signo = 11, si_errno = 0, si_code = 1,`,
 		`(?m)^\$2 = \(void \*\) 0x10$`,
 		`(?m)^\$3 = 5$`, `(?m)^\$4 = 128$`)
+}
+
+// Hardware watchpoints and breakpoints in the debug registers: watch,
+// awatch and hbreak stop where gdbserver stops, rwatch is refused as
+// there (x86 cannot watch reads alone), while the syscalls engine logs
+// the same process.
+func TestGdbWatchpoints(t *testing.T) {
+	c := &gdbCmp{mode: "watch", engines: []string{"syscalls"}, setup: []string{"break probe", "continue"}, cmds: []string{
+		"watch counter", "continue", "continue", "info watchpoints", "delete 2",
+		"awatch counter", "continue", "continue", "delete",
+		"hbreak probe", "continue", "p n", "rwatch counter", "delete", "continue",
+	}}
+	c.run(t)
+	mustMatch(t, "gdb output", c.utrace,
+		`Hardware watchpoint 2: counter\n\nOld value = 10\nNew value = 20\n`,
+		`Hardware access \(read/write\) watchpoint 3: counter\n\nValue = 20\n`,
+		`Old value = 20\nNew value = 30\n`,
+		`Breakpoint 4, probe \(n=2\)`,
+		`(?m)^\$1 = 2$`,
+		`exited normally\]`)
+	mustMatch(t, "log", c.utraceLog, `(?m)^\+\+\+ exited with 0 \+\+\+$`)
+}
+
+// A watchpoint set before a thread exists fires in that thread.
+func TestGdbWatchNewThread(t *testing.T) {
+	c := &gdbCmp{mode: "thread", setup: []string{"break probe", "continue"}, cmds: []string{
+		"watch counter", "continue", "p $_thread", "continue",
+	}}
+	c.run(t)
+	mustMatch(t, "gdb output", c.utrace,
+		`Thread 2 "gdbhw" hit Hardware watchpoint 2: counter\n\nOld value = 0\nNew value = 10\nbump \(arg=0x0\)`,
+		`(?m)^\$1 = 2$`,
+		`Thread 1 "gdbhw" hit Breakpoint 1, probe \(n=1\)`)
 }

@@ -5,13 +5,15 @@
  *
  *   regs   zeroes the vector registers and loads known values into some
  *          of them and into the x87 stack first;
- *   watch  changes the global counter three times (watch, rwatch, hbreak);
+ *   watch  changes the global counter three times (watch, awatch, hbreak);
+ *   thread changes it once in a new thread (watchpoints in every thread);
  *   write  makes three write(2) calls between other calls (catch syscall);
  *   fork   forks a child that exits 7, and waits for it (catch fork);
  *   vfork  the same with vfork;
  *   exec   execs /bin/true (catch exec);
  *   segv   takes a SIGSEGV at address 0x10, which it catches ($_siginfo).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
@@ -25,6 +27,12 @@ static sigjmp_buf env;
 void __attribute__((noinline)) probe(int n)
 {
 	sink = n;
+}
+
+static void *bump(void *arg)
+{
+	counter += 10;
+	return arg;
 }
 
 static void on_segv(int sig)
@@ -68,6 +76,14 @@ int main(int argc, char **argv)
 			sink = counter;
 			probe(i);
 		}
+	} else if (!strcmp(mode, "thread")) {
+		pthread_t th;
+
+		probe(0);
+		if (pthread_create(&th, NULL, bump, NULL) != 0)
+			return 2;
+		pthread_join(th, NULL);
+		probe(1);
 	} else if (!strcmp(mode, "write")) {
 		for (int i = 0; i < 3; i++) {
 			getppid();
