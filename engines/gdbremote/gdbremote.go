@@ -37,6 +37,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines"
 )
 
@@ -50,6 +51,8 @@ func init() {
 				Doc: "where gdb connects: HOST:PORT (port 0 picks one), or unix:PATH for a socket only its owner can open (gdb: target remote PATH)"},
 			{Name: "hold", Kind: engines.Bool, Default: "true",
 				Doc: "in run, hold the program at its exec until gdb connects and continues"},
+			{Name: "syscalls", Kind: engines.String,
+				Doc: "the system calls gdb's catch syscall may stop at in a program run launches (e.g. write,openat): they go into its seccomp filter, and the others cost nothing; without them every call stops while gdb catches some"},
 			{Name: "packet_timeout", Kind: engines.Duration, Default: "10s",
 				Doc: "a packet must arrive whole within this time of its start, or the connection is closed"},
 		},
@@ -79,6 +82,8 @@ const (
 	whySignal            // a signal for gdb to decide about; it was not delivered
 	whyExec              // the process exec'd a new program
 	whyHW                // a debug register fired: a hardware breakpoint or watchpoint
+	whySyscallEntry      // a system call gdb catches, at its entry
+	whySyscallReturn     // and at its exit
 )
 
 type stopInfo struct {
@@ -89,6 +94,7 @@ type stopInfo struct {
 	// gdb's $_siginfo (qXfer:siginfo:read).
 	siginfo []byte
 	hw      hwSlot // the slot that fired, for whyHW
+	sysNr   int    // the system call, for whySyscallEntry and whySyscallReturn
 }
 
 // thread is the engine's state of one thread of the debugged process.
@@ -172,6 +178,11 @@ type engine struct {
 	// thread; hwGen counts their changes.
 	hw    [4]hwSlot
 	hwGen uint64
+	// gdb's catch syscall: on, and the calls (nil: all); declared are
+	// the calls the syscalls option named.
+	catching bool
+	catchSet *core.SyscallSet
+	declared core.SyscallSet
 	// The machine's register layout, once a thread showed it.
 	layout      layout
 	layoutKnown bool
@@ -199,7 +210,21 @@ func newEngine(name string, opts engines.Options, out *engines.Output) (engines.
 		return nil, fmt.Errorf("listen %s: %v", g.addr, err)
 	}
 	g.ln = ln
-	g.Init(name, g, out, engines.Needs{Events: idleEvents})
+	needs := engines.Needs{Events: idleEvents}
+	if spec := opts.Str("syscalls"); spec != "" {
+		nrs, err := sysabi.Expand(spec)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("syscalls: %v", err)
+		}
+		for _, nr := range nrs {
+			g.declared.Add(nr)
+		}
+		// What the launch's seccomp filter lists; each thread's own
+		// needs are set by setNeeds.
+		needs.Sync, needs.Syscalls = core.EventSyscall, &g.declared
+	}
+	g.Init(name, g, out, needs)
 	g.OnAttach = g.onAttach
 	out.Text(name, fmt.Sprintf("%s: listening on %s; connect with: gdb -ex 'target remote %s' PROGRAM", name, ln.Addr(), ln.Addr()))
 	go g.serve()
@@ -261,25 +286,34 @@ func (g *engine) onAttach(e *core.Engine) {
 	g.mu.Unlock()
 	switch {
 	case active:
-		setNeeds(e, true, false)
+		g.setNeeds(e, true, false)
 		if hw {
 			// Its debug registers are set in the report this
 			// brings, before it runs.
 			e.Control(core.Report)
 		}
 	case held:
-		setNeeds(e, false, true)
+		g.setNeeds(e, false, true)
 	}
 }
 
 // setNeeds asks for what the engine needs of a thread: passively its
 // clones, execs and death; with gdb connected, signals and execs
-// synchronously too (and so QUIESCE reports). launch adds a synchronous
-// exec for the program run launched, to hold it there.
-func setNeeds(e *core.Engine, active, launch bool) {
+// synchronously too (and so QUIESCE reports), and the system calls gdb
+// catches. launch adds a synchronous exec for the program run launched,
+// to hold it there.
+func (g *engine) setNeeds(e *core.Engine, active, launch bool) {
 	if active {
-		e.SetEvents(activeEvents)
-		e.SetSync(activeSync)
+		g.mu.Lock()
+		catching, set := g.catching, g.catchSet
+		g.mu.Unlock()
+		events, sync := activeEvents, activeSync
+		if catching {
+			events, sync = events|core.EventSyscall, sync|core.EventSyscall
+		}
+		e.SetSyscallFilter(set)
+		e.SetEvents(events)
+		e.SetSync(sync)
 		return
 	}
 	var sync core.Events
@@ -310,7 +344,7 @@ func (g *engine) StartAtExec(tid int) {
 	active := g.active
 	g.mu.Unlock()
 	if e != nil && !active {
-		setNeeds(e, false, true)
+		g.setNeeds(e, false, true)
 	}
 }
 
@@ -481,7 +515,7 @@ func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event
 			// instruction runs as if it never was there.
 			if t.keepSig && !g.active {
 				t.keepSig = false
-				go setNeeds(e, false, false)
+				go g.setNeeds(e, false, false)
 			}
 			return t.resume() | core.SignalIgn
 		}

@@ -155,7 +155,7 @@ func (s *session) query(d string) string {
 			}
 		}
 		r := fmt.Sprintf("PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"+
-			"qXfer:exec-file:read+;qXfer:threads:read+;qXfer:siginfo:read+;QPassSignals+;QProgramSignals+;vContSupported+", packetSize)
+			"qXfer:exec-file:read+;qXfer:threads:read+;qXfer:siginfo:read+;QPassSignals+;QProgramSignals+;QCatchSyscalls+;vContSupported+", packetSize)
 		if s.multi {
 			r += ";multiprocess+"
 		}
@@ -249,6 +249,8 @@ func (s *session) set(d string) string {
 		return "OK"
 	case "QProgramSignals":
 		return "OK"
+	case "QCatchSyscalls":
+		return s.catchSyscalls(args)
 	case "QNonStop":
 		if args == "0" {
 			return "OK"

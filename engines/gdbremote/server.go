@@ -265,7 +265,7 @@ func (g *engine) setActive(on bool) {
 			g.mu.Unlock()
 			continue
 		}
-		setNeeds(t.e, on, launch != 0 && t.e.Tid() == launch)
+		g.setNeeds(t.e, on, launch != 0 && t.e.Tid() == launch)
 	}
 }
 
@@ -629,6 +629,10 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 		b.WriteString("exec:" + hexBytes([]byte(st.exec)) + ";")
 	case st.why == whyHW:
 		b.WriteString(s.hwStopReply(st.hw))
+	case st.why == whySyscallEntry:
+		fmt.Fprintf(&b, "syscall_entry:%x;", st.sysNr)
+	case st.why == whySyscallReturn:
+		fmt.Fprintf(&b, "syscall_return:%x;", st.sysNr)
 	}
 	s.gTid = t.e.Tid()
 	s.last = b.String()
@@ -694,6 +698,7 @@ func (s *session) detach() {
 	s.lift()
 	g.mu.Lock()
 	g.clearHW()
+	g.catching, g.catchSet = false, nil
 	g.mu.Unlock()
 	s.syncDebugRegs(g.live())
 	g.mu.Lock()

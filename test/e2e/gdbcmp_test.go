@@ -18,6 +18,7 @@ import (
 type gdbCmp struct {
 	mode       string
 	engines    []string // more engines for utrace-bpf, tracing the same process
+	options    string   // more options of the gdbremote engine
 	setup      []string
 	cmds       []string
 	gdbserver  string // gdbserver's part of gdb's output
@@ -32,8 +33,9 @@ const cmpMark = "@@cmp@@"
 var (
 	// User space addresses differ between the runs: gdbserver turns
 	// address space randomization off, utrace-bpf's run does not.
-	userAddrRe = regexp.MustCompile(`0x0*(55|56|7f)[0-9a-f]{10}\b`)
-	pidRe      = regexp.MustCompile(`(process|pid|LWP|Thread) \d{3,}(\.\d+)?`)
+	userAddrRe   = regexp.MustCompile(`0x0*(55|56|7f)[0-9a-f]{10}\b`)
+	remoteReadRe = regexp.MustCompile(`(?m)^Reading \S+ from remote target\.\.\.\n`)
+	pidRe        = regexp.MustCompile(`(process|pid|LWP|Thread) \d{3,}(\.\d+)?`)
 )
 
 // normGDB reduces gdb's output to the compared part, addresses and
@@ -44,6 +46,9 @@ func normGDB(out string) string {
 		return "(no output)\n" + out
 	}
 	rest, _, _ = strings.Cut(rest, cmpMark+"\n")
+	// gdbserver offers gdb its files (vFile); the engine leaves gdb to
+	// read them locally.
+	rest = remoteReadRe.ReplaceAllString(rest, "")
 	rest = userAddrRe.ReplaceAllString(rest, "ADDR")
 	return pidRe.ReplaceAllString(rest, "$1 PID")
 }
@@ -63,7 +68,7 @@ func (c *gdbCmp) run(t *testing.T) {
 	for _, e := range c.engines {
 		args = append(args, "-e", e)
 	}
-	args = append(args, "-e", "gdbremote:listen=127.0.0.1:0", "--", exe, c.mode)
+	args = append(args, "-e", "gdbremote:listen=127.0.0.1:0"+c.options, "--", exe, c.mode)
 	d := startDaemon(t, args...)
 	c.utrace = normGDB(gdb(t, exe, d.addr(t), cmds...))
 	r := d.wait(t, time.Minute)
@@ -140,4 +145,34 @@ func TestGdbWatchNewThread(t *testing.T) {
 		`Thread 2 "gdbhw" hit Hardware watchpoint 2: counter\n\nOld value = 0\nNew value = 10\nbump \(arg=0x0\)`,
 		`(?m)^\$1 = 2$`,
 		`Thread 1 "gdbhw" hit Breakpoint 1, probe \(n=1\)`)
+}
+
+// catch syscall stops at each write's entry and return as under
+// gdbserver, while the syscalls engine logs the process; in the second
+// run the calls are named in the engine's syscalls option, so only they
+// stop, through the launch's seccomp filter.
+func TestGdbCatchSyscall(t *testing.T) {
+	for _, opts := range []string{"", ",syscalls=write,getppid"} {
+		t.Run("options="+opts, func(t *testing.T) {
+			c := &gdbCmp{mode: "write", engines: []string{"syscalls"}, options: opts, setup: []string{"catch syscall write"}, cmds: []string{
+				"continue", "p $rdx", "continue", "p $rax", "continue", "continue", "info breakpoints",
+				"catch syscall getppid", "continue", "p $rax", "continue", "continue", "delete", "continue",
+			}}
+			c.run(t)
+			mustMatch(t, "gdb output", c.utrace,
+				`(?s)(Catchpoint 1 \(call to syscall write\).*Catchpoint 1 \(returned from syscall write\).*){2}`,
+				`(?m)^\$1 = 2$`, `(?m)^\$2 = 2$`,
+				`catchpoint already hit 4 times`,
+				`Catchpoint 2 \(call to syscall getppid\)`,
+				`(?m)^\$3 = -38$`,
+				`Catchpoint 2 \(returned from syscall getppid\)`,
+				`exited normally\]`)
+			mustMatch(t, "log", c.utraceLog,
+				`(?m)(^write\(\d+, "w\\n", 2\) += 2$(?s:.*)){3}`,
+				`(?m)^\+\+\+ exited with 0 \+\+\+$`)
+			if strings.Contains(c.utraceLog, "seccomp filter, which may not") {
+				t.Errorf("warned of the filter:\n%s", c.utraceLog)
+			}
+		})
+	}
 }

@@ -7,12 +7,14 @@
  *          of them and into the x87 stack first;
  *   watch  changes the global counter three times (watch, awatch, hbreak);
  *   thread changes it once in a new thread (watchpoints in every thread);
- *   write  makes three write(2) calls between other calls (catch syscall);
+ *   write  makes three write(2) calls to /dev/null between getppid()
+ *          calls (catch syscall);
  *   fork   forks a child that exits 7, and waits for it (catch fork);
  *   vfork  the same with vfork;
  *   exec   execs /bin/true (catch exec);
  *   segv   takes a SIGSEGV at address 0x10, which it catches ($_siginfo).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -85,9 +87,11 @@ int main(int argc, char **argv)
 		pthread_join(th, NULL);
 		probe(1);
 	} else if (!strcmp(mode, "write")) {
+		int fd = open("/dev/null", O_WRONLY);
+
 		for (int i = 0; i < 3; i++) {
 			getppid();
-			write(1, "w\n", 2);
+			write(fd, "w\n", 2);
 		}
 		probe(0);
 	} else if (!strcmp(mode, "fork") || !strcmp(mode, "vfork")) {
