@@ -75,15 +75,15 @@ const siKernel = 0x80
 type why uint8
 
 const (
-	whyNone   why = iota // held because the server asked; nothing to report
-	whyLaunch            // the launched program, held at its exec
-	whyStep              // a single step finished
-	whyBreak             // one of our breakpoints; rip is rewound to it
-	whySignal            // a signal for gdb to decide about; it was not delivered
-	whyExec              // the process exec'd a new program
-	whyHW                // a debug register fired: a hardware breakpoint or watchpoint
-	whySyscallEntry      // a system call gdb catches, at its entry
-	whySyscallReturn     // and at its exit
+	whyNone          why = iota // held because the server asked; nothing to report
+	whyLaunch                   // the launched program, held at its exec
+	whyStep                     // a single step finished
+	whyBreak                    // one of our breakpoints; rip is rewound to it
+	whySignal                   // a signal for gdb to decide about; it was not delivered
+	whyExec                     // the process exec'd a new program
+	whyHW                       // a debug register fired: a hardware breakpoint or watchpoint
+	whySyscallEntry             // a system call gdb catches, at its entry
+	whySyscallReturn            // and at its exit
 )
 
 type stopInfo struct {
