@@ -84,6 +84,7 @@ const (
 	whyHW                       // a debug register fired: a hardware breakpoint or watchpoint
 	whySyscallEntry             // a system call gdb catches, at its entry
 	whySyscallReturn            // and at its exit
+	whyFork                     // the thread forked a child process
 )
 
 type stopInfo struct {
@@ -95,6 +96,7 @@ type stopInfo struct {
 	siginfo []byte
 	hw      hwSlot // the slot that fired, for whyHW
 	sysNr   int    // the system call, for whySyscallEntry and whySyscallReturn
+	child   int    // the new process, for whyFork
 }
 
 // thread is the engine's state of one thread of the debugged process.
@@ -174,6 +176,8 @@ type engine struct {
 	ever     map[uint64]bool // every address that ever held one of our int3 bytes
 	pass     map[int]bool    // QPassSignals, as Linux numbers
 	execStop bool            // gdb wants exec events
+	forkStop bool            // gdb wants fork events
+	forked   map[int]bool    // the children reported to gdb
 	// The hardware breakpoints and watchpoints, the same in every
 	// thread; hwGen counts their changes.
 	hw    [4]hwSlot
@@ -201,7 +205,7 @@ func newEngine(name string, opts engines.Options, out *engines.Output) (engines.
 	g := &engine{addr: opts.Str("listen"), hold: opts.BoolVal("hold"), timeout: opts.Dur("packet_timeout"),
 		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		threads: map[*core.Engine]*thread{}, bps: map[uint64]bool{}, inserted: map[uint64]byte{},
-		ever: map[uint64]bool{}, pass: map[int]bool{}}
+		ever: map[uint64]bool{}, pass: map[int]bool{}, forked: map[int]bool{}}
 	if g.timeout <= 0 {
 		return nil, fmt.Errorf("packet_timeout %v: want a positive duration", g.timeout)
 	}
@@ -305,9 +309,12 @@ func (g *engine) onAttach(e *core.Engine) {
 func (g *engine) setNeeds(e *core.Engine, active, launch bool) {
 	if active {
 		g.mu.Lock()
-		catching, set := g.catching, g.catchSet
+		catching, set, fork := g.catching, g.catchSet, g.forkStop
 		g.mu.Unlock()
 		events, sync := activeEvents, activeSync
+		if fork {
+			sync |= core.EventClone
+		}
 		if catching {
 			events, sync = events|core.EventSyscall, sync|core.EventSyscall
 		}
@@ -349,21 +356,35 @@ func (g *engine) StartAtExec(tid int) {
 }
 
 // ReportClone follows new threads of the process (Base attaches to them
-// before they run). Child processes are not followed (gdb is not offered
-// fork events), but their copy of memory is cleaned of our int3 bytes.
+// before they run). Child processes are not followed, but their copy of
+// memory is cleaned of our int3 bytes; when gdb asked for fork events, a
+// fork (a child with its own copy of memory) stops the parent for gdb,
+// which then detaches from the child (D;PID, gdb's detach-on-fork) or
+// not, and then the child has run on meanwhile: the engine debugs one
+// process. A child sharing the parent's memory (vfork, posix_spawn) is
+// not reported: vfork events, which need the kernel's vfork-done stop,
+// are not offered.
 func (g *engine) ReportClone(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	g.Count()
+	own := false
 	if ev.Clone.Thread {
 		g.Base.ReportClone(e, action, ev)
 	} else if ev.Sync {
-		g.cleanChild(e.Tgid(), ev.Clone.Child)
+		own = g.cleanChild(e.Tgid(), ev.Clone.Child)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if t := g.threads[e]; t != nil {
-		return t.resume()
+	t := g.threads[e]
+	if t == nil {
+		return core.Resume
 	}
-	return core.Resume
+	if own && g.active && g.forkStop && !t.stepping {
+		g.forked[ev.Clone.Child] = true
+		t.want = true
+		g.post(event0(t, stopInfo{why: whyFork, child: ev.Clone.Child}))
+		return core.Stop
+	}
+	return t.resume()
 }
 
 // cleanChild takes our int3 bytes out of a new child process, which got a
@@ -372,7 +393,13 @@ func (g *engine) ReportClone(e *core.Engine, action core.Action, ev *core.Event)
 // report runs. A child sharing the parent's memory (vfork, posix_spawn) is
 // left alone: its bytes are the parent's. core.Stopped reaches only threads
 // an engine holds, so this writes /proc/PID/mem directly.
-func (g *engine) cleanChild(parent, child int) {
+//
+// It reports whether the child has memory of its own.
+func (g *engine) cleanChild(parent, child int) bool {
+	const kcmpVM = 1
+	if r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(parent), uintptr(child), kcmpVM, 0, 0, 0); errno != 0 || r == 0 {
+		return false // shared, or cannot tell
+	}
 	g.mu.Lock()
 	ins := make(map[uint64]byte, len(g.inserted))
 	for a, b := range g.inserted {
@@ -380,20 +407,20 @@ func (g *engine) cleanChild(parent, child int) {
 	}
 	g.mu.Unlock()
 	if len(ins) == 0 {
-		return
-	}
-	const kcmpVM = 1
-	if r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(parent), uintptr(child), kcmpVM, 0, 0, 0); errno != 0 || r == 0 {
-		return // shared, or cannot tell
+		return true
 	}
 	f, err := os.OpenFile("/proc/"+strconv.Itoa(child)+"/mem", os.O_RDWR, 0)
 	if err != nil {
-		return
+		g.Out.Warn("%s: child %d keeps the breakpoints of its parent: %v", g.Name(), child, err)
+		return true
 	}
 	defer f.Close()
 	for a, b := range ins {
-		f.WriteAt([]byte{b}, int64(a))
+		if _, err := f.WriteAt([]byte{b}, int64(a)); err != nil {
+			g.Out.Warn("%s: child %d keeps the breakpoint at %#x of its parent: %v", g.Name(), child, a, err)
+		}
 	}
+	return true
 }
 
 // ReportQuiesce comes when the thread stopped: for a stop of its own

@@ -120,6 +120,15 @@ func (s *session) dispatch(d string) (reply string, ok bool) {
 		if !s.ensureStarted() {
 			return errState, true
 		}
+		if pidS, ok := strings.CutPrefix(d[1:], ";"); ok {
+			pid, err := strconv.ParseUint(pidS, 16, 31)
+			if err != nil {
+				return errBadPacket, true
+			}
+			if r := s.detachChild(int(pid)); r != "" {
+				return r, true
+			}
+		}
 		s.detach()
 		return "OK", true
 	case 'k':
@@ -140,6 +149,9 @@ func (s *session) query(d string) string {
 	name, args, _ := strings.Cut(d, ":")
 	switch {
 	case name == "qSupported":
+		s.g.mu.Lock()
+		s.g.execStop, s.g.forkStop = false, false
+		s.g.mu.Unlock()
 		for f := range strings.SplitSeq(args, ";") {
 			switch f {
 			case "multiprocess+":
@@ -151,6 +163,10 @@ func (s *session) query(d string) string {
 			case "exec-events+":
 				s.g.mu.Lock()
 				s.g.execStop = true
+				s.g.mu.Unlock()
+			case "fork-events+":
+				s.g.mu.Lock()
+				s.g.forkStop = s.multi || strings.Contains(args, "multiprocess+")
 				s.g.mu.Unlock()
 			}
 		}
@@ -168,6 +184,9 @@ func (s *session) query(d string) string {
 		s.g.mu.Lock()
 		if s.g.execStop {
 			r += ";exec-events+"
+		}
+		if s.g.forkStop {
+			r += ";fork-events+"
 		}
 		s.g.mu.Unlock()
 		return r
@@ -272,6 +291,8 @@ func (s *session) vPacket(d string) (string, bool) {
 		return "OK", true
 	case d == "vMustReplyEmpty":
 		return "", true
+	case strings.HasPrefix(d, "vFile:"):
+		return s.hostIO(d), true
 	}
 	return "", true
 }
@@ -435,6 +456,19 @@ func (s *session) setThread(d string) string {
 	if err != nil {
 		return errBadPacket
 	}
+	if d[0] == 'g' {
+		// A forked child gdb is about to detach from: it takes its
+		// breakpoints out of the child first.
+		pid := parsePid(d[1:])
+		s.g.mu.Lock()
+		child := s.g.forked[pid]
+		s.g.mu.Unlock()
+		if child {
+			s.gOther = pid
+			return "OK"
+		}
+		s.gOther = 0
+	}
 	if tid > 0 && s.started && s.threadByTid(tid) == nil {
 		return errNoThread
 	}
@@ -450,6 +484,24 @@ func (s *session) setThread(d string) string {
 		return errBadPacket
 	}
 	return "OK"
+}
+
+// detachChild answers D;PID for a forked child: it runs already (the
+// engine does not hold children). "" when pid is the debugged process.
+func (s *session) detachChild(pid int) string {
+	s.g.mu.Lock()
+	defer s.g.mu.Unlock()
+	switch {
+	case pid == s.g.target:
+		return ""
+	case s.g.forked[pid]:
+		delete(s.g.forked, pid)
+		if s.gOther == pid {
+			s.gOther = 0
+		}
+		return "OK"
+	}
+	return errNoThread
 }
 
 // heldThread returns gdb's current thread if it is held.
@@ -736,6 +788,14 @@ func (s *session) breakpoint(d string) string {
 	size, err := parseHex(kind)
 	if err != nil {
 		return errBadPacket
+	}
+	if s.gOther != 0 {
+		// A forked child: its copy of memory was cleaned of our int3
+		// bytes at the fork, and debug registers are not inherited.
+		if d[0] == 'z' {
+			return "OK"
+		}
+		return errState
 	}
 	if typ != "0" {
 		if !s.ensureStarted() {

@@ -99,9 +99,11 @@ type session struct {
 	multi, swbreak, hwbreak bool
 
 	gTid, cTid int // Hg and Hc; 0: any thread
+	gOther     int // Hg named this forked child, not the debugged process
 	started    bool
 	running    bool               // gdb waits for a stop reply
 	resumed    map[*thread]action // the threads gdb resumed last
+	files      map[int]*os.File   // opened by vFile:open, by gdb's number
 	last       string             // the last stop reply, for '?'
 	detached   bool
 }
@@ -117,6 +119,7 @@ func (g *engine) session(c net.Conn, conns <-chan net.Conn) {
 	go s.read(stop)
 	defer func() {
 		close(stop)
+		s.closeFiles()
 		c.Close()
 		g.mu.Lock()
 		g.conn = nil
@@ -629,6 +632,12 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 		b.WriteString("exec:" + hexBytes([]byte(st.exec)) + ";")
 	case st.why == whyHW:
 		b.WriteString(s.hwStopReply(st.hw))
+	case st.why == whyFork:
+		if s.multi {
+			fmt.Fprintf(&b, "fork:p%x.%x;", st.child, st.child)
+		} else {
+			fmt.Fprintf(&b, "fork:%x;", st.child)
+		}
 	case st.why == whySyscallEntry:
 		fmt.Fprintf(&b, "syscall_entry:%x;", st.sysNr)
 	case st.why == whySyscallReturn:
@@ -955,6 +964,20 @@ func (s *session) threadID(t *thread) string {
 		return fmt.Sprintf("p%x.%x", t.e.Tgid(), t.e.Tid())
 	}
 	return fmt.Sprintf("%x", t.e.Tid())
+}
+
+// parsePid is the process of a pPID.TID thread id, 0 for another form.
+func parsePid(s string) int {
+	rest, ok := strings.CutPrefix(s, "p")
+	if !ok {
+		return 0
+	}
+	pid, _, _ := strings.Cut(rest, ".")
+	n, err := parseTidNum(pid)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // parseThreadID parses a thread id: tid -1 means all threads, 0 any.
