@@ -3,6 +3,7 @@ package gdbremote
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,8 +117,17 @@ func (g *engine) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.
 func (g *engine) syscallStop(e *core.Engine, ev *core.Event, w why) core.Action {
 	g.Count()
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	t := g.threads[e]
+	if t != nil && w == whySyscallReturn && t.vforkWait != 0 && ev.Sync && slices.Contains(vforkCalls, ev.Syscall.Nr) {
+		t.vforkWait = 0
+		t.want = true
+		g.post(event0(t, stopInfo{why: whyVforkDone}))
+		active := g.active
+		g.mu.Unlock()
+		g.setNeeds(e, active, false) // no more exits
+		return core.Stop
+	}
+	defer g.mu.Unlock()
 	switch {
 	case t == nil:
 		return core.Resume

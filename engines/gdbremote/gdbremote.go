@@ -85,6 +85,8 @@ const (
 	whySyscallEntry             // a system call gdb catches, at its entry
 	whySyscallReturn            // and at its exit
 	whyFork                     // the thread forked a child process
+	whyVfork                    // the thread vforked one, and waits for it
+	whyVforkDone                // the vfork child exec'd or exited; the parent goes on
 )
 
 type stopInfo struct {
@@ -121,6 +123,9 @@ type thread struct {
 	pending *stopInfo // an event not yet reported to gdb
 	siginfo []byte    // of the signal last reported for the thread
 	hwGen   uint64    // the engine's hwGen its debug registers hold
+	// vforkWait is the vfork child the thread waits for, until its call
+	// returns.
+	vforkWait int
 }
 
 // resume is the action a callback returns for t.
@@ -163,21 +168,22 @@ type engine struct {
 	done    chan struct{}
 	once    sync.Once
 
-	mu       sync.Mutex
-	threads  map[*core.Engine]*thread
-	target   int  // the debugged process (the first one attached)
-	launch   int  // the tid run launched, until its exec
-	launched bool // the process was started by run, not attached to
-	active   bool // a gdb is connected: signals and execs are synchronous
-	allStop  bool // new threads start held
-	queue    []event
-	bps      map[uint64]bool // gdb's breakpoints
-	inserted map[uint64]byte // int3 bytes now in memory: address → the byte it replaced
-	ever     map[uint64]bool // every address that ever held one of our int3 bytes
-	pass     map[int]bool    // QPassSignals, as Linux numbers
-	execStop bool            // gdb wants exec events
-	forkStop bool            // gdb wants fork events
-	forked   map[int]bool    // the children reported to gdb
+	mu        sync.Mutex
+	threads   map[*core.Engine]*thread
+	target    int  // the debugged process (the first one attached)
+	launch    int  // the tid run launched, until its exec
+	launched  bool // the process was started by run, not attached to
+	active    bool // a gdb is connected: signals and execs are synchronous
+	allStop   bool // new threads start held
+	queue     []event
+	bps       map[uint64]bool // gdb's breakpoints
+	inserted  map[uint64]byte // int3 bytes now in memory: address → the byte it replaced
+	ever      map[uint64]bool // every address that ever held one of our int3 bytes
+	pass      map[int]bool    // QPassSignals, as Linux numbers
+	execStop  bool            // gdb wants exec events
+	forkStop  bool            // gdb wants fork events
+	vforkStop bool            // and vfork events
+	forked    map[int]bool    // the children reported to gdb
 	// The hardware breakpoints and watchpoints, the same in every
 	// thread; hwGen counts their changes.
 	hw    [4]hwSlot
@@ -309,7 +315,11 @@ func (g *engine) onAttach(e *core.Engine) {
 func (g *engine) setNeeds(e *core.Engine, active, launch bool) {
 	if active {
 		g.mu.Lock()
-		catching, set, fork := g.catching, g.catchSet, g.forkStop
+		catching, set, fork := g.catching, g.catchSet, g.forkStop || g.vforkStop
+		vfork := false
+		if t := g.threads[e]; t != nil {
+			vfork = t.vforkWait != 0
+		}
 		g.mu.Unlock()
 		events, sync := activeEvents, activeSync
 		if fork {
@@ -317,6 +327,20 @@ func (g *engine) setNeeds(e *core.Engine, active, launch bool) {
 		}
 		if catching {
 			events, sync = events|core.EventSyscall, sync|core.EventSyscall
+		}
+		if vfork {
+			// The exit of the vfork is the vforkdone stop.
+			events, sync = events|core.EventSyscallExit, sync|core.EventSyscallExit
+			if set != nil || !catching {
+				vset := core.SyscallSet{}
+				if set != nil && catching {
+					vset = *set
+				}
+				for _, nr := range vforkCalls {
+					vset.Add(nr)
+				}
+				set = &vset
+			}
 		}
 		e.SetSyscallFilter(set)
 		e.SetEvents(events)
@@ -373,19 +397,40 @@ func (g *engine) ReportClone(e *core.Engine, action core.Action, ev *core.Event)
 		own = g.cleanChild(e.Tgid(), ev.Clone.Child)
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			g.mu.Unlock()
+		}
+	}()
 	t := g.threads[e]
 	if t == nil {
 		return core.Resume
 	}
-	if own && g.active && g.forkStop && !t.stepping {
+	switch {
+	case ev.Clone.Thread || !ev.Sync || !g.active || t.stepping:
+	case own && g.forkStop:
 		g.forked[ev.Clone.Child] = true
 		t.want = true
 		g.post(event0(t, stopInfo{why: whyFork, child: ev.Clone.Child}))
 		return core.Stop
+	case !own && g.vforkStop:
+		// The parent waits in the kernel until the child execs or
+		// exits; the exit of its call is gdb's vforkdone.
+		g.forked[ev.Clone.Child] = true
+		t.want, t.vforkWait = true, ev.Clone.Child
+		g.post(event0(t, stopInfo{why: whyVfork, child: ev.Clone.Child}))
+		g.mu.Unlock()
+		locked = false
+		// Before the thread runs again.
+		g.setNeeds(e, true, false)
+		return core.Stop
 	}
 	return t.resume()
 }
+
+// vforkCalls are the calls that make a vfork child.
+var vforkCalls = []int{unix.SYS_VFORK, unix.SYS_CLONE, unix.SYS_CLONE3}
 
 // cleanChild takes our int3 bytes out of a new child process, which got a
 // copy of the parent's memory with them in it and would die of the first

@@ -150,7 +150,7 @@ func (s *session) query(d string) string {
 	switch {
 	case name == "qSupported":
 		s.g.mu.Lock()
-		s.g.execStop, s.g.forkStop = false, false
+		s.g.execStop, s.g.forkStop, s.g.vforkStop = false, false, false
 		s.g.mu.Unlock()
 		for f := range strings.SplitSeq(args, ";") {
 			switch f {
@@ -166,7 +166,17 @@ func (s *session) query(d string) string {
 				s.g.mu.Unlock()
 			case "fork-events+":
 				s.g.mu.Lock()
-				s.g.forkStop = s.multi || strings.Contains(args, "multiprocess+")
+				s.g.forkStop = strings.Contains(args, "multiprocess+")
+				s.g.mu.Unlock()
+			case "vfork-events+":
+				// The vforkdone stop is the exit of the parent's call,
+				// which a seccomp filter may not stop at.
+				s.g.mu.Lock()
+				pid := s.g.target
+				s.g.mu.Unlock()
+				on := strings.Contains(args, "multiprocess+") && !underSeccomp(pid)
+				s.g.mu.Lock()
+				s.g.vforkStop = on
 				s.g.mu.Unlock()
 			}
 		}
@@ -187,6 +197,9 @@ func (s *session) query(d string) string {
 		}
 		if s.g.forkStop {
 			r += ";fork-events+"
+		}
+		if s.g.vforkStop {
+			r += ";vfork-events+"
 		}
 		s.g.mu.Unlock()
 		return r

@@ -633,11 +633,11 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 	case st.why == whyHW:
 		b.WriteString(s.hwStopReply(st.hw))
 	case st.why == whyFork:
-		if s.multi {
-			fmt.Fprintf(&b, "fork:p%x.%x;", st.child, st.child)
-		} else {
-			fmt.Fprintf(&b, "fork:%x;", st.child)
-		}
+		fmt.Fprintf(&b, "fork:p%x.%x;", st.child, st.child)
+	case st.why == whyVfork:
+		fmt.Fprintf(&b, "vfork:p%x.%x;", st.child, st.child)
+	case st.why == whyVforkDone:
+		b.WriteString("vforkdone:;")
 	case st.why == whySyscallEntry:
 		fmt.Fprintf(&b, "syscall_entry:%x;", st.sysNr)
 	case st.why == whySyscallReturn:

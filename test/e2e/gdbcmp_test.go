@@ -181,8 +181,9 @@ func TestGdbCatchSyscall(t *testing.T) {
 }
 
 // catch fork stops at the fork in the parent, gdb detaches the child
-// (detach-on-fork), and the parent sees it exit 7; catch exec stops at
-// the new program. The syscalls engine follows the children meanwhile.
+// (detach-on-fork), and the parent sees it exit 7; catch vfork the same,
+// gdb's breakpoints going back in at the vforkdone stop; catch exec stops
+// at the new program. The syscalls engine follows the children meanwhile.
 func TestGdbCatchForkExec(t *testing.T) {
 	fork := &gdbCmp{mode: "fork", engines: []string{"syscalls"}, setup: []string{"catch fork", "break probe"}, cmds: []string{
 		"continue", "p $_siginfo.si_signo", "bt 1", "continue", "p n", "continue",
@@ -196,6 +197,16 @@ func TestGdbCatchForkExec(t *testing.T) {
 	mustMatch(t, "log", fork.utraceLog,
 		`(?m)^\[pid +\d+\] exit_group\(7\) += \?$`,
 		`(?m)^\+\+\+ exited with 0 \+\+\+$`)
+
+	vfork := &gdbCmp{mode: "vfork", engines: []string{"syscalls"}, setup: []string{"catch vfork", "break probe"}, cmds: []string{
+		"continue", "bt 1", "continue", "p n", "continue",
+	}}
+	vfork.run(t)
+	mustMatch(t, "gdb output", vfork.utrace,
+		`Catchpoint 1 \(vforked process PID\), __libc_vfork \(\)`,
+		`\[Detaching after vfork from child process PID\]`,
+		`Breakpoint 2, probe \(n=7\)`,
+		`exited normally\]`)
 
 	exec := &gdbCmp{mode: "exec", engines: []string{"syscalls"}, setup: []string{"catch exec"}, cmds: []string{
 		"continue", "bt 1", "info breakpoints", "continue",
