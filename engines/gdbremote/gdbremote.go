@@ -4,18 +4,30 @@
 // work on one process at once (Linux allows one ptracer per thread; here
 // the debugger is one engine among many).
 //
-// The target is x86-64 Linux, all-stop. The engine is written only against
-// package core: it holds threads with Control(Stop) and a Stop from its
-// callbacks, reads and writes registers and memory with Examine, steps
-// with SingleStep, and learns of breakpoint hits as synchronous SIGTRAP
-// reports. Its breakpoints (Z0) are its own: it writes the int3 bytes
-// while threads of the process run and takes them out again whenever gdb
-// holds the process, so gdb's memory reads, and other engines examining a
-// thread gdb holds, see the program's own bytes.
+// The target is x86-64 Linux, all-stop, and the aim is gdbserver's
+// behaviour: gdb prints the same under both. The engine is written only
+// against package core: it holds threads with Control(Stop) and a Stop
+// from its callbacks, reads and writes registers (the general ones, the
+// XSAVE area for x87, SSE and AVX, the debug registers) and memory with
+// Examine, steps with SingleStep, and learns of breakpoint hits as
+// synchronous SIGTRAP reports. Its breakpoints (Z0) are its own: it writes
+// the int3 bytes while threads of the process run and takes them out again
+// whenever gdb holds the process, so gdb's memory reads, and other engines
+// examining a thread gdb holds, see the program's own bytes. Hardware
+// breakpoints and watchpoints (Z1, Z2, Z4) are the debug registers, one
+// set written into every thread before it runs.
+//
+// Events gdb can catch are core reports: system calls (QCatchSyscalls)
+// synchronous entries and exits filtered to gdb's list, forks (fork-events)
+// the parent's synchronous CLONE report, vforks also the exit of the
+// parent's call (vforkdone), execs the EXEC report. $_siginfo is the
+// siginfo_t of the signal reported, and gdb reads the target's files with
+// host I/O (vFile), as from gdbserver.
 //
 // While no gdb is connected the engine only follows threads and watches
 // for exits, passively; a thread costs nothing more. When gdb connects it
-// asks for signals and execs synchronously; when gdb detaches it lets go
+// asks for signals and execs synchronously (and clones, with fork events;
+// system calls while gdb catches them); when gdb detaches it lets go
 // again, and the process runs on.
 //
 // Callbacks never wait for the network: they decide at once (hold the
