@@ -395,11 +395,12 @@ func (g *engine) StartAtExec(tid int) {
 // before they run). Child processes are not followed, but their copy of
 // memory is cleaned of our int3 bytes; when gdb asked for fork events, a
 // fork (a child with its own copy of memory) stops the parent for gdb,
-// which then detaches from the child (D;PID, gdb's detach-on-fork) or
-// not, and then the child has run on meanwhile: the engine debugs one
-// process. A child sharing the parent's memory (vfork, posix_spawn) is
-// not reported: vfork events, which need the kernel's vfork-done stop,
-// are not offered.
+// which then detaches from the child (D;PID, gdb's detach-on-fork); the
+// child runs on meanwhile, as the engine debugs one process. A child
+// sharing the parent's memory (vfork, posix_spawn) is a vfork event when
+// gdb asked for those; the parent's call then returns when the child
+// execs or exits, and its synchronous syscall exit is gdb's vforkdone
+// (the stopper has no PTRACE_EVENT_VFORK_DONE).
 func (g *engine) ReportClone(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	g.Count()
 	own := false
