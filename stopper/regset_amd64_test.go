@@ -2,7 +2,9 @@ package stopper_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -92,5 +94,65 @@ func TestRegsetsDebugRegistersSiginfo(t *testing.T) {
 	defer mu.Unlock()
 	for _, e := range errs {
 		t.Error(e)
+	}
+}
+
+// A byte an engine shadowed reads as the program's own through Examine,
+// keeps the engine's byte in memory when written, and Unshadow returns
+// the byte written since.
+func TestShadowedMemory(t *testing.T) {
+	tr, _ := newTracer(t)
+	p := start(t, "open", filepath.Join(t.TempDir(), "none"))
+	p.expect("ready")
+	var mu sync.Mutex
+	var got []string
+	eng := &syscallEngine{entry: func(e *core.Engine, ev *core.Event) core.Action {
+		if ev.Syscall.Nr != unix.SYS_OPENAT {
+			return core.Resume
+		}
+		note := func(f string, a ...any) {
+			mu.Lock()
+			got = append(got, fmt.Sprintf(f, a...))
+			mu.Unlock()
+		}
+		addr := uintptr(ev.Syscall.Args[1]) // the path
+		read := func(st core.Stopped) byte {
+			var b [1]byte
+			if _, err := st.ReadMemory(addr, b[:]); err != nil {
+				note("read: %v", err)
+			}
+			return b[0]
+		}
+		e.Examine(func(st core.Stopped) error {
+			orig := read(st)
+			st.WriteMemory(addr, []byte{0xcc})
+			e.Tracer().Shadow(e.Tgid(), uint64(addr), orig)
+			return nil
+		})
+		e.Examine(func(st core.Stopped) error {
+			note("shadowed %q", read(st))
+			st.WriteMemory(addr, []byte{'Q'})
+			note("written %q", read(st))
+			return nil
+		})
+		orig, ok := e.Tracer().Unshadow(e.Tgid(), uint64(addr))
+		e.Examine(func(st core.Stopped) error {
+			note("memory %#x, unshadow %q %v", read(st), orig, ok)
+			st.WriteMemory(addr, []byte{'/'})
+			return nil
+		})
+		return core.Resume
+	}}
+	attach(t, tr, p.pid, eng, core.EventSyscallEntry, core.EventSyscallEntry)
+	p.proceed()
+	if l := p.line(); l != "openat=-1" {
+		t.Errorf("program: %q", l)
+	}
+	p.exit()
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{`shadowed '/'`, `written 'Q'`, `memory 0xcc, unshadow 'Q' true`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
