@@ -181,6 +181,7 @@ type engine struct {
 	once    sync.Once
 
 	mu        sync.Mutex
+	tracer    *core.Tracer // the tracer of the threads, for the breakpoint shadows
 	threads   map[*core.Engine]*thread
 	target    int  // the debugged process (the first one attached)
 	launch    int  // the tid run launched, until its exec
@@ -189,7 +190,10 @@ type engine struct {
 	allStop   bool // new threads start held
 	queue     []event
 	bps       map[uint64]bool // gdb's breakpoints
-	inserted  map[uint64]byte // int3 bytes now in memory: address → the byte it replaced
+	// inserted are the addresses where an int3 of ours is in memory;
+	// the bytes they replaced are the tracer's shadows (core.Tracer.Shadow),
+	// which every engine's Examine shows in their place.
+	inserted map[uint64]bool
 	ever      map[uint64]bool // every address that ever held one of our int3 bytes
 	pass      map[int]bool    // QPassSignals, as Linux numbers
 	execStop  bool            // gdb wants exec events
@@ -222,7 +226,7 @@ type engine struct {
 func newEngine(name string, opts engines.Options, out *engines.Output) (engines.Engine, error) {
 	g := &engine{addr: opts.Str("listen"), hold: opts.BoolVal("hold"), timeout: opts.Dur("packet_timeout"),
 		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		threads: map[*core.Engine]*thread{}, bps: map[uint64]bool{}, inserted: map[uint64]byte{},
+		threads: map[*core.Engine]*thread{}, bps: map[uint64]bool{}, inserted: map[uint64]bool{},
 		ever: map[uint64]bool{}, pass: map[int]bool{}, forked: map[int]bool{}}
 	if g.timeout <= 0 {
 		return nil, fmt.Errorf("packet_timeout %v: want a positive duration", g.timeout)
@@ -299,6 +303,7 @@ func (g *engine) onAttach(e *core.Engine) {
 		e.Control(core.Detach)
 		return
 	}
+	g.tracer = e.Tracer()
 	t := &thread{e: e, want: g.allStop, fresh: true}
 	g.threads[e] = t
 	active := g.active
@@ -458,12 +463,7 @@ func (g *engine) cleanChild(parent, child int) bool {
 	if r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(parent), uintptr(child), kcmpVM, 0, 0, 0); errno != 0 || r == 0 {
 		return false // shared, or cannot tell
 	}
-	g.mu.Lock()
-	ins := make(map[uint64]byte, len(g.inserted))
-	for a, b := range g.inserted {
-		ins[a] = b
-	}
-	g.mu.Unlock()
+	ins := g.tracer.Shadows(parent)
 	if len(ins) == 0 {
 		return true
 	}
@@ -660,6 +660,7 @@ func (g *engine) ReportExec(e *core.Engine, action core.Action, ev *core.Event) 
 	}
 	clear(g.bps)
 	clear(g.inserted)
+	e.Tracer().ForgetShadows(e.Tgid())
 	clear(g.ever)
 	g.clearHW() // the kernel cleared the debug registers too
 	if g.active && g.execStop && !t.want {
@@ -699,6 +700,7 @@ func (g *engine) apply(ev event) {
 		if ev.groupDead {
 			g.exited, g.status = true, ev.status
 			clear(g.inserted)
+			t.e.Tracer().ForgetShadows(g.target)
 		}
 	}
 }
@@ -771,10 +773,20 @@ func (g *engine) shutdown() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if len(g.inserted) > 0 && !g.exited && g.target != 0 {
-			if f, err := os.OpenFile("/proc/"+strconv.Itoa(g.target)+"/mem", os.O_RDWR, 0); err == nil {
-				for addr, orig := range g.inserted {
-					f.WriteAt([]byte{orig}, int64(addr))
+			f, err := os.OpenFile("/proc/"+strconv.Itoa(g.target)+"/mem", os.O_RDWR, 0)
+			if err != nil {
+				g.Out.Warn("%s: process %d keeps the breakpoints of gdb: %v", g.Name(), g.target, err)
+			}
+			for addr := range g.inserted {
+				orig, ok := g.tracer.Unshadow(g.target, addr)
+				if !ok || f == nil {
+					continue
 				}
+				if _, err := f.WriteAt([]byte{orig}, int64(addr)); err != nil {
+					g.Out.Warn("%s: process %d keeps the breakpoint at %#x: %v", g.Name(), g.target, addr, err)
+				}
+			}
+			if f != nil {
 				f.Close()
 			}
 			clear(g.inserted)

@@ -673,7 +673,8 @@ func errorReply(err error) string {
 const maxMem = packetSize / 2
 
 // readMem answers m (hex) and x (binary) reads. Breakpoint bytes still in
-// memory are shown as the bytes they replaced.
+// memory are shown as the bytes they replaced (Examine shows the
+// shadows).
 func (s *session) readMem(arg string, binary bool) string {
 	addr, n, err := parseAddrLen(arg)
 	if err != nil {
@@ -700,13 +701,6 @@ func (s *session) readMem(arg string, binary bool) string {
 		return errMemory
 	}
 	buf = buf[:got]
-	s.g.mu.Lock()
-	for a, orig := range s.g.inserted {
-		if a >= addr && a < addr+uint64(got) {
-			buf[a-addr] = orig
-		}
-	}
-	s.g.mu.Unlock()
 	if binary {
 		return "b" + string(buf)
 	}
@@ -749,7 +743,8 @@ func (s *session) writeMemBin(arg string) string {
 }
 
 // writeMem writes memory; where an int3 of ours is in memory, the new byte
-// becomes the one it replaced.
+// becomes the one it replaced (Examine keeps the int3 and records the
+// byte as the shadow).
 func (s *session) writeMem(addr uint64, b []byte) string {
 	if len(b) == 0 {
 		return "OK"
@@ -758,15 +753,6 @@ func (s *session) writeMem(addr uint64, b []byte) string {
 	if t == nil {
 		return errState
 	}
-	b = append([]byte(nil), b...)
-	s.g.mu.Lock()
-	for a := range s.g.inserted {
-		if a >= addr && a < addr+uint64(len(b)) {
-			s.g.inserted[a] = b[a-addr]
-			b[a-addr] = 0xcc
-		}
-	}
-	s.g.mu.Unlock()
 	var n int
 	t.e.Examine(func(st core.Stopped) error {
 		n, _ = st.WriteMemory(uintptr(addr), b)
@@ -819,7 +805,7 @@ func (s *session) breakpoint(d string) string {
 	if d[0] == 'z' {
 		s.g.mu.Lock()
 		delete(s.g.bps, addr)
-		_, in := s.g.inserted[addr]
+		in := s.g.inserted[addr]
 		s.g.mu.Unlock()
 		if in {
 			// Only while threads run is a byte in memory; with all
@@ -858,17 +844,17 @@ func (s *session) removeNow(addr uint64) string {
 		return errState
 	}
 	s.g.mu.Lock()
-	orig, in := s.g.inserted[addr]
+	in, tgid := s.g.inserted[addr], s.g.target
 	s.g.mu.Unlock()
 	if !in {
 		return "OK"
 	}
-	var n int
+	ok := false
 	t.e.Examine(func(st core.Stopped) error {
-		n, _ = st.WriteMemory(uintptr(addr), []byte{orig})
+		ok = s.g.restoreByte(st, tgid, addr)
 		return nil
 	})
-	if n != 1 {
+	if !ok {
 		return errMemory
 	}
 	s.g.mu.Lock()

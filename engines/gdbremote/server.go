@@ -506,10 +506,11 @@ func (s *session) memThread() *thread {
 func (s *session) lift() error {
 	g := s.g
 	g.mu.Lock()
-	ins := make(map[uint64]byte, len(g.inserted))
-	for a, b := range g.inserted {
-		ins[a] = b
+	ins := make([]uint64, 0, len(g.inserted))
+	for a := range g.inserted {
+		ins = append(ins, a)
 	}
+	tgid := g.target
 	g.mu.Unlock()
 	if len(ins) == 0 {
 		return nil
@@ -520,8 +521,8 @@ func (s *session) lift() error {
 	}
 	restored := map[uint64]bool{}
 	err := t.e.Examine(func(st core.Stopped) error {
-		for a, b := range ins {
-			if n, _ := st.WriteMemory(uintptr(a), []byte{b}); n == 1 {
+		for _, a := range ins {
+			if g.restoreByte(st, tgid, a) {
 				restored[a] = true
 			}
 		}
@@ -541,10 +542,11 @@ func (s *session) insert() error {
 	g.mu.Lock()
 	var want []uint64
 	for a := range g.bps {
-		if _, in := g.inserted[a]; !in {
+		if !g.inserted[a] {
 			want = append(want, a)
 		}
 	}
+	tgid := g.target
 	g.mu.Unlock()
 	if len(want) == 0 {
 		return nil
@@ -553,7 +555,7 @@ func (s *session) insert() error {
 	if t == nil {
 		return errors.New("no thread held")
 	}
-	done := map[uint64]byte{}
+	var done []uint64
 	err := t.e.Examine(func(st core.Stopped) error {
 		for _, a := range want {
 			var b [1]byte
@@ -561,17 +563,35 @@ func (s *session) insert() error {
 				continue
 			}
 			if n, _ := st.WriteMemory(uintptr(a), []byte{0xcc}); n == 1 {
-				done[a] = b[0]
+				// In the same examination, so no other engine's
+				// sees the int3 unshadowed.
+				g.tracer.Shadow(tgid, a, b[0])
+				done = append(done, a)
 			}
 		}
 		return nil
 	})
 	g.mu.Lock()
-	for a, b := range done {
-		g.inserted[a], g.ever[a] = b, true
+	for _, a := range done {
+		g.inserted[a], g.ever[a] = true, true
 	}
 	g.mu.Unlock()
 	return err
+}
+
+// restoreByte takes our int3 at addr out of process tgid's memory: the
+// byte its shadow holds goes back. Called inside an Examine; false if the
+// byte could not be written, and the int3 stays (shadowed).
+func (g *engine) restoreByte(st core.Stopped, tgid int, addr uint64) bool {
+	orig, ok := g.tracer.Unshadow(tgid, addr)
+	if !ok {
+		return true
+	}
+	if n, _ := st.WriteMemory(uintptr(addr), []byte{orig}); n != 1 {
+		g.tracer.Shadow(tgid, addr, orig)
+		return false
+	}
+	return true
 }
 
 // stopAndReport stops the process for t's event and tells gdb.
