@@ -180,20 +180,20 @@ type engine struct {
 	done    chan struct{}
 	once    sync.Once
 
-	mu        sync.Mutex
-	tracer    *core.Tracer // the tracer of the threads, for the breakpoint shadows
-	threads   map[*core.Engine]*thread
-	target    int  // the debugged process (the first one attached)
-	launch    int  // the tid run launched, until its exec
-	launched  bool // the process was started by run, not attached to
-	active    bool // a gdb is connected: signals and execs are synchronous
-	allStop   bool // new threads start held
-	queue     []event
-	bps       map[uint64]bool // gdb's breakpoints
+	mu       sync.Mutex
+	tracer   *core.Tracer // the tracer of the threads, for the breakpoint shadows
+	threads  map[*core.Engine]*thread
+	target   int  // the debugged process (the first one attached)
+	launch   int  // the tid run launched, until its exec
+	launched bool // the process was started by run, not attached to
+	active   bool // a gdb is connected: signals and execs are synchronous
+	allStop  bool // new threads start held
+	queue    []event
+	bps      map[uint64]bool // gdb's breakpoints
 	// inserted are the addresses where an int3 of ours is in memory;
 	// the bytes they replaced are the tracer's shadows (core.Tracer.Shadow),
 	// which every engine's Examine shows in their place.
-	inserted map[uint64]bool
+	inserted  map[uint64]bool
 	ever      map[uint64]bool // every address that ever held one of our int3 bytes
 	pass      map[int]bool    // QPassSignals, as Linux numbers
 	execStop  bool            // gdb wants exec events
