@@ -3,9 +3,12 @@ package e2e
 import (
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/utrace-bpf/utrace-bpf/test/progs"
 )
 
 // gdb's commands that need more than breakpoints and the general
@@ -217,4 +220,39 @@ func TestGdbCatchForkExec(t *testing.T) {
 		`Catchpoint 1 \(exec'd /usr/bin/true\), ADDR in _start \(\) from target:/lib64/ld-linux-x86-64\.so\.2`,
 		`catchpoint already hit 1 time`,
 		`exited normally\]`)
+}
+
+// In an attached process, where no seccomp filter can be installed, catch
+// syscall stops at every thread's calls (each call stops while gdb
+// catches some, as under gdbserver) and a watchpoint fires in whichever
+// thread writes; after the detach the program runs to its end.
+func TestGdbAttachCatchAndWatch(t *testing.T) {
+	needGDB(t)
+	exe := buildDebug(t, "gdbthreads")
+	p := progs.Start(t, nil, exe, "2")
+	p.Go(t)
+	if line := p.ReadLine(t); line != "started" {
+		t.Fatalf("program says %q", line)
+	}
+	d := startDaemon(t, "attach", "-p", strconv.Itoa(p.Pid),
+		"-e", "syscalls:trace=clock_nanosleep", "-e", "gdbremote:listen=127.0.0.1:0")
+	out := gdb(t, exe, d.addr(t),
+		"catch syscall clock_nanosleep", "continue", "continue", "delete",
+		"watch rounds", "continue", "delete", "detach")
+	mustMatch(t, "gdb output", out,
+		`(?s)(Catchpoint 1 \((call to|returned from) syscall clock_nanosleep\).*){2}`,
+		`Hardware watchpoint 2: rounds\n\nOld value = \d+\nNew value = \d+\n`,
+		`\[Inferior 1 \(process \d+\) detached\]`)
+	p.CloseStdin()
+	if line := p.ReadLine(t); line != "done 1" {
+		t.Errorf("program says %q", line)
+	}
+	if ws := p.Wait(t); !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Errorf("program ended with %v", ws)
+	}
+	r := d.stop(t)
+	if r.code != 0 {
+		t.Errorf("utrace-bpf attach: %v", r)
+	}
+	mustMatch(t, "log", r.stderr, `(?m)clock_nanosleep\(CLOCK_REALTIME, 0, \{tv_sec=0, tv_nsec=1000000\}, NULL\) += 0$`)
 }
