@@ -82,6 +82,9 @@ func (s *session) catchSyscalls(args string) string {
 				g.Name(), strings.Join(missing, ", "))
 		}
 	}
+	if !s.started {
+		return "OK" // the session's start asks for it
+	}
 	for _, t := range g.live() {
 		g.setNeeds(t.e, true, false)
 	}
