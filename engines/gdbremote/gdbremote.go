@@ -13,7 +13,9 @@
 // synchronous SIGTRAP reports. Its breakpoints (Z0) are its own: it writes
 // the int3 bytes while threads of the process run and takes them out again
 // whenever gdb holds the process, so gdb's memory reads, and other engines
-// examining a thread gdb holds, see the program's own bytes. Hardware
+// examining a thread gdb holds, see the program's own bytes; while they are
+// in, they are the tracer's breakpoint shadows (core.Tracer.Shadow), so no
+// engine's Examine sees them then either. Hardware
 // breakpoints and watchpoints (Z1, Z2, Z4) are the debug registers, one
 // set written into every thread before it runs.
 //
