@@ -57,7 +57,8 @@ func dr7(slots *[4]hwSlot) uint64 {
 
 // hwPoint answers Z1-Z4 and z1-z4 (typ the digit): a slot per point. A
 // read watchpoint (Z3) is not supported, as under gdbserver: x86 watches
-// reads only together with writes. The address must be aligned to the
+// reads only together with writes, and gdb makes rwatch an access
+// watchpoint (Z4) that it reports only when the value did not change. The address must be aligned to the
 // length, which must be 1, 2, 4 or 8 (1 for Z1).
 func (s *session) hwPoint(insert bool, typ byte, addr uint64, size uint64) string {
 	var kind uint8
