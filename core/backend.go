@@ -175,6 +175,7 @@ type Stopper interface {
 // Stopped is the state of a thread held stopped, valid only during the
 // Examine callback that received it.
 type Stopped interface {
+	archStopped
 	Tid() int
 	Registers() (*unix.PtraceRegs, error)
 	SetRegisters(*unix.PtraceRegs) error

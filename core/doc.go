@@ -87,8 +87,11 @@
 // report may already be running), ErrDetached (the engine is detached; every
 // call on it returns this). Engine.Barrier waits until no callback to the
 // engine is running, so after Control(Detach) and Barrier an engine can free
-// what its callbacks use. Engine.Examine reads and writes the registers and
-// memory of a thread the engine holds stopped.
+// what its callbacks use. Engine.Examine reads and writes the registers (the
+// general ones, register sets such as the XSAVE area, the debug registers)
+// and memory of a thread the engine holds stopped, and its siginfo; where a
+// debugger engine put a breakpoint byte (Tracer.Shadow), every engine's
+// Examine shows the program's own byte.
 //
 // # Teardown
 //

@@ -368,6 +368,8 @@ func (e *Engine) Barrier(ctx context.Context) error {
 // returns ErrInvalid when the engine does not hold the thread stopped,
 // ErrAgain when the thread is not stopped yet or ran during the
 // examination (discard what fn saw), ErrDetached for a dead thread.
+// Memory shows the program's own bytes where an engine put a breakpoint
+// (Tracer.Shadow).
 func (e *Engine) Examine(fn func(Stopped) error) error {
 	th := e.th
 	th.mu.Lock()
@@ -383,11 +385,11 @@ func (e *Engine) Examine(fn func(Stopped) error) error {
 		th.mu.Unlock()
 		return fmt.Errorf("examine %d: %w", th.id(), ErrAgain)
 	}
-	tid := th.id()
+	tid, tgid := th.id(), th.tgid
 	stp := th.t.cfg.Stopper
 	th.mu.Unlock()
 	if stp == nil {
 		return ErrNoStopper
 	}
-	return stp.Examine(tid, fn)
+	return stp.Examine(tid, th.t.shadowed(tgid, fn))
 }

@@ -49,6 +49,8 @@ type Tracer struct {
 
 	unclaimed  atomic.Uint64 // events for threads without engines
 	lostClones atomic.Uint64 // CLONE reports made up for threads whose own was lost
+
+	shadows shadowTable // breakpoint bytes hidden from Examine (shadow.go)
 }
 
 // NewTracer returns a tracer using the backends in cfg.

@@ -153,10 +153,13 @@ func (s *Stopper) syscallStop(t *task) {
 		}
 		ev := core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr), Args: t.lastArgs, Resumes: -1}}
 		if !entered {
-			// Seized in the middle of the call: read what the
-			// registers still hold.
+			// Seized in the middle of the call, or its entry came
+			// while the thread ran without syscall stops (a vfork
+			// parent resumed from its event stop): read what the
+			// registers still hold, the number in orig_rax.
 			var regs unix.PtraceRegs
 			if getRegs(t.tid, &regs) == nil {
+				ev.Syscall.Nr = int(regs.Orig_rax)
 				ev.Syscall.Args = [6]uint64{regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9}
 			}
 		}

@@ -4,18 +4,32 @@
 // work on one process at once (Linux allows one ptracer per thread; here
 // the debugger is one engine among many).
 //
-// The target is x86-64 Linux, all-stop. The engine is written only against
-// package core: it holds threads with Control(Stop) and a Stop from its
-// callbacks, reads and writes registers and memory with Examine, steps
-// with SingleStep, and learns of breakpoint hits as synchronous SIGTRAP
-// reports. Its breakpoints (Z0) are its own: it writes the int3 bytes
-// while threads of the process run and takes them out again whenever gdb
-// holds the process, so gdb's memory reads, and other engines examining a
-// thread gdb holds, see the program's own bytes.
+// The target is x86-64 Linux, all-stop, and the aim is gdbserver's
+// behaviour: gdb prints the same under both. The engine is written only
+// against package core: it holds threads with Control(Stop) and a Stop
+// from its callbacks, reads and writes registers (the general ones, the
+// XSAVE area for x87, SSE and AVX, the debug registers) and memory with
+// Examine, steps with SingleStep, and learns of breakpoint hits as
+// synchronous SIGTRAP reports. Its breakpoints (Z0) are its own: it writes
+// the int3 bytes while threads of the process run and takes them out again
+// whenever gdb holds the process, so gdb's memory reads, and other engines
+// examining a thread gdb holds, see the program's own bytes; while they are
+// in, they are the tracer's breakpoint shadows (core.Tracer.Shadow), so no
+// engine's Examine sees them then either. Hardware
+// breakpoints and watchpoints (Z1, Z2, Z4) are the debug registers, one
+// set written into every thread before it runs.
+//
+// Events gdb can catch are core reports: system calls (QCatchSyscalls)
+// synchronous entries and exits filtered to gdb's list, forks (fork-events)
+// the parent's synchronous CLONE report, vforks also the exit of the
+// parent's call (vforkdone), execs the EXEC report. $_siginfo is the
+// siginfo_t of the signal reported, and gdb reads the target's files with
+// host I/O (vFile), as from gdbserver.
 //
 // While no gdb is connected the engine only follows threads and watches
 // for exits, passively; a thread costs nothing more. When gdb connects it
-// asks for signals and execs synchronously; when gdb detaches it lets go
+// asks for signals and execs synchronously (and clones, with fork events;
+// system calls while gdb catches them); when gdb detaches it lets go
 // again, and the process runs on.
 //
 // Callbacks never wait for the network: they decide at once (hold the
@@ -37,6 +51,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines"
 )
 
@@ -50,6 +65,8 @@ func init() {
 				Doc: "where gdb connects: HOST:PORT (port 0 picks one), or unix:PATH for a socket only its owner can open (gdb: target remote PATH)"},
 			{Name: "hold", Kind: engines.Bool, Default: "true",
 				Doc: "in run, hold the program at its exec until gdb connects and continues"},
+			{Name: "syscalls", Kind: engines.String,
+				Doc: "the system calls gdb's catch syscall may stop at in a program run launches (e.g. write,openat): they go into its seccomp filter, and the others cost nothing; without them every call stops while gdb catches some"},
 			{Name: "packet_timeout", Kind: engines.Duration, Default: "10s",
 				Doc: "a packet must arrive whole within this time of its start, or the connection is closed"},
 		},
@@ -72,18 +89,30 @@ const siKernel = 0x80
 type why uint8
 
 const (
-	whyNone   why = iota // held because the server asked; nothing to report
-	whyLaunch            // the launched program, held at its exec
-	whyStep              // a single step finished
-	whyBreak             // one of our breakpoints; rip is rewound to it
-	whySignal            // a signal for gdb to decide about; it was not delivered
-	whyExec              // the process exec'd a new program
+	whyNone          why = iota // held because the server asked; nothing to report
+	whyLaunch                   // the launched program, held at its exec
+	whyStep                     // a single step finished
+	whyBreak                    // one of our breakpoints; rip is rewound to it
+	whySignal                   // a signal for gdb to decide about; it was not delivered
+	whyExec                     // the process exec'd a new program
+	whyHW                       // a debug register fired: a hardware breakpoint or watchpoint
+	whySyscallEntry             // a system call gdb catches, at its entry
+	whySyscallReturn            // and at its exit
+	whyFork                     // the thread forked a child process
+	whyVfork                    // the thread vforked one, and waits for it
+	whyVforkDone                // the vfork child exec'd or exited; the parent goes on
 )
 
 type stopInfo struct {
 	why  why
 	sig  int    // Linux signal number, for whySignal
 	exec string // the new program, for whyExec
+	// siginfo is the signal's siginfo_t, for whySignal and whyBreak:
+	// gdb's $_siginfo (qXfer:siginfo:read).
+	siginfo []byte
+	hw      hwSlot // the slot that fired, for whyHW
+	sysNr   int    // the system call, for whySyscallEntry and whySyscallReturn
+	child   int    // the new process, for whyFork
 }
 
 // thread is the engine's state of one thread of the debugged process.
@@ -106,6 +135,11 @@ type thread struct {
 	held    bool      // held stopped by us
 	dead    bool      // died, or cannot be controlled any more
 	pending *stopInfo // an event not yet reported to gdb
+	siginfo []byte    // of the signal last reported for the thread
+	hwGen   uint64    // the engine's hwGen its debug registers hold
+	// vforkWait is the vfork child the thread waits for, until its call
+	// returns.
+	vforkWait int
 }
 
 // resume is the action a callback returns for t.
@@ -149,6 +183,7 @@ type engine struct {
 	once    sync.Once
 
 	mu       sync.Mutex
+	tracer   *core.Tracer // the tracer of the threads, for the breakpoint shadows
 	threads  map[*core.Engine]*thread
 	target   int  // the debugged process (the first one attached)
 	launch   int  // the tid run launched, until its exec
@@ -157,10 +192,28 @@ type engine struct {
 	allStop  bool // new threads start held
 	queue    []event
 	bps      map[uint64]bool // gdb's breakpoints
-	inserted map[uint64]byte // int3 bytes now in memory: address → the byte it replaced
-	ever     map[uint64]bool // every address that ever held one of our int3 bytes
-	pass     map[int]bool    // QPassSignals, as Linux numbers
-	execStop bool            // gdb wants exec events
+	// inserted are the addresses where an int3 of ours is in memory;
+	// the bytes they replaced are the tracer's shadows (core.Tracer.Shadow),
+	// which every engine's Examine shows in their place.
+	inserted  map[uint64]bool
+	ever      map[uint64]bool // every address that ever held one of our int3 bytes
+	pass      map[int]bool    // QPassSignals, as Linux numbers
+	execStop  bool            // gdb wants exec events
+	forkStop  bool            // gdb wants fork events
+	vforkStop bool            // and vfork events
+	forked    map[int]bool    // the children reported to gdb
+	// The hardware breakpoints and watchpoints, the same in every
+	// thread; hwGen counts their changes.
+	hw    [4]hwSlot
+	hwGen uint64
+	// gdb's catch syscall: on, and the calls (nil: all); declared are
+	// the calls the syscalls option named.
+	catching bool
+	catchSet *core.SyscallSet
+	declared core.SyscallSet
+	// The machine's register layout, once a thread showed it.
+	layout      layout
+	layoutKnown bool
 	// readySince is when the first thread was attached.
 	readySince time.Time
 	exited     bool // the process is gone
@@ -175,8 +228,8 @@ type engine struct {
 func newEngine(name string, opts engines.Options, out *engines.Output) (engines.Engine, error) {
 	g := &engine{addr: opts.Str("listen"), hold: opts.BoolVal("hold"), timeout: opts.Dur("packet_timeout"),
 		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		threads: map[*core.Engine]*thread{}, bps: map[uint64]bool{}, inserted: map[uint64]byte{},
-		ever: map[uint64]bool{}, pass: map[int]bool{}}
+		threads: map[*core.Engine]*thread{}, bps: map[uint64]bool{}, inserted: map[uint64]bool{},
+		ever: map[uint64]bool{}, pass: map[int]bool{}, forked: map[int]bool{}}
 	if g.timeout <= 0 {
 		return nil, fmt.Errorf("packet_timeout %v: want a positive duration", g.timeout)
 	}
@@ -185,7 +238,21 @@ func newEngine(name string, opts engines.Options, out *engines.Output) (engines.
 		return nil, fmt.Errorf("listen %s: %v", g.addr, err)
 	}
 	g.ln = ln
-	g.Init(name, g, out, engines.Needs{Events: idleEvents})
+	needs := engines.Needs{Events: idleEvents}
+	if spec := opts.Str("syscalls"); spec != "" {
+		nrs, err := sysabi.Expand(spec)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("syscalls: %v", err)
+		}
+		for _, nr := range nrs {
+			g.declared.Add(nr)
+		}
+		// What the launch's seccomp filter lists; each thread's own
+		// needs are set by setNeeds.
+		needs.Sync, needs.Syscalls = core.EventSyscall, &g.declared
+	}
+	g.Init(name, g, out, needs)
 	g.OnAttach = g.onAttach
 	out.Text(name, fmt.Sprintf("%s: listening on %s; connect with: gdb -ex 'target remote %s' PROGRAM", name, ln.Addr(), ln.Addr()))
 	go g.serve()
@@ -238,28 +305,65 @@ func (g *engine) onAttach(e *core.Engine) {
 		e.Control(core.Detach)
 		return
 	}
+	g.tracer = e.Tracer()
 	t := &thread{e: e, want: g.allStop, fresh: true}
 	g.threads[e] = t
 	active := g.active
 	held := g.launch == e.Tid()
+	hw := g.usesHW()
 	g.post(event{kind: evAttach, t: t})
 	g.mu.Unlock()
 	switch {
 	case active:
-		setNeeds(e, true, false)
+		g.setNeeds(e, true, false)
+		if hw {
+			// Its debug registers are set in the report this
+			// brings, before it runs.
+			e.Control(core.Report)
+		}
 	case held:
-		setNeeds(e, false, true)
+		g.setNeeds(e, false, true)
 	}
 }
 
 // setNeeds asks for what the engine needs of a thread: passively its
 // clones, execs and death; with gdb connected, signals and execs
-// synchronously too (and so QUIESCE reports). launch adds a synchronous
-// exec for the program run launched, to hold it there.
-func setNeeds(e *core.Engine, active, launch bool) {
+// synchronously too (and so QUIESCE reports), and the system calls gdb
+// catches. launch adds a synchronous exec for the program run launched,
+// to hold it there.
+func (g *engine) setNeeds(e *core.Engine, active, launch bool) {
 	if active {
-		e.SetEvents(activeEvents)
-		e.SetSync(activeSync)
+		g.mu.Lock()
+		catching, set, fork := g.catching, g.catchSet, g.forkStop || g.vforkStop
+		vfork := false
+		if t := g.threads[e]; t != nil {
+			vfork = t.vforkWait != 0
+		}
+		g.mu.Unlock()
+		events, sync := activeEvents, activeSync
+		if fork {
+			sync |= core.EventClone
+		}
+		if catching {
+			events, sync = events|core.EventSyscall, sync|core.EventSyscall
+		}
+		if vfork {
+			// The exit of the vfork is the vforkdone stop.
+			events, sync = events|core.EventSyscallExit, sync|core.EventSyscallExit
+			if set != nil || !catching {
+				vset := core.SyscallSet{}
+				if set != nil && catching {
+					vset = *set
+				}
+				for _, nr := range vforkCalls {
+					vset.Add(nr)
+				}
+				set = &vset
+			}
+		}
+		e.SetSyscallFilter(set)
+		e.SetEvents(events)
+		e.SetSync(sync)
 		return
 	}
 	var sync core.Events
@@ -290,27 +394,63 @@ func (g *engine) StartAtExec(tid int) {
 	active := g.active
 	g.mu.Unlock()
 	if e != nil && !active {
-		setNeeds(e, false, true)
+		g.setNeeds(e, false, true)
 	}
 }
 
 // ReportClone follows new threads of the process (Base attaches to them
-// before they run). Child processes are not followed (gdb is not offered
-// fork events), but their copy of memory is cleaned of our int3 bytes.
+// before they run). Child processes are not followed, but their copy of
+// memory is cleaned of our int3 bytes; when gdb asked for fork events, a
+// fork (a child with its own copy of memory) stops the parent for gdb,
+// which then detaches from the child (D;PID, gdb's detach-on-fork); the
+// child runs on meanwhile, as the engine debugs one process. A child
+// sharing the parent's memory (vfork, posix_spawn) is a vfork event when
+// gdb asked for those; the parent's call then returns when the child
+// execs or exits, and its synchronous syscall exit is gdb's vforkdone
+// (the stopper has no PTRACE_EVENT_VFORK_DONE).
 func (g *engine) ReportClone(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	g.Count()
+	own := false
 	if ev.Clone.Thread {
 		g.Base.ReportClone(e, action, ev)
 	} else if ev.Sync {
-		g.cleanChild(e.Tgid(), ev.Clone.Child)
+		own = g.cleanChild(e.Tgid(), ev.Clone.Child)
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if t := g.threads[e]; t != nil {
-		return t.resume()
+	locked := true
+	defer func() {
+		if locked {
+			g.mu.Unlock()
+		}
+	}()
+	t := g.threads[e]
+	if t == nil {
+		return core.Resume
 	}
-	return core.Resume
+	switch {
+	case ev.Clone.Thread || !ev.Sync || !g.active || t.stepping:
+	case own && g.forkStop:
+		g.forked[ev.Clone.Child] = true
+		t.want = true
+		g.post(event0(t, stopInfo{why: whyFork, child: ev.Clone.Child}))
+		return core.Stop
+	case !own && g.vforkStop:
+		// The parent waits in the kernel until the child execs or
+		// exits; the exit of its call is gdb's vforkdone.
+		g.forked[ev.Clone.Child] = true
+		t.want, t.vforkWait = true, ev.Clone.Child
+		g.post(event0(t, stopInfo{why: whyVfork, child: ev.Clone.Child}))
+		g.mu.Unlock()
+		locked = false
+		// Before the thread runs again.
+		g.setNeeds(e, true, false)
+		return core.Stop
+	}
+	return t.resume()
 }
+
+// vforkCalls are the calls that make a vfork child.
+var vforkCalls = []int{unix.SYS_VFORK, unix.SYS_CLONE, unix.SYS_CLONE3}
 
 // cleanChild takes our int3 bytes out of a new child process, which got a
 // copy of the parent's memory with them in it and would die of the first
@@ -318,28 +458,29 @@ func (g *engine) ReportClone(e *core.Engine, action core.Action, ev *core.Event)
 // report runs. A child sharing the parent's memory (vfork, posix_spawn) is
 // left alone: its bytes are the parent's. core.Stopped reaches only threads
 // an engine holds, so this writes /proc/PID/mem directly.
-func (g *engine) cleanChild(parent, child int) {
-	g.mu.Lock()
-	ins := make(map[uint64]byte, len(g.inserted))
-	for a, b := range g.inserted {
-		ins[a] = b
-	}
-	g.mu.Unlock()
-	if len(ins) == 0 {
-		return
-	}
+//
+// It reports whether the child has memory of its own.
+func (g *engine) cleanChild(parent, child int) bool {
 	const kcmpVM = 1
 	if r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(parent), uintptr(child), kcmpVM, 0, 0, 0); errno != 0 || r == 0 {
-		return // shared, or cannot tell
+		return false // shared, or cannot tell
+	}
+	ins := g.tracer.Shadows(parent)
+	if len(ins) == 0 {
+		return true
 	}
 	f, err := os.OpenFile("/proc/"+strconv.Itoa(child)+"/mem", os.O_RDWR, 0)
 	if err != nil {
-		return
+		g.Out.Warn("%s: child %d keeps the breakpoints of its parent: %v", g.Name(), child, err)
+		return true
 	}
 	defer f.Close()
 	for a, b := range ins {
-		f.WriteAt([]byte{b}, int64(a))
+		if _, err := f.WriteAt([]byte{b}, int64(a)); err != nil {
+			g.Out.Warn("%s: child %d keeps the breakpoint at %#x of its parent: %v", g.Name(), child, a, err)
+		}
 	}
+	return true
 }
 
 // ReportQuiesce comes when the thread stopped: for a stop of its own
@@ -348,10 +489,29 @@ func (g *engine) cleanChild(parent, child int) {
 func (g *engine) ReportQuiesce(e *core.Engine, action core.Action, event core.Events) core.Action {
 	g.Count()
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	t := g.threads[e]
+	hw := g.active && g.usesHW()
+	g.mu.Unlock()
 	if t == nil {
 		return core.Resume
+	}
+	var hit hwSlot
+	var fired bool
+	if hw {
+		if err := g.syncDebugRegs(t); err != nil {
+			g.Out.Warn("%s: %v", g.Name(), err)
+		}
+		if event == 0 {
+			// A step can end on a watchpoint too.
+			hit, fired = g.hwHit(e)
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if fired && t.stepping {
+		t.stepping, t.want = false, true
+		g.post(event0(t, stopInfo{why: whyHW, hw: hit}))
+		return core.Stop
 	}
 	return g.quiesced(t, event)
 }
@@ -381,11 +541,37 @@ func event0(t *thread, s stopInfo) event { return event{kind: evStop, t: t, gen:
 func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	g.Count()
 	keep := action & (core.SignalMask | core.SignalHold)
+	var siginfo []byte
+	if ev.Type != core.EventQuiesce {
+		// What gdb shows as $_siginfo if it stops for this signal; the
+		// thread may be in another stop by the time gdb asks. Without
+		// it, the siginfo of the stop gdb finds is shown.
+		e.Examine(func(st core.Stopped) error {
+			var err error
+			siginfo, err = st.Siginfo()
+			return err
+		})
+	}
+	g.mu.Lock()
+	hw := g.active && g.usesHW() && ev.Type != core.EventQuiesce &&
+		ev.Signal.Signo == int(unix.SIGTRAP) && ev.Signal.Code == trapHWBkpt
+	g.mu.Unlock()
+	var hit hwSlot
+	var fired bool
+	if hw {
+		hit, fired = g.hwHit(e)
+	}
 	g.mu.Lock()
 	t := g.threads[e]
 	if t == nil {
 		g.mu.Unlock()
 		return core.Resume | keep
+	}
+	if fired && g.active {
+		defer g.mu.Unlock()
+		t.stepping, t.want = false, true
+		g.post(event0(t, stopInfo{why: whyHW, hw: hit, siginfo: siginfo}))
+		return core.Stop | core.SignalIgn
 	}
 	if ev.Type == core.EventQuiesce {
 		defer g.mu.Unlock()
@@ -409,14 +595,14 @@ func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event
 			defer g.mu.Unlock()
 			if g.active && g.bps[addr] {
 				t.stepping, t.want = false, true
-				g.post(event0(t, stopInfo{why: whyBreak}))
+				g.post(event0(t, stopInfo{why: whyBreak, siginfo: siginfo}))
 				return core.Stop | core.SignalIgn
 			}
 			// A breakpoint taken out since the thread hit it: the
 			// instruction runs as if it never was there.
 			if t.keepSig && !g.active {
 				t.keepSig = false
-				go setNeeds(e, false, false)
+				go g.setNeeds(e, false, false)
 			}
 			return t.resume() | core.SignalIgn
 		}
@@ -430,7 +616,7 @@ func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event
 		return t.resume() | keep
 	}
 	t.stepping, t.want = false, true
-	g.post(event0(t, stopInfo{why: whySignal, sig: sig}))
+	g.post(event0(t, stopInfo{why: whySignal, sig: sig, siginfo: siginfo}))
 	return core.Stop | core.SignalIgn
 }
 
@@ -476,7 +662,9 @@ func (g *engine) ReportExec(e *core.Engine, action core.Action, ev *core.Event) 
 	}
 	clear(g.bps)
 	clear(g.inserted)
+	e.Tracer().ForgetShadows(e.Tgid())
 	clear(g.ever)
+	g.clearHW() // the kernel cleared the debug registers too
 	if g.active && g.execStop && !t.want {
 		t.stepping, t.want = false, true
 		g.post(event0(t, stopInfo{why: whyExec, exec: ev.Exec.Filename}))
@@ -514,6 +702,7 @@ func (g *engine) apply(ev event) {
 		if ev.groupDead {
 			g.exited, g.status = true, ev.status
 			clear(g.inserted)
+			t.e.Tracer().ForgetShadows(g.target)
 		}
 	}
 }
@@ -586,10 +775,20 @@ func (g *engine) shutdown() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if len(g.inserted) > 0 && !g.exited && g.target != 0 {
-			if f, err := os.OpenFile("/proc/"+strconv.Itoa(g.target)+"/mem", os.O_RDWR, 0); err == nil {
-				for addr, orig := range g.inserted {
-					f.WriteAt([]byte{orig}, int64(addr))
+			f, err := os.OpenFile("/proc/"+strconv.Itoa(g.target)+"/mem", os.O_RDWR, 0)
+			if err != nil {
+				g.Out.Warn("%s: process %d keeps the breakpoints of gdb: %v", g.Name(), g.target, err)
+			}
+			for addr := range g.inserted {
+				orig, ok := g.tracer.Unshadow(g.target, addr)
+				if !ok || f == nil {
+					continue
 				}
+				if _, err := f.WriteAt([]byte{orig}, int64(addr)); err != nil {
+					g.Out.Warn("%s: process %d keeps the breakpoint at %#x: %v", g.Name(), g.target, addr, err)
+				}
+			}
+			if f != nil {
 				f.Close()
 			}
 			clear(g.inserted)

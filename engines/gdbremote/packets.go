@@ -120,6 +120,15 @@ func (s *session) dispatch(d string) (reply string, ok bool) {
 		if !s.ensureStarted() {
 			return errState, true
 		}
+		if pidS, ok := strings.CutPrefix(d[1:], ";"); ok {
+			pid, err := strconv.ParseUint(pidS, 16, 31)
+			if err != nil {
+				return errBadPacket, true
+			}
+			if r := s.detachChild(int(pid)); r != "" {
+				return r, true
+			}
+		}
 		s.detach()
 		return "OK", true
 	case 'k':
@@ -140,29 +149,57 @@ func (s *session) query(d string) string {
 	name, args, _ := strings.Cut(d, ":")
 	switch {
 	case name == "qSupported":
+		s.g.mu.Lock()
+		s.g.execStop, s.g.forkStop, s.g.vforkStop = false, false, false
+		s.g.mu.Unlock()
 		for f := range strings.SplitSeq(args, ";") {
 			switch f {
 			case "multiprocess+":
 				s.multi = true
 			case "swbreak+":
 				s.swbreak = true
+			case "hwbreak+":
+				s.hwbreak = true
 			case "exec-events+":
 				s.g.mu.Lock()
 				s.g.execStop = true
 				s.g.mu.Unlock()
+			case "fork-events+":
+				s.g.mu.Lock()
+				s.g.forkStop = strings.Contains(args, "multiprocess+")
+				s.g.mu.Unlock()
+			case "vfork-events+":
+				// The vforkdone stop is the exit of the parent's call,
+				// which a seccomp filter may not stop at.
+				s.g.mu.Lock()
+				pid := s.g.target
+				s.g.mu.Unlock()
+				on := strings.Contains(args, "multiprocess+") && !underSeccomp(pid)
+				s.g.mu.Lock()
+				s.g.vforkStop = on
+				s.g.mu.Unlock()
 			}
 		}
 		r := fmt.Sprintf("PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"+
-			"qXfer:exec-file:read+;qXfer:threads:read+;QPassSignals+;QProgramSignals+;vContSupported+", packetSize)
+			"qXfer:exec-file:read+;qXfer:threads:read+;qXfer:siginfo:read+;QPassSignals+;QProgramSignals+;QCatchSyscalls+;vContSupported+", packetSize)
 		if s.multi {
 			r += ";multiprocess+"
 		}
 		if s.swbreak {
 			r += ";swbreak+"
 		}
+		if s.hwbreak {
+			r += ";hwbreak+"
+		}
 		s.g.mu.Lock()
 		if s.g.execStop {
 			r += ";exec-events+"
+		}
+		if s.g.forkStop {
+			r += ";fork-events+"
+		}
+		if s.g.vforkStop {
+			r += ";vfork-events+"
 		}
 		s.g.mu.Unlock()
 		return r
@@ -244,6 +281,8 @@ func (s *session) set(d string) string {
 		return "OK"
 	case "QProgramSignals":
 		return "OK"
+	case "QCatchSyscalls":
+		return s.catchSyscalls(args)
 	case "QNonStop":
 		if args == "0" {
 			return "OK"
@@ -265,6 +304,8 @@ func (s *session) vPacket(d string) (string, bool) {
 		return "OK", true
 	case d == "vMustReplyEmpty":
 		return "", true
+	case strings.HasPrefix(d, "vFile:"):
+		return s.hostIO(d), true
 	}
 	return "", true
 }
@@ -428,6 +469,19 @@ func (s *session) setThread(d string) string {
 	if err != nil {
 		return errBadPacket
 	}
+	if d[0] == 'g' {
+		// A forked child gdb is about to detach from: it takes its
+		// breakpoints out of the child first.
+		pid := parsePid(d[1:])
+		s.g.mu.Lock()
+		child := s.g.forked[pid]
+		s.g.mu.Unlock()
+		if child {
+			s.gOther = pid
+			return "OK"
+		}
+		s.gOther = 0
+	}
 	if tid > 0 && s.started && s.threadByTid(tid) == nil {
 		return errNoThread
 	}
@@ -443,6 +497,24 @@ func (s *session) setThread(d string) string {
 		return errBadPacket
 	}
 	return "OK"
+}
+
+// detachChild answers D;PID for a forked child: it runs already (the
+// engine does not hold children). "" when pid is the debugged process.
+func (s *session) detachChild(pid int) string {
+	s.g.mu.Lock()
+	defer s.g.mu.Unlock()
+	switch {
+	case pid == s.g.target:
+		return ""
+	case s.g.forked[pid]:
+		delete(s.g.forked, pid)
+		if s.gOther == pid {
+			s.gOther = 0
+		}
+		return "OK"
+	}
+	return errNoThread
 }
 
 // heldThread returns gdb's current thread if it is held.
@@ -463,14 +535,44 @@ func (s *session) heldThread() (*thread, string) {
 	return t, ""
 }
 
-func (s *session) regsOf(t *thread) (*unix.PtraceRegs, error) {
-	var r *unix.PtraceRegs
+// regsOf reads t's registers, the floating point ones too when fp. A
+// floating point area that cannot be read leaves those registers
+// unavailable, with a warning.
+func (s *session) regsOf(t *thread, fp bool) (*regFile, error) {
+	var f *regFile
 	err := t.e.Examine(func(st core.Stopped) error {
-		var err error
-		r, err = st.Registers()
+		var fpErr, err error
+		f, fpErr, err = loadRegs(st, fp)
+		if fpErr != nil {
+			s.g.Out.Warn("%s: thread %d: %v", s.g.Name(), t.e.Tid(), fpErr)
+		}
 		return err
 	})
-	return r, err
+	return f, err
+}
+
+// layout is the machine's register layout, learnt from the first thread
+// held: XCR0 is the same for every process.
+func (s *session) layout() layout {
+	s.g.mu.Lock()
+	l, known := s.g.layout, s.g.layoutKnown
+	s.g.mu.Unlock()
+	if known {
+		return l
+	}
+	t := s.memThreadStarted()
+	if t == nil {
+		return l
+	}
+	f, err := s.regsOf(t, true)
+	if err != nil {
+		return l
+	}
+	l = layoutOf(f)
+	s.g.mu.Lock()
+	s.g.layout, s.g.layoutKnown = l, true
+	s.g.mu.Unlock()
+	return l
 }
 
 func (s *session) readRegs() string {
@@ -478,11 +580,11 @@ func (s *session) readRegs() string {
 	if t == nil {
 		return e
 	}
-	r, err := s.regsOf(t)
+	f, err := s.regsOf(t, true)
 	if err != nil {
 		return errNoThread
 	}
-	return encodeRegs(r)
+	return encodeRegs(f, s.layout())
 }
 
 func (s *session) writeRegs(data string) string {
@@ -490,15 +592,19 @@ func (s *session) writeRegs(data string) string {
 	if t == nil {
 		return e
 	}
+	l := s.layout()
 	err := t.e.Examine(func(st core.Stopped) error {
-		r, err := st.Registers()
+		f, fpErr, err := loadRegs(st, true)
 		if err != nil {
 			return err
 		}
-		if err := decodeRegs(r, data); err != nil {
+		if fpErr != nil {
+			s.g.Out.Warn("%s: thread %d: %v", s.g.Name(), t.e.Tid(), fpErr)
+		}
+		if err := decodeRegs(f, data, l); err != nil {
 			return errMalformed{err}
 		}
-		return st.SetRegisters(r)
+		return f.store(st)
 	})
 	return errorReply(err)
 }
@@ -508,24 +614,24 @@ func (s *session) readReg(arg string) string {
 	if err != nil {
 		return errBadPacket
 	}
-	if n >= uint64(len(regs)) {
+	if n >= uint64(s.layout().count()) {
 		return errBadPacket
 	}
 	t, e := s.heldThread()
 	if t == nil {
 		return e
 	}
-	r, err := s.regsOf(t)
+	f, err := s.regsOf(t, fpReg(int(n)))
 	if err != nil {
 		return errNoThread
 	}
-	return string(appendReg(nil, int(n), r))
+	return string(appendReg(nil, int(n), f))
 }
 
 func (s *session) writeReg(arg string) string {
 	num, val, ok := strings.Cut(arg, "=")
 	n, err := strconv.ParseUint(num, 16, 16)
-	if !ok || err != nil || n >= uint64(len(regs)) {
+	if !ok || err != nil || n >= uint64(s.layout().count()) {
 		return errBadPacket
 	}
 	t, e := s.heldThread()
@@ -533,14 +639,17 @@ func (s *session) writeReg(arg string) string {
 		return e
 	}
 	err = t.e.Examine(func(st core.Stopped) error {
-		r, err := st.Registers()
+		f, fpErr, err := loadRegs(st, true)
 		if err != nil {
 			return err
 		}
-		if err := setReg(r, int(n), val); err != nil {
+		if fpErr != nil && fpReg(int(n)) {
+			return fpErr
+		}
+		if err := setReg(f, int(n), val); err != nil {
 			return errMalformed{err}
 		}
-		return st.SetRegisters(r)
+		return f.store(st)
 	})
 	return errorReply(err)
 }
@@ -564,7 +673,8 @@ func errorReply(err error) string {
 const maxMem = packetSize / 2
 
 // readMem answers m (hex) and x (binary) reads. Breakpoint bytes still in
-// memory are shown as the bytes they replaced.
+// memory are shown as the bytes they replaced (Examine shows the
+// shadows).
 func (s *session) readMem(arg string, binary bool) string {
 	addr, n, err := parseAddrLen(arg)
 	if err != nil {
@@ -591,13 +701,6 @@ func (s *session) readMem(arg string, binary bool) string {
 		return errMemory
 	}
 	buf = buf[:got]
-	s.g.mu.Lock()
-	for a, orig := range s.g.inserted {
-		if a >= addr && a < addr+uint64(got) {
-			buf[a-addr] = orig
-		}
-	}
-	s.g.mu.Unlock()
 	if binary {
 		return "b" + string(buf)
 	}
@@ -640,7 +743,8 @@ func (s *session) writeMemBin(arg string) string {
 }
 
 // writeMem writes memory; where an int3 of ours is in memory, the new byte
-// becomes the one it replaced.
+// becomes the one it replaced (Examine keeps the int3 and records the
+// byte as the shadow).
 func (s *session) writeMem(addr uint64, b []byte) string {
 	if len(b) == 0 {
 		return "OK"
@@ -649,15 +753,6 @@ func (s *session) writeMem(addr uint64, b []byte) string {
 	if t == nil {
 		return errState
 	}
-	b = append([]byte(nil), b...)
-	s.g.mu.Lock()
-	for a := range s.g.inserted {
-		if a >= addr && a < addr+uint64(len(b)) {
-			s.g.inserted[a] = b[a-addr]
-			b[a-addr] = 0xcc
-		}
-	}
-	s.g.mu.Unlock()
 	var n int
 	t.e.Examine(func(st core.Stopped) error {
 		n, _ = st.WriteMemory(uintptr(addr), b)
@@ -670,14 +765,14 @@ func (s *session) writeMem(addr uint64, b []byte) string {
 }
 
 // breakpoint answers Z and z: software breakpoints (type 0) are the
-// engine's; the others are not supported (empty reply), and gdb falls back
-// to what it can do without them.
+// engine's int3 bytes, hardware breakpoints and watchpoints (1-4) debug
+// registers (hwPoint).
 func (s *session) breakpoint(d string) string {
 	typ, rest, ok := strings.Cut(d[1:], ",")
 	if !ok {
 		return errBadPacket
 	}
-	if typ != "0" {
+	if len(typ) != 1 || typ[0] < '0' || typ[0] > '4' {
 		return ""
 	}
 	addrS, rest, ok := strings.Cut(rest, ",")
@@ -689,13 +784,28 @@ func (s *session) breakpoint(d string) string {
 	if err != nil {
 		return errBadPacket
 	}
-	if _, err := parseHex(kind); err != nil {
+	size, err := parseHex(kind)
+	if err != nil {
 		return errBadPacket
+	}
+	if s.gOther != 0 {
+		// A forked child: its copy of memory was cleaned of our int3
+		// bytes at the fork, and debug registers are not inherited.
+		if d[0] == 'z' {
+			return "OK"
+		}
+		return errState
+	}
+	if typ != "0" {
+		if !s.ensureStarted() {
+			return errState
+		}
+		return s.hwPoint(d[0] == 'Z', typ[0], addr, size)
 	}
 	if d[0] == 'z' {
 		s.g.mu.Lock()
 		delete(s.g.bps, addr)
-		_, in := s.g.inserted[addr]
+		in := s.g.inserted[addr]
 		s.g.mu.Unlock()
 		if in {
 			// Only while threads run is a byte in memory; with all
@@ -734,17 +844,17 @@ func (s *session) removeNow(addr uint64) string {
 		return errState
 	}
 	s.g.mu.Lock()
-	orig, in := s.g.inserted[addr]
+	in, tgid := s.g.inserted[addr], s.g.target
 	s.g.mu.Unlock()
 	if !in {
 		return "OK"
 	}
-	var n int
+	ok := false
 	t.e.Examine(func(st core.Stopped) error {
-		n, _ = st.WriteMemory(uintptr(addr), []byte{orig})
+		ok = s.g.restoreByte(st, tgid, addr)
 		return nil
 	})
-	if n != 1 {
+	if !ok {
 		return errMemory
 	}
 	s.g.mu.Lock()
@@ -771,7 +881,7 @@ func (s *session) xfer(args string) string {
 		if annex != "target.xml" {
 			return "E00"
 		}
-		data = []byte(targetXML)
+		data = []byte(targetXML(s.layout()))
 	case "auxv":
 		if !s.ensureStarted() {
 			return errState
@@ -800,6 +910,10 @@ func (s *session) xfer(args string) string {
 			return errNoThread
 		}
 		data = []byte(path)
+	case "siginfo":
+		if data = s.siginfo(); data == nil {
+			return errNoThread
+		}
 	case "threads":
 		if !s.ensureStarted() {
 			return errState
@@ -815,6 +929,30 @@ func (s *session) xfer(args string) string {
 		return ""
 	}
 	return xferSlice(data, off, n)
+}
+
+// siginfo is the siginfo_t of gdb's current thread: of the signal it
+// was last reported stopping for, else of the ptrace stop it is in; nil
+// when there is none.
+func (s *session) siginfo() []byte {
+	t, _ := s.heldThread()
+	if t == nil {
+		return nil
+	}
+	s.g.mu.Lock()
+	si := t.siginfo
+	s.g.mu.Unlock()
+	if si != nil {
+		return si
+	}
+	if err := t.e.Examine(func(st core.Stopped) error {
+		var err error
+		si, err = st.Siginfo()
+		return err
+	}); err != nil {
+		return nil
+	}
+	return si
 }
 
 func comm(pid, tid int) string {

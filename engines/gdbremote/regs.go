@@ -6,23 +6,40 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/utrace-bpf/utrace-bpf/core"
 )
 
 // The x86-64 Linux register set as this server shows it to gdb, in the
-// order of the target description and of the 'g' packet. core.Stopped gives
-// the general registers (PTRACE_GETREGS); the x87 and SSE registers are not
-// reachable through it, so they are described (gdb's amd64 support wants
-// them) and reported unavailable ('x' digits).
+// order of the target description and of the 'g' packet: the general
+// registers from PTRACE_GETREGS; the x87, SSE and AVX registers from the
+// XSAVE area (PTRACE_GETREGSET NT_X86_XSTATE), or from the FXSAVE area
+// (NT_PRFPREG) where there is no XSAVE, decoded as gdbserver decodes them
+// (gdbserver/i387-fp.c), so gdb prints the same values under both.
 type reg struct {
 	name  string
 	bits  int
 	typ   string
 	group string
-	// get and set access the register in the ptrace register block;
-	// nil for the registers that are not available.
-	get func(*unix.PtraceRegs) uint64
-	set func(*unix.PtraceRegs, uint64)
+	// get returns the register's bytes in target order from f, or nil
+	// when f lacks the state it comes from; set stores them.
+	get func(f *regFile) []byte
+	set func(f *regFile, v []byte)
 }
+
+// regFile is the state the registers are read from and written to.
+type regFile struct {
+	gp *unix.PtraceRegs
+	// fp is the XSAVE area (xsave) or the 512 bytes of the FXSAVE area;
+	// nil when neither could be read.
+	fp    []byte
+	xsave bool
+	// What set changed: the general registers, the floating point area
+	// (and, in the XSAVE header, the state components it touched).
+	gpDirty, fpDirty bool
+}
+
+func le64(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
 
 func gpr(name string, p func(*unix.PtraceRegs) *uint64) reg {
 	typ := "int64"
@@ -33,18 +50,139 @@ func gpr(name string, p func(*unix.PtraceRegs) *uint64) reg {
 		typ = "code_ptr"
 	}
 	return reg{name: name, bits: 64, typ: typ,
-		get: func(r *unix.PtraceRegs) uint64 { return *p(r) },
-		set: func(r *unix.PtraceRegs, v uint64) { *p(r) = v }}
+		get: func(f *regFile) []byte {
+			if f.gp == nil {
+				return nil
+			}
+			return le64(*p(f.gp))
+		},
+		set: func(f *regFile, v []byte) {
+			if f.gp != nil {
+				*p(f.gp), f.gpDirty = binary.LittleEndian.Uint64(v), true
+			}
+		}}
 }
 
 func reg32(name, typ string, p func(*unix.PtraceRegs) *uint64) reg {
 	return reg{name: name, bits: 32, typ: typ,
-		get: func(r *unix.PtraceRegs) uint64 { return *p(r) & 0xffffffff },
-		set: func(r *unix.PtraceRegs, v uint64) { *p(r) = v & 0xffffffff }}
+		get: func(f *regFile) []byte {
+			if f.gp == nil {
+				return nil
+			}
+			return le64(*p(f.gp) & 0xffffffff)[:4]
+		},
+		set: func(f *regFile, v []byte) {
+			if f.gp != nil {
+				*p(f.gp), f.gpDirty = uint64(binary.LittleEndian.Uint32(v)), true
+			}
+		}}
 }
 
-func unavailable(name string, bits int, typ, group string) reg {
-	return reg{name: name, bits: bits, typ: typ, group: group}
+// XSAVE state components (the bits of the header's XSTATE_BV) and where
+// they are in the area's standard format.
+const (
+	xfeatX87     = 1 << 0
+	xfeatSSE     = 1 << 1
+	xfeatAVX     = 1 << 2
+	fxsaveSize   = 512
+	xstateBVOff  = 512 // the XSAVE header's XSTATE_BV
+	xcr0Off      = 464 // where Linux leaves XCR0 in the FXSAVE area's software-reserved bytes
+	ymmHiOff     = 576 // the AVX component: the upper halves of ymm0-15
+	xstateMinAVX = ymmHiOff + 16*16
+)
+
+// fpField is a register at off in the floating point area, size bytes
+// there, shown zero-extended to bits; feat is its XSAVE component.
+func fpField(name string, bits int, typ, group string, off, size int, feat uint64, mask uint64) reg {
+	return reg{name: name, bits: bits, typ: typ, group: group,
+		get: func(f *regFile) []byte {
+			if f.fp == nil || off+size > len(f.fp) || feat == xfeatAVX && !f.xsave {
+				return nil
+			}
+			b := make([]byte, bits/8)
+			copy(b, f.fp[off:off+size])
+			if mask != 0 {
+				binary.LittleEndian.PutUint32(b, binary.LittleEndian.Uint32(b)&uint32(mask))
+			}
+			return b
+		},
+		set: func(f *regFile, v []byte) {
+			if f.fp == nil || off+size > len(f.fp) || feat == xfeatAVX && !f.xsave {
+				return
+			}
+			if mask != 0 {
+				// Only the low bits are the register's: keep the rest.
+				old := binary.LittleEndian.Uint32(append(f.fp[off:off+size:off+size], 0, 0)) &^ uint32(mask)
+				nv := binary.LittleEndian.Uint32(v)&uint32(mask) | old
+				var b [4]byte
+				binary.LittleEndian.PutUint32(b[:], nv)
+				v = b[:]
+			}
+			copy(f.fp[off:off+size], v)
+			f.touch(feat)
+		}}
+}
+
+// touch marks component feat as written: a component the header says is
+// in its initial state would be ignored by the kernel.
+func (f *regFile) touch(feat uint64) {
+	f.fpDirty = true
+	if f.xsave && len(f.fp) >= xstateBVOff+8 {
+		bv := binary.LittleEndian.Uint64(f.fp[xstateBVOff:])
+		binary.LittleEndian.PutUint64(f.fp[xstateBVOff:], bv|feat)
+	}
+}
+
+// ftag is the x87 tag word as gdb wants it, two bits a register, made
+// from the FXSAVE area's abridged one bit a register and the registers'
+// contents (gdbserver's i387_ftag).
+var ftag = reg{name: "ftag", bits: 32, typ: "int", group: "float",
+	get: func(f *regFile) []byte {
+		if f.fp == nil {
+			return nil
+		}
+		top := int(binary.LittleEndian.Uint16(f.fp[2:])>>11) & 7
+		var v uint32
+		for i := 7; i >= 0; i-- {
+			tag := uint32(3) // empty
+			if f.fp[4]&(1<<i) != 0 {
+				tag = x87Tag(f.fp[32+16*((i+8-top)%8):])
+			}
+			v |= tag << (2 * i)
+		}
+		return binary.LittleEndian.AppendUint32(nil, v)
+	},
+	set: func(f *regFile, v []byte) {
+		if f.fp == nil {
+			return
+		}
+		full := binary.LittleEndian.Uint32(v)
+		var abridged byte
+		for i := range 8 {
+			if (full>>(2*i))&3 != 3 {
+				abridged |= 1 << i
+			}
+		}
+		f.fp[4] = abridged
+		f.touch(xfeatX87)
+	}}
+
+// x87Tag classifies an 80-bit register: 0 valid, 1 zero, 2 special.
+func x87Tag(raw []byte) uint32 {
+	integer := raw[7]&0x80 != 0
+	exponent := uint16(raw[9]&0x7f)<<8 | uint16(raw[8])
+	fractionZero := binary.LittleEndian.Uint32(raw[0:]) == 0 && binary.LittleEndian.Uint32(raw[4:])&0x7fffffff == 0
+	switch {
+	case exponent == 0x7fff:
+		return 2
+	case exponent == 0 && fractionZero && !integer:
+		return 1
+	case exponent == 0:
+		return 2
+	case integer:
+		return 0
+	}
+	return 2
 }
 
 // Register numbers in the 'g' packet and in 'p'/'P'.
@@ -83,20 +221,33 @@ var regs = func() []reg {
 		reg32("gs", "int32", func(r *unix.PtraceRegs) *uint64 { return &r.Gs }),
 	}
 	for i := range 8 {
-		r = append(r, unavailable(fmt.Sprintf("st%d", i), 80, "i387_ext", "float"))
+		r = append(r, fpField(fmt.Sprintf("st%d", i), 80, "i387_ext", "float", 32+16*i, 10, xfeatX87, 0))
 	}
-	for _, n := range []string{"fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"} {
-		r = append(r, unavailable(n, 32, "int", "float"))
-	}
+	// The FXSAVE area: fcw, fsw, abridged ftw, fop, then (64-bit format)
+	// fip and fdp, of which gdb takes the low 32 bits as the offsets and
+	// the next 16 as the segments, as gdbserver does.
+	r = append(r,
+		fpField("fctrl", 32, "int", "float", 0, 2, xfeatX87, 0),
+		fpField("fstat", 32, "int", "float", 2, 2, xfeatX87, 0),
+		ftag,
+		fpField("fiseg", 32, "int", "float", 12, 2, xfeatX87, 0),
+		fpField("fioff", 32, "int", "float", 8, 4, xfeatX87, 0),
+		fpField("foseg", 32, "int", "float", 20, 2, xfeatX87, 0),
+		fpField("fooff", 32, "int", "float", 16, 4, xfeatX87, 0),
+		fpField("fop", 32, "int", "float", 6, 2, xfeatX87, 0x7ff),
+	)
 	for i := range 16 {
-		r = append(r, unavailable(fmt.Sprintf("xmm%d", i), 128, "vec128", "vector"))
+		r = append(r, fpField(fmt.Sprintf("xmm%d", i), 128, "vec128", "vector", 160+16*i, 16, xfeatSSE, 0))
 	}
-	r = append(r, unavailable("mxcsr", 32, "i386_mxcsr", "vector"))
+	r = append(r, fpField("mxcsr", 32, "i386_mxcsr", "vector", 24, 4, xfeatSSE, 0))
 	r = append(r,
 		gpr("orig_rax", func(r *unix.PtraceRegs) *uint64 { return &r.Orig_rax }),
 		gpr("fs_base", func(r *unix.PtraceRegs) *uint64 { return &r.Fs_base }),
 		gpr("gs_base", func(r *unix.PtraceRegs) *uint64 { return &r.Gs_base }),
 	)
+	for i := range 16 {
+		r = append(r, fpField(fmt.Sprintf("ymm%dh", i), 128, "uint128", "", ymmHiOff+16*i, 16, xfeatAVX, 0))
+	}
 	return r
 }()
 
@@ -107,43 +258,59 @@ const (
 	regMXCSR    = 56
 	regOrigRAX  = 57
 	regFSBase   = 58
-	numRegs     = 60
+	firstYMMH   = 60
+	numRegs     = 76
 	regsGBytes  = 16*8 + 8 + 4 + 6*4 + 8*10 + 8*4 + 16*16 + 4 + 3*8
 	regsGDigits = 2 * regsGBytes
 )
 
-// appendReg appends register n of r in the 'g'/'p' encoding: target byte
+// fpReg reports whether register n is in the floating point area.
+func fpReg(n int) bool { return n >= firstST && (n < regOrigRAX || n >= firstYMMH) }
+
+// layout is the register set of the machine: the AVX registers are
+// described only where the kernel's XSAVE area has them.
+type layout struct{ avx bool }
+
+// count is how many registers the layout has.
+func (l layout) count() int {
+	if l.avx {
+		return numRegs
+	}
+	return firstYMMH
+}
+
+// appendReg appends register n of f in the 'g'/'p' encoding: target byte
 // order, 'x' digits when it is unavailable.
-func appendReg(b []byte, n int, r *unix.PtraceRegs) []byte {
+func appendReg(b []byte, n int, f *regFile) []byte {
 	rg := regs[n]
-	size := rg.bits / 8
-	if rg.get == nil || r == nil {
-		for range 2 * size {
+	var v []byte
+	if f != nil {
+		v = rg.get(f)
+	}
+	if v == nil {
+		for range rg.bits / 4 {
 			b = append(b, 'x')
 		}
 		return b
 	}
-	var buf [8]byte
-	binary.LittleEndian.PutUint64(buf[:], rg.get(r))
-	for _, c := range buf[:size] {
+	for _, c := range v[:rg.bits/8] {
 		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
 	}
 	return b
 }
 
-// encodeRegs is the 'g' reply for r.
-func encodeRegs(r *unix.PtraceRegs) string {
-	b := make([]byte, 0, regsGDigits)
-	for n := range regs {
-		b = appendReg(b, n, r)
+// encodeRegs is the 'g' reply for f.
+func encodeRegs(f *regFile, l layout) string {
+	b := make([]byte, 0, regsGDigits+16*32)
+	for n := range l.count() {
+		b = appendReg(b, n, f)
 	}
 	return string(b)
 }
 
-// setReg stores the hex value v (target byte order) of register n in r.
-// Writes to unavailable registers are accepted and dropped, as are all-'x'
-// values.
-func setReg(r *unix.PtraceRegs, n int, v string) error {
+// setReg stores the hex value v (target byte order) of register n in f.
+// All-'x' values are accepted and dropped, as are writes to state f lacks.
+func setReg(f *regFile, n int, v string) error {
 	if n < 0 || n >= len(regs) {
 		return fmt.Errorf("no register %d", n)
 	}
@@ -151,27 +318,25 @@ func setReg(r *unix.PtraceRegs, n int, v string) error {
 	if len(v) != rg.bits/4 {
 		return fmt.Errorf("register %s: want %d hex digits, got %d", rg.name, rg.bits/4, len(v))
 	}
-	if rg.set == nil || strings.Trim(v, "x") == "" {
+	if strings.Trim(v, "x") == "" {
 		return nil
 	}
 	b, err := unhex(v)
 	if err != nil {
 		return err
 	}
-	var buf [8]byte
-	copy(buf[:], b)
-	rg.set(r, binary.LittleEndian.Uint64(buf[:]))
+	rg.set(f, b)
 	return nil
 }
 
-// decodeRegs applies a 'G' packet's data to r.
-func decodeRegs(r *unix.PtraceRegs, data string) error {
+// decodeRegs applies a 'G' packet's data to f.
+func decodeRegs(f *regFile, data string, l layout) error {
 	if len(data)%2 != 0 {
 		return fmt.Errorf("bad register block length %d", len(data))
 	}
 	off := 0
-	for n, rg := range regs {
-		w := rg.bits / 4
+	for n := range l.count() {
+		w := regs[n].bits / 4
 		if off+w > len(data) {
 			// gdb may send fewer registers than described; the rest
 			// keep their values.
@@ -180,7 +345,7 @@ func decodeRegs(r *unix.PtraceRegs, data string) error {
 			}
 			break
 		}
-		if err := setReg(r, n, data[off:off+w]); err != nil {
+		if err := setReg(f, n, data[off:off+w]); err != nil {
 			return err
 		}
 		off += w
@@ -191,10 +356,77 @@ func decodeRegs(r *unix.PtraceRegs, data string) error {
 	return nil
 }
 
+// xstateMax bounds the XSAVE area (11 KiB with AMX's tiles).
+const xstateMax = 16 << 10
+
+// loadRegs reads the registers of a stopped thread: the general ones,
+// and with fp the floating point area too, the XSAVE area where the
+// kernel has one, else the FXSAVE area. fpErr says why the floating point
+// registers could not be read; they are unavailable then.
+func loadRegs(st core.Stopped, fp bool) (f *regFile, fpErr error, err error) {
+	gp, err := st.Registers()
+	if err != nil {
+		return nil, nil, err
+	}
+	f = &regFile{gp: gp}
+	if fp {
+		fpErr = f.loadFP(st)
+	}
+	return f, fpErr, nil
+}
+
+func (f *regFile) loadFP(st core.Stopped) error {
+	buf := make([]byte, xstateMax)
+	n, xerr := st.Regset(core.NoteXState, buf)
+	if xerr == nil && n >= xstateBVOff+64 {
+		f.fp, f.xsave = buf[:n], true
+		return nil
+	}
+	buf = buf[:fxsaveSize]
+	n, err := st.Regset(core.NoteFPRegs, buf)
+	switch {
+	case err != nil:
+		return fmt.Errorf("floating point registers: %w (XSAVE area: %v)", err, xerr)
+	case n != fxsaveSize:
+		return fmt.Errorf("floating point registers: FXSAVE area of %d bytes", n)
+	}
+	f.fp = buf
+	return nil
+}
+
+// store writes back what set changed.
+func (f *regFile) store(st core.Stopped) error {
+	if f.gpDirty {
+		if err := st.SetRegisters(f.gp); err != nil {
+			return err
+		}
+	}
+	if f.fpDirty {
+		note := core.NoteFPRegs
+		if f.xsave {
+			note = core.NoteXState
+		}
+		if err := st.SetRegset(note, f.fp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// layoutOf is the register layout a thread's floating point area shows:
+// AVX when XCR0 enables it and the area holds it.
+func layoutOf(f *regFile) layout {
+	return layout{avx: f.xsave && len(f.fp) >= xstateMinAVX &&
+		binary.LittleEndian.Uint64(f.fp[xcr0Off:])&xfeatAVX != 0}
+}
+
 // targetXML is the target description: gdb's amd64 Linux features
 // (i386.core, i386.sse, i386.linux with orig_rax, i386.segments with the
-// bases), written out in one document.
-var targetXML = func() string {
+// bases, and i386.avx where the machine has it), written out in one
+// document. The protection keys register (i386.pkeys) is not described:
+// gdbserver 13 reads it from Intel's fixed XSAVE offset, which is not
+// where other processors keep it.
+func targetXML(l layout) string {
 	var sb strings.Builder
 	sb.WriteString(`<?xml version="1.0"?>
 <!DOCTYPE target SYSTEM "gdb-target.dtd">
@@ -235,6 +467,8 @@ var targetXML = func() string {
 	feature(0, firstXMM)
 	sb.WriteString(`</feature>
 <feature name="org.gnu.gdb.i386.sse">
+<vector id="v8bf16" type="bfloat16" count="8"/>
+<vector id="v8h" type="ieee_half" count="8"/>
 <vector id="v4f" type="ieee_single" count="4"/>
 <vector id="v2d" type="ieee_double" count="2"/>
 <vector id="v16i8" type="int8" count="16"/>
@@ -242,6 +476,8 @@ var targetXML = func() string {
 <vector id="v4i32" type="int32" count="4"/>
 <vector id="v2i64" type="int64" count="2"/>
 <union id="vec128">
+<field name="v8_bfloat16" type="v8bf16"/>
+<field name="v8_half" type="v8h"/>
 <field name="v4_float" type="v4f"/>
 <field name="v2_double" type="v2d"/>
 <field name="v16_int8" type="v16i8"/>
@@ -271,10 +507,16 @@ var targetXML = func() string {
 	sb.WriteString("</feature>\n<feature name=\"org.gnu.gdb.i386.linux\">\n")
 	feature(regOrigRAX, regFSBase)
 	sb.WriteString("</feature>\n<feature name=\"org.gnu.gdb.i386.segments\">\n")
-	feature(regFSBase, numRegs)
-	sb.WriteString("</feature>\n</target>\n")
+	feature(regFSBase, firstYMMH)
+	sb.WriteString("</feature>\n")
+	if l.avx {
+		sb.WriteString("<feature name=\"org.gnu.gdb.i386.avx\">\n")
+		feature(firstYMMH, numRegs)
+		sb.WriteString("</feature>\n")
+	}
+	sb.WriteString("</target>\n")
 	return sb.String()
-}()
+}
 
 // Signal numbers. The protocol uses gdb's own numbering (gdb/signals.def),
 // which differs from Linux's past SIGTERM.

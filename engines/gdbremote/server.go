@@ -96,12 +96,14 @@ type session struct {
 	pkts chan packet
 
 	// What gdb said it supports.
-	multi, swbreak bool
+	multi, swbreak, hwbreak bool
 
 	gTid, cTid int // Hg and Hc; 0: any thread
+	gOther     int // Hg named this forked child, not the debugged process
 	started    bool
 	running    bool               // gdb waits for a stop reply
 	resumed    map[*thread]action // the threads gdb resumed last
+	files      map[int]*os.File   // opened by vFile:open, by gdb's number
 	last       string             // the last stop reply, for '?'
 	detached   bool
 }
@@ -117,6 +119,7 @@ func (g *engine) session(c net.Conn, conns <-chan net.Conn) {
 	go s.read(stop)
 	defer func() {
 		close(stop)
+		s.closeFiles()
 		c.Close()
 		g.mu.Lock()
 		g.conn = nil
@@ -265,7 +268,7 @@ func (g *engine) setActive(on bool) {
 			g.mu.Unlock()
 			continue
 		}
-		setNeeds(t.e, on, launch != 0 && t.e.Tid() == launch)
+		g.setNeeds(t.e, on, launch != 0 && t.e.Tid() == launch)
 	}
 }
 
@@ -503,10 +506,11 @@ func (s *session) memThread() *thread {
 func (s *session) lift() error {
 	g := s.g
 	g.mu.Lock()
-	ins := make(map[uint64]byte, len(g.inserted))
-	for a, b := range g.inserted {
-		ins[a] = b
+	ins := make([]uint64, 0, len(g.inserted))
+	for a := range g.inserted {
+		ins = append(ins, a)
 	}
+	tgid := g.target
 	g.mu.Unlock()
 	if len(ins) == 0 {
 		return nil
@@ -517,8 +521,8 @@ func (s *session) lift() error {
 	}
 	restored := map[uint64]bool{}
 	err := t.e.Examine(func(st core.Stopped) error {
-		for a, b := range ins {
-			if n, _ := st.WriteMemory(uintptr(a), []byte{b}); n == 1 {
+		for _, a := range ins {
+			if g.restoreByte(st, tgid, a) {
 				restored[a] = true
 			}
 		}
@@ -538,10 +542,11 @@ func (s *session) insert() error {
 	g.mu.Lock()
 	var want []uint64
 	for a := range g.bps {
-		if _, in := g.inserted[a]; !in {
+		if !g.inserted[a] {
 			want = append(want, a)
 		}
 	}
+	tgid := g.target
 	g.mu.Unlock()
 	if len(want) == 0 {
 		return nil
@@ -550,7 +555,7 @@ func (s *session) insert() error {
 	if t == nil {
 		return errors.New("no thread held")
 	}
-	done := map[uint64]byte{}
+	var done []uint64
 	err := t.e.Examine(func(st core.Stopped) error {
 		for _, a := range want {
 			var b [1]byte
@@ -558,17 +563,35 @@ func (s *session) insert() error {
 				continue
 			}
 			if n, _ := st.WriteMemory(uintptr(a), []byte{0xcc}); n == 1 {
-				done[a] = b[0]
+				// In the same examination, so no other engine's
+				// sees the int3 unshadowed.
+				g.tracer.Shadow(tgid, a, b[0])
+				done = append(done, a)
 			}
 		}
 		return nil
 	})
 	g.mu.Lock()
-	for a, b := range done {
-		g.inserted[a], g.ever[a] = b, true
+	for _, a := range done {
+		g.inserted[a], g.ever[a] = true, true
 	}
 	g.mu.Unlock()
 	return err
+}
+
+// restoreByte takes our int3 at addr out of process tgid's memory: the
+// byte its shadow holds goes back. Called inside an Examine; false if the
+// byte could not be written, and the int3 stays (shadowed).
+func (g *engine) restoreByte(st core.Stopped, tgid int, addr uint64) bool {
+	orig, ok := g.tracer.Unshadow(tgid, addr)
+	if !ok {
+		return true
+	}
+	if n, _ := st.WriteMemory(uintptr(addr), []byte{orig}); n != 1 {
+		g.tracer.Shadow(tgid, addr, orig)
+		return false
+	}
+	return true
 }
 
 // stopAndReport stops the process for t's event and tells gdb.
@@ -617,15 +640,9 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "T%02xthread:%s;", toGDB(sig), s.threadID(t))
-	var r *unix.PtraceRegs
-	t.e.Examine(func(st core.Stopped) error {
-		var err error
-		r, err = st.Registers()
-		return err
-	})
-	if r != nil {
+	if f, err := s.regsOf(t, false); err == nil {
 		for _, n := range []int{regRBP, regRSP, regRIP} {
-			fmt.Fprintf(&b, "%02x:%s;", n, appendReg(nil, n, r))
+			fmt.Fprintf(&b, "%02x:%s;", n, appendReg(nil, n, f))
 		}
 	}
 	switch {
@@ -633,11 +650,24 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 		b.WriteString("swbreak:;")
 	case st.why == whyExec:
 		b.WriteString("exec:" + hexBytes([]byte(st.exec)) + ";")
+	case st.why == whyHW:
+		b.WriteString(s.hwStopReply(st.hw))
+	case st.why == whyFork:
+		fmt.Fprintf(&b, "fork:p%x.%x;", st.child, st.child)
+	case st.why == whyVfork:
+		fmt.Fprintf(&b, "vfork:p%x.%x;", st.child, st.child)
+	case st.why == whyVforkDone:
+		b.WriteString("vforkdone:;")
+	case st.why == whySyscallEntry:
+		fmt.Fprintf(&b, "syscall_entry:%x;", st.sysNr)
+	case st.why == whySyscallReturn:
+		fmt.Fprintf(&b, "syscall_return:%x;", st.sysNr)
 	}
 	s.gTid = t.e.Tid()
 	s.last = b.String()
 	s.reported(t)
 	s.g.mu.Lock()
+	t.siginfo = st.siginfo
 	s.g.stops++
 	s.g.mu.Unlock()
 	return s.last
@@ -695,6 +725,11 @@ func (s *session) end() {
 func (s *session) detach() {
 	g := s.g
 	s.lift()
+	g.mu.Lock()
+	g.clearHW()
+	g.catching, g.catchSet = false, nil
+	g.mu.Unlock()
+	s.syncDebugRegs(g.live())
 	g.mu.Lock()
 	clear(g.bps)
 	g.allStop = false
@@ -823,6 +858,7 @@ func (s *session) resume(acts map[*thread]action) {
 		}
 	}
 	g.mu.Unlock()
+	s.syncDebugRegs(ts)
 	s.running, s.resumed = true, acts
 	g.mu.Lock()
 	for _, t := range g.threads {
@@ -848,6 +884,16 @@ func (s *session) resume(acts map[*thread]action) {
 	}
 	// Events may have come while resuming.
 	s.events()
+}
+
+// syncDebugRegs brings the debug registers of the threads, which are
+// held, up to date before they run.
+func (s *session) syncDebugRegs(ts []*thread) {
+	for _, t := range ts {
+		if err := s.g.syncDebugRegs(t); err != nil {
+			s.g.Out.Warn("%s: %v", s.g.Name(), err)
+		}
+	}
 }
 
 func sortedThreads(acts map[*thread]action) []*thread {
@@ -889,6 +935,7 @@ func (s *session) pc(t *thread) (uint64, bool) {
 // when t or the process died.
 func (s *session) stepAlone(t *thread, sig int) (st stopInfo, done, ok bool) {
 	g := s.g
+	s.syncDebugRegs([]*thread{t})
 	g.mu.Lock()
 	t.want, t.stepping, t.held, t.inject = false, true, false, sig
 	t.gen++
@@ -937,6 +984,20 @@ func (s *session) threadID(t *thread) string {
 		return fmt.Sprintf("p%x.%x", t.e.Tgid(), t.e.Tid())
 	}
 	return fmt.Sprintf("%x", t.e.Tid())
+}
+
+// parsePid is the process of a pPID.TID thread id, 0 for another form.
+func parsePid(s string) int {
+	rest, ok := strings.CutPrefix(s, "p")
+	if !ok {
+		return 0
+	}
+	pid, _, _ := strings.Cut(rest, ".")
+	n, err := parseTidNum(pid)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // parseThreadID parses a thread id: tid -1 means all threads, 0 any.
