@@ -54,6 +54,11 @@ type Needs struct {
 	// the fact (see core.Engine.SetPassiveOnly).
 	PassiveOnly core.Events
 	Triggers    []core.Trigger // kernel-evaluated stops (see core.Trigger)
+	// HandsOver: the engine may detach a thread for another tracer (a
+	// debugger) to take. A program run launches then gets no seccomp
+	// filter: the calls it traps would fail with ENOSYS under a tracer
+	// that does not expect them (gdb), or under none.
+	HandsOver bool
 }
 
 // Base implements Engine's attaching and following for an engine whose
