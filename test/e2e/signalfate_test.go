@@ -1,7 +1,12 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
+	"strings"
 	"testing"
+
+	"github.com/utrace-bpf/utrace-bpf/test/progs"
 )
 
 // A signal an engine intercepts synchronously and leaves to its
@@ -30,5 +35,31 @@ func TestSignalFateUnderSyncEngines(t *testing.T) {
 				t.Errorf("stdout %q, strace's %q\n%v", u.stdout, s.stdout, u)
 			}
 		})
+	}
+}
+
+// A SIGUSR1 a signals rule holds is delivered, after the hold, with the
+// siginfo it was sent with: the handler sees the sending child's pid and
+// SI_USER, as it does untraced and under strace, not the tracer's tgkill.
+func TestHeldSignalKeepsSender(t *testing.T) {
+	needRoot(t)
+	prog := progs.Build(t, "crash")
+	dir := t.TempDir()
+	check := func(r tracedRun) {
+		t.Helper()
+		var child, pid, uid, code int
+		if _, err := fmt.Sscanf(r.stdout, "child %d\nsi_pid=%d si_uid=%d si_code=%d\n", &child, &pid, &uid, &code); err != nil || r.code != 0 {
+			t.Fatalf("%v (%v)", r, err)
+		}
+		if pid != child || uid != os.Getuid() || code != 0 {
+			t.Errorf("%s: the handler saw si_pid=%d si_uid=%d si_code=%d, want the child's %d, uid %d, SI_USER (0)",
+				r.tool, pid, uid, code, child, os.Getuid())
+		}
+	}
+	check(execTool(t, "strace", dir, []string{"-f", "-o", "/dev/null", prog, "usr1"}))
+	u := execTool(t, bin, dir, []string{"run", "-e", "signals:rules=SIGUSR1=hold,hold=50ms,log=true", "--", prog, "usr1"})
+	check(u)
+	if !strings.Contains(u.stderr, "held") {
+		t.Errorf("the rule did not hold the signal:\n%v", u)
 	}
 }
