@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 	"golang.org/x/sys/unix"
 )
 
@@ -144,14 +146,20 @@ func (s *signals) ReportSignal(e *core.Engine, action core.Action, ev *core.Even
 	if s.log {
 		r := NewRecord()
 		r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, s.Name()
-		r.Text = fmt.Appendf(r.Text[:0], "--- %s {si_signo=%s, si_code=%d, si_pid=%d} ---",
-			signalName(orig), signalName(orig), ev.Signal.Code, ev.Signal.Sender)
+		// strace's line, from the siginfo as it was before any rule:
+		// si_code by name and the fields that apply to it.
+		info := siginfoOf(&ev.Signal)
+		binary.LittleEndian.PutUint32(info[0:], uint32(orig))
+		r.Text = sysent.AppendSignal(r.Text[:0], info[:])
 		if what != "" {
 			r.Text = append(r.Text, " ("+what+")"...)
 		}
 		r.Fields = append(r.Fields[:0], StrField("signal", signalName(orig)), IntField("signo", int64(orig)),
-			IntField("code", int64(ev.Signal.Code)), IntField("sender", int64(ev.Signal.Sender)),
+			IntField("code", int64(ev.Signal.Code)), StrField("siginfo", string(sysent.AppendSiginfo(nil, info[:]))),
 			StrField("disposition", ev.Type.String()))
+		if sysent.HasSender(info[:]) {
+			r.Fields = append(r.Fields, IntField("sender", int64(ev.Signal.Sender)))
+		}
 		if what != "" {
 			r.Fields = append(r.Fields, StrField("action", what))
 		}
