@@ -1,7 +1,7 @@
 /*
  * crash: what the tests of signals under the synchronous tier run.
  *
- *   crash segv        wait for the go byte, then store through NULL in
+ *   crash segv        wait for the go byte, then store at address 16 in
  *                     crash_here (built with frame pointers and -g by the
  *                     tests that ask gdb for the backtrace); core dumps off
  *   crash usr1        catch SIGUSR1 with an SA_SIGINFO handler, fork a
@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 		printf("pid %d\n", getpid());
 		fflush(stdout);
 		wait_go();
-		crash_here(NULL);
+		crash_here((volatile int *)16);
 		return 4;
 	}
 	if (argc == 2 && strcmp(argv[1], "usr1") == 0)
