@@ -138,15 +138,21 @@ func (s *Stopper) stopped(t *task, ws unix.WaitStatus) {
 
 // launcherStop passes over a stop of the launcher's own (see
 // task.launching), and reports whether it did: a system call stop resumes,
-// a signal is delivered as it came. The exec stop ends the launcher's part;
-// it, the stops engines asked for (interrupts) and the exit are handled as
-// any thread's.
+// a signal is delivered as it came. The execve's entry is the program's
+// (strace's first line), and its exec stop ends the launcher's part; they,
+// the stops engines asked for (interrupts) and the exit are handled as any
+// thread's.
 func (s *Stopper) launcherStop(t *task, sig unix.Signal, cause int) bool {
 	switch {
 	case cause == unix.PTRACE_EVENT_EXEC:
 		t.launching = false
 		return false
 	case sig == unix.SIGTRAP|0x80, cause == unix.PTRACE_EVENT_SECCOMP:
+		if info, err := getSyscallInfo(t.tid); err == nil && info.Op != ptraceSyscallInfoExit &&
+			(info.Nr == unix.SYS_EXECVE || info.Nr == unix.SYS_EXECVEAT) {
+			// The program's execve, the first call strace shows.
+			return false
+		}
 		t.kind = stopSyscall
 		t.entered = false
 	case cause == ptraceEventStop && isStopSignal(sig):
