@@ -119,3 +119,44 @@ func TestSignalsLogDecodesSiginfo(t *testing.T) {
 		})
 	}
 }
+
+// Nothing of run's launcher (a Go program until its execve) appears in
+// any log: no signal of its runtime (SIGURG, its preemption signal), no
+// system call before the program's execve, with the syscalls and signals
+// engines passive and synchronous, on a machine kept busy so that the
+// launcher's runtime would preempt its threads if it could.
+func TestNoLauncherInLogs(t *testing.T) {
+	needRoot(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 2 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		}()
+	}
+	for _, engines := range [][]string{
+		{"-e", "syscalls", "-e", "signals"},
+		{"-e", "syscalls", "-e", "signals:rules=SIGURG=deliver"},
+		{"-e", "syscalls", "-e", "inspect:syscall=write,count=0"},
+	} {
+		for i := range 10 {
+			log := filepath.Join(t.TempDir(), "log")
+			r := run(t, "", append(append([]string{"run", "-o", log}, engines...), "--", "/bin/true")...)
+			b, err := os.ReadFile(log)
+			if err != nil || r.code != 0 {
+				t.Fatalf("%v %v", r, err)
+			}
+			first, _, _ := strings.Cut(string(b), "\n")
+			if _, call, _ := strings.Cut(first, " "); !strings.HasPrefix(strings.TrimSpace(call), "execve(") ||
+				strings.Contains(string(b), "SIGURG") || strings.Contains(string(b), "inspect at") {
+				t.Fatalf("%q, run %d: the log shows the launcher:\n%s", engines, i, b)
+			}
+		}
+	}
+}
