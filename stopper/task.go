@@ -76,6 +76,8 @@ type task struct {
 	// before its execve. Its system call and signal stops are the
 	// launcher's, not the program's, and are reported to no engine.
 	launching bool
+	// mem is /proc/TID/mem plus one (0: not open), for Examine.
+	mem int
 }
 
 // needed reports whether the stopper must keep the thread. A thread under
@@ -262,12 +264,14 @@ func (s *Stopper) eventStop(t *task, cause int) {
 		s.report(t, core.Event{Type: core.EventClone, Clone: core.Clone{
 			Child: child.tid, Thread: cause == unix.PTRACE_EVENT_CLONE && child.tgid == t.tgid}})
 	case unix.PTRACE_EVENT_EXEC:
+		t.closeMem() // the old address space's
 		if old := int(msg); old != t.tid {
 			// A non-leader exec'd and now has the leader's tid; its
 			// state moves there, the old leader's is gone.
 			if nt := s.tasks[old]; nt != nil {
 				delete(s.tasks, old)
 				nt.tid, nt.running, nt.kind = t.tid, false, stopEvent
+				nt.closeMem()
 				s.tasks[t.tid] = nt
 				t.gone = true
 				t = nt
