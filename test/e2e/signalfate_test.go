@@ -45,7 +45,8 @@ func TestSignalFateUnderSyncEngines(t *testing.T) {
 
 // A SIGUSR1 a signals rule holds is delivered, after the hold, with the
 // siginfo it was sent with: the handler sees the sending child's pid and
-// SI_USER, as it does untraced and under strace, not the tracer's tgkill.
+// SI_USER, as it does untraced and under strace, not the tracer's tgkill;
+// the same for a signal a rule rewrites.
 func TestHeldSignalKeepsSender(t *testing.T) {
 	needRoot(t)
 	prog := progs.Build(t, "crash")
@@ -66,6 +67,14 @@ func TestHeldSignalKeepsSender(t *testing.T) {
 	check(u)
 	if !strings.Contains(u.stderr, "held") {
 		t.Errorf("the rule did not hold the signal:\n%v", u)
+	}
+	// A SIGUSR2 rewritten to SIGUSR1 keeps its sender too (ptrace alone
+	// would make it the tracer's SI_USER); untraced, the program would die
+	// of the SIGUSR2.
+	r := execTool(t, bin, dir, []string{"run", "-e", "signals:rules=SIGUSR2=SIGUSR1,log=true", "--", prog, "usr1", "12"})
+	check(r)
+	if !strings.Contains(r.stderr, "rewritten to SIGUSR1") {
+		t.Errorf("the rule did not rewrite the signal:\n%v", r)
 	}
 }
 

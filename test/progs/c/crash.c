@@ -4,11 +4,11 @@
  *   crash segv        wait for the go byte, then store at address 16 in
  *                     crash_here (built with frame pointers and -g by the
  *                     tests that ask gdb for the backtrace); core dumps off
- *   crash usr1        catch SIGUSR1 with an SA_SIGINFO handler, fork a
- *                     child that sends the parent SIGUSR1 with kill(2) and
- *                     exits, print "child PID" and, from the handler's
- *                     siginfo, "si_pid=P si_uid=U si_code=C", then reap the
- *                     child
+ *   crash usr1 [N]    catch SIGUSR1 with an SA_SIGINFO handler, fork a
+ *                     child that sends the parent SIGUSR1 (or signal N)
+ *                     with kill(2) and exits, print "child PID" and, from
+ *                     the handler's siginfo, "si_pid=P si_uid=U si_code=C",
+ *                     then reap the child
  *
  * Without a go byte on stdin, segv fails with status 100 (see progs.h).
  */
@@ -39,7 +39,7 @@ static void on_usr1(int sig, siginfo_t *si, void *uc)
 	got = 1;
 }
 
-static int do_usr1(void)
+static int do_usr1(int sig)
 {
 	struct sigaction sa;
 	sigset_t block, old;
@@ -53,12 +53,13 @@ static int do_usr1(void)
 		return 3;
 	sigemptyset(&block);
 	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, sig);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	child = fork();
 	if (child < 0)
 		return 3;
 	if (child == 0) {
-		kill(getppid(), SIGUSR1);
+		kill(getppid(), sig);
 		_exit(0);
 	}
 	printf("child %d\n", child);
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
 		crash_here((volatile int *)16);
 		return 4;
 	}
-	if (argc == 2 && strcmp(argv[1], "usr1") == 0)
-		return do_usr1();
+	if (argc >= 2 && strcmp(argv[1], "usr1") == 0)
+		return do_usr1(argc == 3 ? atoi(argv[2]) : SIGUSR1);
 	return 2;
 }
