@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
@@ -136,16 +137,11 @@ func TestSignalsLogDecodesSiginfo(t *testing.T) {
 // launcher's runtime would preempt its threads if it could.
 func TestNoLauncherInLogs(t *testing.T) {
 	needRoot(t)
-	stop := make(chan struct{})
-	defer close(stop)
+	var stop atomic.Bool
+	defer stop.Store(true)
 	for range 2 {
 		go func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			for !stop.Load() {
 			}
 		}()
 	}
