@@ -75,6 +75,32 @@ func TestInspectThenStopForGDB(t *testing.T) {
 	})
 }
 
+// inspect at a SIGSEGV of an attached process, resuming: the process dies
+// of the SIGSEGV (the faulting instruction does not run again forever).
+func TestInspectSegvAttached(t *testing.T) {
+	needRoot(t)
+	p := progs.Start(t, nil, progs.Build(t, "crash"), "segv")
+	pid := readPid(t, p.ReadLine(t))
+	tracer, errb := attachSync(t, pid, "inspect:signal=SIGSEGV")
+	p.Go(t)
+	done := make(chan syscall.WaitStatus, 1)
+	go func() { done <- p.Wait(t) }()
+	select {
+	case ws := <-done:
+		if !ws.Signaled() || ws.Signal() != syscall.SIGSEGV {
+			t.Errorf("wait status %#x, want killed by SIGSEGV\n%s", ws, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("the program did not die of its SIGSEGV\n%s", errb.String())
+	}
+	tracer.Process.Signal(syscall.SIGINT) // the log is complete once it ends
+	tracer.Wait()
+	if !strings.Contains(errb.String(), "inspect at signal") {
+		t.Errorf("inspect did not fire:\n%s", errb.String())
+	}
+}
+
 // readPid parses crash's "pid N" line.
 func readPid(t *testing.T, line string) int {
 	t.Helper()
