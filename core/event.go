@@ -103,7 +103,7 @@ type Signal struct {
 	Discarded, InSyscall bool
 	// Info is the kernel's siginfo as delivered (struct kernel_siginfo
 	// of 64-bit Linux, little endian), for decoders; zero where there was
-	// none, and in synchronous reports.
+	// none.
 	Info [48]byte
 }
 

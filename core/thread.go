@@ -128,6 +128,11 @@ type Needs struct {
 	EnterTimes      bool      // SetEnterTimes
 	PassiveOnly     Events    // SetPassiveOnly
 	Triggers        []Trigger // SetTriggers
+	// HandsOver: the engine may detach a thread for another tracer (a
+	// debugger) to take. It changes no watch: a program run launches then
+	// gets no seccomp filter, whose calls would fail with ENOSYS under a
+	// tracer that does not expect them (gdb), or under none.
+	HandsOver bool
 }
 
 // PlanWatch returns what the backends must do for a thread whose engines

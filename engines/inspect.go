@@ -96,6 +96,7 @@ func newInspect(name string, opts Options, out *Output) (Engine, error) {
 		return nil, fmt.Errorf("say when to inspect: syscall=NAME, signal=SIG or exec=PATH")
 	}
 	needs.Sync = needs.Events
+	needs.HandsOver = in.stop
 	in.Init(name, in, out, needs)
 	return in, nil
 }
@@ -249,12 +250,41 @@ func (in *inspect) fire(e *core.Engine, ev, call *core.Event, keep core.Action) 
 	}
 	in.Out.Emit(rec)
 	if in.stop {
-		// A SIGSTOP queued now stops the whole process once every tracer
-		// has let go; a debugger can then attach.
-		unix.Kill(ev.Tgid, unix.SIGSTOP)
-		return core.Detach | keep
+		return leaveStopped(ev)
 	}
 	return core.Resume | keep
+}
+
+// leaveStopped is the action that leaves the process stopped and detached
+// for a debugger, with its fate unchanged: once continued it meets what it
+// would have met. At a signal the thread stops in the signal's place
+// (SignalStop: a group-stop once the stopper has let go). A fault (a
+// SIGSEGV, SIGBUS, SIGILL or SIGFPE the kernel raised for an instruction)
+// is then dropped: the instruction runs again when the process is
+// continued and faults again, so a debugger sees the fault itself; any
+// other signal is pushed back (SignalHold) and taken once the process is
+// continued. Elsewhere a SIGSTOP queued now stops the whole process once
+// every tracer has let go.
+func leaveStopped(ev *core.Event) core.Action {
+	if ev.Type&core.EventSignalAll == 0 {
+		unix.Kill(ev.Tgid, unix.SIGSTOP)
+		return core.Detach
+	}
+	if isFault(ev.Signal) {
+		return core.Detach | core.SignalStop
+	}
+	return core.Detach | core.SignalStop | core.SignalHold
+}
+
+// isFault reports whether the signal is a synchronous fault: one of the
+// signals an instruction raises, with a kernel si_code (positive; a
+// process's kill, tgkill or sigqueue has SI_USER, 0, or a negative code).
+func isFault(s core.Signal) bool {
+	switch unix.Signal(s.Signo) {
+	case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
+		return s.Code > 0
+	}
+	return false
 }
 
 func formatRegs(r *unix.PtraceRegs) []string {

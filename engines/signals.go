@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,10 +46,16 @@ type signals struct {
 	// released marks the threads whose held signal is due: the next
 	// report of it delivers it.
 	released map[int]bool
+	// launching holds the processes run launched that still run the
+	// launcher, until their exec: the signals they get are the
+	// launcher's. (The stopper reports none synchronously; the passive
+	// records need this.)
+	launching map[int]bool
 }
 
 func newSignals(name string, opts Options, out *Output) (Engine, error) {
-	s := &signals{rules: map[int]signalRule{}, holdAt: opts.Dur("hold"), log: opts.BoolVal("log"), released: map[int]bool{}}
+	s := &signals{rules: map[int]signalRule{}, holdAt: opts.Dur("hold"), log: opts.BoolVal("log"), released: map[int]bool{},
+		launching: map[int]bool{}}
 	if spec := opts.Str("rules"); spec != "" {
 		for _, r := range strings.Split(spec, ",") {
 			sig, act, ok := strings.Cut(strings.TrimSpace(r), "=")
@@ -77,7 +85,7 @@ func newSignals(name string, opts Options, out *Output) (Engine, error) {
 			s.rules[n] = rule
 		}
 	}
-	needs := Needs{Events: core.EventSignalAll}
+	needs := Needs{Events: core.EventSignalAll | core.EventExec}
 	if len(s.rules) > 0 {
 		needs.Sync = core.EventSignalAll
 	}
@@ -107,8 +115,36 @@ func signalName(n int) string {
 	return "SIG" + strconv.Itoa(n)
 }
 
+// StartAtExec tells the engine that process pid runs the launcher of a
+// program until its exec (see launching).
+func (s *signals) StartAtExec(pid int) {
+	s.mu.Lock()
+	s.launching[pid] = true
+	s.mu.Unlock()
+}
+
+// ReportExec ends the launcher's part of a launched process.
+func (s *signals) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	s.mu.Lock()
+	delete(s.launching, ev.Tgid)
+	s.mu.Unlock()
+	return core.Resume
+}
+
 // ReportSignal applies the rule for the signal and logs the delivery.
 func (s *signals) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	s.mu.Lock()
+	launcher := s.launching[ev.Tgid]
+	if ev.Sync {
+		// The stopper reports nothing of the launcher: the exec is
+		// behind, though its passive report may still be on its way.
+		launcher = false
+		delete(s.launching, ev.Tgid)
+	}
+	s.mu.Unlock()
+	if launcher {
+		return core.Resume | action.SignalAction()
+	}
 	s.Count()
 	orig := ev.Signal.Signo
 	result := core.Resume | action.SignalAction()
@@ -144,14 +180,20 @@ func (s *signals) ReportSignal(e *core.Engine, action core.Action, ev *core.Even
 	if s.log {
 		r := NewRecord()
 		r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, s.Name()
-		r.Text = fmt.Appendf(r.Text[:0], "--- %s {si_signo=%s, si_code=%d, si_pid=%d} ---",
-			signalName(orig), signalName(orig), ev.Signal.Code, ev.Signal.Sender)
+		// strace's line, from the siginfo as it was before any rule:
+		// si_code by name and the fields that apply to it.
+		info := siginfoOf(&ev.Signal)
+		binary.LittleEndian.PutUint32(info[0:], uint32(orig))
+		r.Text = sysent.AppendSignal(r.Text[:0], info[:])
 		if what != "" {
 			r.Text = append(r.Text, " ("+what+")"...)
 		}
 		r.Fields = append(r.Fields[:0], StrField("signal", signalName(orig)), IntField("signo", int64(orig)),
-			IntField("code", int64(ev.Signal.Code)), IntField("sender", int64(ev.Signal.Sender)),
+			IntField("code", int64(ev.Signal.Code)), StrField("siginfo", string(sysent.AppendSiginfo(nil, info[:]))),
 			StrField("disposition", ev.Type.String()))
+		if sysent.HasSender(info[:]) {
+			r.Fields = append(r.Fields, IntField("sender", int64(ev.Signal.Sender)))
+		}
 		if what != "" {
 			r.Fields = append(r.Fields, StrField("action", what))
 		}

@@ -108,7 +108,11 @@ func (s *stepper) step(e *core.Engine, tid int) core.Action {
 			return err
 		}
 		rip = regs.Rip
-		st.ReadMemory(uintptr(rip), insn[:])
+		if s.untilSyscall {
+			// Only then does the next instruction matter: a read at
+			// every step would cost as much as the step.
+			st.ReadMemory(uintptr(rip), insn[:])
+		}
 		return nil
 	})
 	s.mu.Lock()

@@ -385,18 +385,24 @@ func childReturn(ev *core.Event) bool {
 	return false
 }
 
+// siginfoOf is the signal's siginfo for the decoders: the kernel's, or
+// where a report has none, what the event says.
+func siginfoOf(sig *core.Signal) [48]byte {
+	info := sig.Info
+	if info == ([48]byte{}) {
+		binary.LittleEndian.PutUint32(info[0:], uint32(sig.Signo))
+		binary.LittleEndian.PutUint32(info[4:], uint32(sig.Errno))
+		binary.LittleEndian.PutUint32(info[8:], uint32(sig.Code))
+		binary.LittleEndian.PutUint32(info[16:], uint32(sig.Sender))
+	}
+	return info
+}
+
 // ReportSignal logs a signal's delivery as strace does:
 // --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, ...} ---.
 func (s *syscalls) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	if !s.failed && s.path == "" && s.logsSignal(ev.Signal.Signo) && !s.isLaunching(ev.Tid, ev.Time) {
-		info := ev.Signal.Info
-		if info == ([48]byte{}) {
-			// No siginfo (a synchronous report): what the event says.
-			binary.LittleEndian.PutUint32(info[0:], uint32(ev.Signal.Signo))
-			binary.LittleEndian.PutUint32(info[4:], uint32(ev.Signal.Errno))
-			binary.LittleEndian.PutUint32(info[8:], uint32(ev.Signal.Code))
-			binary.LittleEndian.PutUint32(info[16:], uint32(ev.Signal.Sender))
-		}
+		info := siginfoOf(&ev.Signal)
 		r := s.record(ev)
 		if s.Out.JSON() {
 			r.Fields = append(r.Fields, IntField("signo", int64(ev.Signal.Signo)), StrField("signal", sysent.SignalName(ev.Signal.Signo)),

@@ -38,7 +38,16 @@
 //     signal itself, so that the program dies of what it would untraced.
 //   - SignalHold suppresses the signal now and queues it again at once
 //     (tgkill), so it is seen at the thread's next delivery, and survives
-//     the tracer's death.
+//     the tracer's death; at that delivery the stopper puts the original
+//     siginfo back (PTRACE_SETSIGINFO), so the handler sees the original
+//     sender, not the tracer's tgkill (only if the tracer died meanwhile
+//     does it see the tgkill). With SignalStop as well, the thread stops
+//     first (SIGSTOP in the signal's place) and takes the signal once
+//     continued, detached or not.
+//   - A signal rewritten to another keeps its siginfo but the number:
+//     ptrace would make it the tracer's SI_USER.
+//   - A program Launch starts reports nothing before its execve: its stops
+//     until then are the launcher's (the handshake's system calls).
 //   - A signal injected from a QUIESCE report (Interrupt, then
 //     SignalDeliver with ev.Signal.Signo set) is sent with tgkill before the
 //     thread resumes; ptrace ignores a signal given when restarting from a

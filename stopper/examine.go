@@ -12,7 +12,7 @@ import (
 // ptrace thread during Examine.
 type stopped struct {
 	tid int
-	mem int // /proc/TID/mem, opened at the first access; -1 before
+	t   *task // holds the /proc/TID/mem descriptor
 }
 
 func (s *stopped) Tid() int { return s.tid }
@@ -64,19 +64,26 @@ func (s *stopped) transfer(addr uintptr, p []byte, op func(int, []byte, int64) (
 
 func (s *stopped) path() string { return "/proc/" + strconv.Itoa(s.tid) + "/mem" }
 
+// file returns the thread's /proc/TID/mem, opened at the first access and
+// kept by the task (see task.mem): an examination at every stop (the
+// stepper's) would otherwise pay an open and a close each time.
 func (s *stopped) file() (int, error) {
-	if s.mem < 0 {
+	if s.t.mem == 0 {
 		fd, err := unix.Open(s.path(), unix.O_RDWR|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return -1, &os.PathError{Op: "open", Path: s.path(), Err: err}
 		}
-		s.mem = fd
+		s.t.mem = fd + 1
 	}
-	return s.mem, nil
+	return s.t.mem - 1, nil
 }
 
-func (s *stopped) close() {
-	if s.mem >= 0 {
-		unix.Close(s.mem)
+// closeMem closes the task's /proc/TID/mem. The file stands for the
+// address space the thread had when it was opened, so it goes at an exec
+// as well as when the stopper lets go of the thread.
+func (t *task) closeMem() {
+	if t.mem != 0 {
+		unix.Close(t.mem - 1)
+		t.mem = 0
 	}
 }

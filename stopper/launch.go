@@ -142,6 +142,7 @@ func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
 			t = s.newTask(p.Pid)
 		}
 		t.seccomp = opts.Syscalls != nil
+		t.launching = true
 		return s.seize(t)
 	})
 	if err != nil {

@@ -156,3 +156,36 @@ func TestLaunchFilterHasNoHandshakeHoles(t *testing.T) {
 		t.Errorf("close stops for descriptors %v; want 3 and 4 among them", closed)
 	}
 }
+
+// Nothing of the launcher reaches the engines: with every system call
+// stopping (no filter), the first call reported is the program's execve,
+// not the launcher's handshake (its write, read and close calls).
+func TestLaunchReportsFromExecve(t *testing.T) {
+	tr, stp := newTracer(t)
+	p, in, out := launched(t, stp, nil, "getpid")
+	var mu sync.Mutex
+	var seen []int
+	eng := &syscallEngine{
+		entry: func(e *core.Engine, ev *core.Event) core.Action {
+			mu.Lock()
+			seen = append(seen, ev.Syscall.Nr)
+			mu.Unlock()
+			return core.Resume
+		},
+		exit: func(*core.Engine, *core.Event) core.Action { return core.Resume },
+	}
+	attach(t, tr, p.Pid, eng, core.EventSyscallEntry, core.EventSyscallEntry)
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	readLine(t, out) // ready
+	in.Write([]byte{'\n'})
+	readLine(t, out)
+	in.Close()
+	p.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 2 || seen[0] != unix.SYS_EXECVE {
+		t.Fatalf("system calls reported %v, want the program's from its execve (%d) on", seen, unix.SYS_EXECVE)
+	}
+}

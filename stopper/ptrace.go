@@ -72,10 +72,24 @@ type siginfo struct {
 	_      [108]byte
 }
 
+// kernel returns the struct kernel_siginfo part of si, as core.Signal.Info
+// holds it.
+func (si *siginfo) kernel() (b [48]byte) {
+	return *(*[48]byte)(unsafe.Pointer(si))
+}
+
 func getSiginfo(tid int) (siginfo, error) {
 	var si siginfo
 	err := ptrace(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&si)))
 	return si, err
+}
+
+// setSiginfo replaces the siginfo of the signal a thread in a
+// signal-delivery-stop is about to receive. The kernel keeps it when the
+// thread is restarted with the same signal number as si.Signo; restarted
+// with another, it makes up a siginfo from the tracer (SI_USER).
+func setSiginfo(tid int, si *siginfo) error {
+	return ptrace(unix.PTRACE_SETSIGINFO, tid, 0, uintptr(unsafe.Pointer(si)))
 }
 
 // syscallInfo is struct ptrace_syscall_info (PTRACE_GET_SYSCALL_INFO); the

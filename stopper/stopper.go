@@ -368,6 +368,7 @@ func (s *Stopper) sweep() {
 }
 
 func (s *Stopper) forget(t *task) {
+	t.closeMem()
 	t.gone = true
 	if s.tasks[t.tid] == t {
 		delete(s.tasks, t.tid)
@@ -386,6 +387,7 @@ func (s *Stopper) shutdown() {
 		}
 	}
 	for _, t := range s.tasks {
+		t.closeMem()
 		if t.seized && !t.running {
 			restartOrDetach(unix.PTRACE_DETACH, t.tid, t.sig)
 		}
@@ -541,24 +543,22 @@ func (s *Stopper) letGo(t *task) error {
 // Examine implements core.Stopper. The thread must be in a ptrace stop. The
 // seed's utrace_finish_examine compares the scheduler's switch count before
 // and after; here the ptrace state says the same at a fraction of the cost
-// (no /proc reads, which cost more than the rest of a stop): a thread that
-// ran meanwhile (SIGKILL wakes even a stopped thread) is either no longer
-// in a ptrace stop, which PTRACE_GETREGS refuses, or has a new stop or its
-// exit waiting to be collected, which only this thread collects and peek
-// sees. Then the result is ErrAgain, and what fn read must be discarded.
+// (no /proc reads, which cost more than the rest of a stop). Only SIGKILL
+// takes a thread out of a ptrace stop the stopper has not restarted, and a
+// killed thread never runs its program's code again: what fn read is the
+// state at the stop either way. A kill that has become a new stop (its
+// exit event) or the exit itself waits to be collected, which only this
+// thread does and peek sees; then the result is ErrAgain, as for a thread
+// not stopped at all, and what fn read must be discarded. (A second
+// PTRACE_GETREGS to see whether the thread still sits in its stop would
+// cost the stepper, which examines every instruction, a tenth of a step.)
 func (s *Stopper) Examine(tid int, fn func(core.Stopped) error) error {
 	return s.do(func() error {
 		t := s.tasks[tid]
 		if t == nil || t.running || t.gone {
 			return fmt.Errorf("examine %d: %w", tid, core.ErrAgain)
 		}
-		st := &stopped{tid: tid, mem: -1}
-		defer st.close()
-		err := fn(st)
-		var regs unix.PtraceRegs
-		if getRegs(tid, &regs) != nil {
-			return fmt.Errorf("examine %d: thread woke: %w", tid, core.ErrAgain)
-		}
+		err := fn(&stopped{tid: tid, t: t})
 		if what, perr := peek(tid); perr != nil || what != peekNothing {
 			return fmt.Errorf("examine %d: thread woke: %w", tid, core.ErrAgain)
 		}

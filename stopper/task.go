@@ -43,10 +43,15 @@ type task struct {
 	newChild    bool // auto-attached child whose first stop is not decided yet
 	pending     bool // child: its parent's CLONE report decides about it
 
-	kind     stopKind
-	mode     int         // last restart request: PTRACE_CONT, PTRACE_SYSCALL, ...
-	sig      int         // signal to deliver when it leaves a signal-delivery-stop
-	caught   uint64      // signals with handlers, at the last signal stop
+	kind   stopKind
+	mode   int     // last restart request: PTRACE_CONT, PTRACE_SYSCALL, ...
+	sig    int     // signal to deliver when it leaves a signal-delivery-stop
+	caught uint64  // signals with handlers, at the last signal stop
+	si     siginfo // the signal's siginfo at the last signal-delivery-stop
+	// pushed holds the siginfo of each signal a hold pushed back on the
+	// queue, by number: the kernel queues it again as a tgkill from the
+	// tracer, and its next delivery gets the original back.
+	pushed   map[int]siginfo
 	step     core.Action // SingleStep or BlockStep for the next restart
 	stepping bool        // the last restart was a step
 	stepWith core.Action // which step it was
@@ -67,6 +72,12 @@ type task struct {
 	// PTRACE_CONT, except for one PTRACE_SYSCALL to reach the exit stop
 	// of a trapped call when exits are wanted (exitNext).
 	seccomp, exitNext bool
+	// launching: a program Launch started, still running the launcher
+	// before its execve. Its system call and signal stops are the
+	// launcher's, not the program's, and are reported to no engine.
+	launching bool
+	// mem is /proc/TID/mem plus one (0: not open), for Examine.
+	mem int
 }
 
 // needed reports whether the stopper must keep the thread. A thread under
@@ -102,6 +113,9 @@ func (s *Stopper) stopped(t *task, ws unix.WaitStatus) {
 	t.running = false
 	sig := ws.StopSignal()
 	cause := int(ws>>16) & 0xff
+	if t.launching && s.launcherStop(t, sig, cause) {
+		return
+	}
 	switch {
 	case sig == unix.SIGTRAP|0x80:
 		t.kind = stopSyscall
@@ -122,6 +136,36 @@ func (s *Stopper) stopped(t *task, ws unix.WaitStatus) {
 	default:
 		s.signalStop(t, int(sig))
 	}
+}
+
+// launcherStop passes over a stop of the launcher's own (see
+// task.launching), and reports whether it did: a system call stop resumes,
+// a signal is delivered as it came. The execve's entry is the program's
+// (strace's first line), and its exec stop ends the launcher's part; they,
+// the stops engines asked for (interrupts) and the exit are handled as any
+// thread's.
+func (s *Stopper) launcherStop(t *task, sig unix.Signal, cause int) bool {
+	switch {
+	case cause == unix.PTRACE_EVENT_EXEC:
+		t.launching = false
+		return false
+	case sig == unix.SIGTRAP|0x80, cause == unix.PTRACE_EVENT_SECCOMP:
+		if info, err := getSyscallInfo(t.tid); err == nil && info.Op != ptraceSyscallInfoExit &&
+			(info.Nr == unix.SYS_EXECVE || info.Nr == unix.SYS_EXECVEAT) {
+			// The program's execve, the first call strace shows.
+			return false
+		}
+		t.kind = stopSyscall
+		t.entered = false
+	case cause == ptraceEventStop && isStopSignal(sig):
+		t.kind = stopGroup
+	case cause != 0:
+		return false
+	default:
+		t.kind, t.sig = stopSignal, int(sig)
+	}
+	s.cont(t)
+	return true
 }
 
 func (s *Stopper) syscallStop(t *task) {
@@ -223,12 +267,14 @@ func (s *Stopper) eventStop(t *task, cause int) {
 		s.report(t, core.Event{Type: core.EventClone, Clone: core.Clone{
 			Child: child.tid, Thread: cause == unix.PTRACE_EVENT_CLONE && child.tgid == t.tgid}})
 	case unix.PTRACE_EVENT_EXEC:
+		t.closeMem() // the old address space's
 		if old := int(msg); old != t.tid {
 			// A non-leader exec'd and now has the leader's tid; its
 			// state moves there, the old leader's is gone.
 			if nt := s.tasks[old]; nt != nil {
 				delete(s.tasks, old)
 				nt.tid, nt.running, nt.kind = t.tid, false, stopEvent
+				nt.closeMem()
 				s.tasks[t.tid] = nt
 				t.gone = true
 				t = nt
@@ -274,6 +320,14 @@ func (s *Stopper) signalStop(t *task, sig int) {
 		return
 	}
 	t.stepping = false
+	if orig, ok := t.pushed[sig]; ok && si.Code == siTkill && int(si.Pid) == os.Getpid() {
+		// The delivery of a signal a hold pushed back: it is the
+		// original sender's signal again.
+		delete(t.pushed, sig)
+		if setSiginfo(t.tid, &orig) == nil {
+			si = orig
+		}
+	}
 	if sig == int(unix.SIGSTOP) && si.Code == siKernel && s.triggers != nil {
 		// The kernel's SIGSTOP after a call that matched a trigger: ours,
 		// not the program's; the signal is suppressed.
@@ -283,7 +337,7 @@ func (s *Stopper) signalStop(t *task, sig int) {
 			return
 		}
 	}
-	t.sig = sig
+	t.sig, t.si = sig, si
 	ignored, caught, err := dispositions(t.tid)
 	if err != nil {
 		s.cont(t)
@@ -296,7 +350,7 @@ func (s *Stopper) signalStop(t *task, sig int) {
 		return
 	}
 	s.report(t, core.Event{Type: typ, Signal: core.Signal{
-		Signo: sig, Code: int(si.Code), Errno: int(si.Errno), Sender: int(si.Pid)}})
+		Signo: sig, Code: int(si.Code), Errno: int(si.Errno), Sender: int(si.Pid), Info: si.kernel()}})
 }
 
 // si_code values (include/uapi/asm-generic/siginfo.h): SI_KERNEL marks a
@@ -304,6 +358,7 @@ func (s *Stopper) signalStop(t *task, sig int) {
 // trap after a step.
 const (
 	siKernel   = 0x80
+	siTkill    = -6
 	trapBrkpt  = 1
 	trapBranch = 3
 )
@@ -368,13 +423,31 @@ func (s *Stopper) afterReport(t *task, act core.Action) {
 	default:
 		if ev.Type&core.EventSignalAll != 0 {
 			t.sig = deliverAs(act, ev.Type, ev.Signal.Signo, t.caught)
-			if act.Held() {
+			si := t.si
+			si.Signo = int32(ev.Signal.Signo)
+			switch {
+			case act.Held():
 				// Push the signal back on the thread's queue now (the
 				// seed's push_back_signal): it is seen again when the
 				// thread runs, and is not lost if this tracer dies while
-				// holding the thread.
-				unix.Tgkill(t.tgid, t.tid, unix.Signal(ev.Signal.Signo))
+				// holding the thread. Its siginfo comes back at that
+				// delivery (signalStop). With SignalStop the thread
+				// stops first, and takes the signal once continued.
+				if unix.Tgkill(t.tgid, t.tid, unix.Signal(ev.Signal.Signo)) == nil {
+					if t.pushed == nil {
+						t.pushed = make(map[int]siginfo)
+					}
+					t.pushed[ev.Signal.Signo] = si
+				}
 				t.sig = 0
+				if act.SignalAction() == core.SignalStop {
+					t.sig = int(unix.SIGSTOP)
+				}
+			case t.sig != 0 && t.sig != int(t.si.Signo):
+				// Rewritten: the kernel would make the new signal come
+				// from the tracer; it keeps the original's sender.
+				si.Signo = int32(t.sig)
+				setSiginfo(t.tid, &si)
 			}
 		}
 	}

@@ -152,7 +152,7 @@ func (s *session) seccompSet() *core.SyscallSet {
 		if needs.Sync&core.EventSyscall == 0 {
 			continue
 		}
-		if needs.Syscalls == nil {
+		if needs.Syscalls == nil || needs.HandsOver {
 			return nil
 		}
 		for nr := range 512 {

@@ -189,3 +189,19 @@ var (
 
 	auditArches = xlat{{0xc000003e, "AUDIT_ARCH_X86_64"}, {0x40000003, "AUDIT_ARCH_I386"}, {0xc00000b7, "AUDIT_ARCH_AARCH64"}}
 )
+
+// HasSender reports whether a siginfo names a sending process (si_pid):
+// a kill, tgkill, sigqueue or message queue signal, or a SIGCHLD.
+func HasSender(info []byte) bool {
+	if len(info) < 48 {
+		return false
+	}
+	sig := int32(le.Uint32(info[siSigno:]))
+	switch code := int32(le.Uint32(info[siCode:])); {
+	case code == siUser || code == siTkill || code == siQueue || code == siMesgq:
+		return true
+	case sig == int32(unix.SIGCHLD):
+		return code > 0 && code != siKernel
+	}
+	return false
+}

@@ -57,7 +57,7 @@ import (
 //go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64 floor ../../bpf/floor.bpf.c -- -I../../bpf
 
 func main() {
-	only := flag.String("only", "passive", "section to run (passive, compare, startup, triggers)")
+	only := flag.String("only", "passive", "section to run (passive, compare, startup, triggers, stepper)")
 	n := flag.Int("n", 1_000_000, "getppid calls per run")
 	runs := flag.Int("runs", 5, "runs per setup; medians are reported")
 	straceN := flag.Int("strace-n", 100_000, "getppid calls per strace run (scaled to -n); 0 skips strace")
@@ -72,8 +72,10 @@ func main() {
 		err = startup(*runs, *compareQuick)
 	case "triggers": // triggers.go
 		err = triggers(*n, *runs, *trigStops)
+	case "stepper": // stepper.go
+		err = stepperBench(*runs, *compareQuick)
 	default:
-		fmt.Fprintf(os.Stderr, "bench: unknown section %q (have: passive, compare, startup, triggers)\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: unknown section %q (have: passive, compare, startup, triggers, stepper)\n", *only)
 		os.Exit(2)
 	}
 	if err != nil {

@@ -202,3 +202,68 @@ func procState(pid string) string {
 	n, _ := strconv.Atoi(pid)
 	return testenv.State(n)
 }
+
+// kill -9 of utrace-bpf run with each synchronous engine in turn: the
+// program never sees an ENOSYS it did not cause. Under the seccomp filter
+// (inject: chosen system calls stop) it is killed with the tracer; with
+// engines that need no filter (signals rules, which stop at signals;
+// gdbremote, which stops where gdb asks) it runs on to completion,
+// untraced, every call working. The program is a shell loop that opens a
+// file each round and records any failure.
+func TestRunTracerKilledEachSyncEngine(t *testing.T) {
+	needRoot(t)
+	for _, c := range []struct {
+		name, engine string
+		killed       bool // the documented fate: killed with the tracer, or runs on
+	}{
+		{"inject", "inject:syscall=openat,path=/nonexistent-prefix,error=ENOENT", true},
+		{"signals", "signals:rules=SIGUSR2=ignore", false},
+		{"gdbremote", "gdbremote:listen=unix:SOCK,hold=false", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			started, errs, mark := filepath.Join(dir, "started"), filepath.Join(dir, "errs"), filepath.Join(dir, "done")
+			engine := strings.ReplaceAll(c.engine, "SOCK", filepath.Join(dir, "gdb.sock"))
+			script := "echo $$ > " + started + "; i=0; while [ $i -lt 30 ]; do " +
+				"cat /etc/hostname > /dev/null 2>> " + errs + " || echo failed >> " + errs + "; " +
+				"sleep 0.05; i=$((i+1)); done; echo finished > " + mark
+			run := exec.Command(bin, "run", "-e", engine, "-o", "/dev/null", "--", "sh", "-c", script)
+			if err := run.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var pid int
+			for i := 0; i < 500 && pid == 0; i++ {
+				b, _ := os.ReadFile(started)
+				pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+				time.Sleep(10 * time.Millisecond)
+			}
+			if pid == 0 {
+				run.Process.Kill()
+				run.Wait()
+				t.Fatal("the program did not start")
+			}
+			time.Sleep(200 * time.Millisecond) // a few rounds traced
+			run.Process.Signal(syscall.SIGKILL)
+			run.Wait()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				s := procState(strconv.Itoa(pid))
+				if s == "" || s == "Z" || s == "X" {
+					break
+				}
+				if time.Now().After(deadline) {
+					syscall.Kill(pid, syscall.SIGKILL)
+					t.Fatalf("the program (state %q) neither finished nor died", s)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			_, err := os.Stat(mark)
+			if finished := err == nil; finished == c.killed {
+				t.Errorf("program finished: %v; documented: killed with the tracer %v", finished, c.killed)
+			}
+			if b, _ := os.ReadFile(errs); len(b) != 0 {
+				t.Errorf("the program saw failures it did not cause:\n%s", b)
+			}
+		})
+	}
+}
