@@ -67,6 +67,10 @@ type task struct {
 	// PTRACE_CONT, except for one PTRACE_SYSCALL to reach the exit stop
 	// of a trapped call when exits are wanted (exitNext).
 	seccomp, exitNext bool
+	// stopSince is when the current stop's first report was asked for
+	// (monotonicNow), 0 when no report was: the start of what Stats
+	// counts.
+	stopSince uint64
 }
 
 // needed reports whether the stopper must keep the thread. A thread under
@@ -315,6 +319,9 @@ func (s *Stopper) report(t *task, ev core.Event) {
 	if ev.Time == 0 {
 		ev.Time = monotonicNow()
 	}
+	if t.stopSince == 0 {
+		t.stopSince = monotonicNow()
+	}
 	t.reporting = true
 	t.ev, t.orig = ev, ev
 	s.pending = append(s.pending, t)
@@ -480,6 +487,10 @@ func (s *Stopper) cont(t *task) error {
 		return err
 	}
 	t.kind = stopNone
+	if t.stopSince != 0 {
+		s.metrics.ended(t.stopSince)
+		t.stopSince = 0
+	}
 	if req == unix.PTRACE_DETACH {
 		s.forget(t)
 	} else {
