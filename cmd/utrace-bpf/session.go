@@ -25,6 +25,8 @@ type session struct {
 	stp      *stopper.Stopper
 	tr       *core.Tracer
 	status   *statusServer
+	metrics  *metricsServer // nil without --metrics
+	otlp     *otlpSink      // nil without --otlp
 	mode     string
 	nice     int // the nice value utrace-bpf was started with
 }
@@ -40,9 +42,16 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	if s.out, err = openOutput(cfg); err != nil {
 		return nil, err
 	}
+	if cfg.OTLP != "" {
+		if s.otlp, err = startOTLP(cfg.OTLP, s.out); err != nil {
+			s.out.Close()
+			return nil, err
+		}
+	}
 	for _, spec := range cfg.Engines {
 		e, err := spec.Type.New(spec.Name, spec.Options, s.out)
 		if err != nil {
+			s.otlp.close(false)
 			s.out.Close()
 			return nil, badInput("%s: %v", spec.Where, err)
 		}
@@ -57,6 +66,7 @@ func openSession(cfg *Config, mode string) (*session, error) {
 		}
 	}
 	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize, Preload: expect}); err != nil {
+		s.otlp.close(false)
 		s.out.Close()
 		if errors.Is(err, loader.ErrKernel) {
 			return nil, badInput("%s", err.Error())
@@ -72,10 +82,17 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	if err := s.ldr.Start(func(ev *core.Event) { s.tr.Deliver(ev) }); err != nil {
 		s.stp.Close()
 		s.ldr.Close()
+		s.otlp.close(false)
 		s.out.Close()
 		return nil, err
 	}
 	s.status = startStatus(s)
+	if cfg.Metrics != "" {
+		if s.metrics, err = startMetrics(s); err != nil {
+			s.abort()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -150,6 +167,8 @@ func (s *session) finish() error {
 	s.tr.DetachAll()
 	s.stp.Close()
 	s.summary()
+	s.otlp.close(true)
+	s.metrics.linger(s.cfg.MetricsLinger)
 	return s.close()
 }
 
@@ -163,11 +182,13 @@ func (s *session) abort() {
 
 func (s *session) close() error {
 	s.status.close()
+	merr := s.metrics.close()
 	s.ldr.Close()
+	s.otlp.close(false)
 	if err := s.out.Close(); err != nil {
 		return fmt.Errorf("writing the log: %w", err)
 	}
-	return nil
+	return merr
 }
 
 // needsPtrace reports whether some engine needs the synchronous tier.
