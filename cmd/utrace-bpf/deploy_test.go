@@ -61,7 +61,7 @@ func checkConfig(t *testing.T, where string, data []byte) *Config {
 }
 
 func TestKubernetesDaemonSet(t *testing.T) {
-	raw, err := os.ReadFile("../../configs/kubernetes.yaml")
+	raw, err := os.ReadFile("../../configs/deploy/kubernetes.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestKubernetesDaemonSet(t *testing.T) {
 			break
 		}
 		if err != nil {
-			t.Fatalf("configs/kubernetes.yaml: %v", err)
+			t.Fatalf("configs/deploy/kubernetes.yaml: %v", err)
 		}
 		docs = append(docs, d)
 	}
@@ -132,7 +132,7 @@ func TestKubernetesDaemonSet(t *testing.T) {
 		}
 	}
 	if ds == nil {
-		t.Fatal("configs/kubernetes.yaml: no DaemonSet")
+		t.Fatal("configs/deploy/kubernetes.yaml: no DaemonSet")
 	}
 	pod := ds.Spec.Template.Spec
 	if !pod.HostPID {
@@ -154,7 +154,7 @@ func TestKubernetesDaemonSet(t *testing.T) {
 			continue
 		}
 		checked++
-		where := "configs/kubernetes.yaml: container " + c.Name
+		where := "configs/deploy/kubernetes.yaml: container " + c.Name
 		flag := checkCommandLine(t, where, append(c.Command[1:], c.Args...))
 
 		sc := c.SecurityContext
@@ -213,12 +213,12 @@ func TestKubernetesDaemonSet(t *testing.T) {
 		}
 	}
 	if checked == 0 {
-		t.Fatal("configs/kubernetes.yaml: no container runs utrace-bpf")
+		t.Fatal("configs/deploy/kubernetes.yaml: no container runs utrace-bpf")
 	}
 }
 
 func TestSystemdUnit(t *testing.T) {
-	f, err := os.Open("../../configs/utrace-bpf.service")
+	f, err := os.Open("../../configs/deploy/utrace-bpf.service")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestSystemdUnit(t *testing.T) {
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok || section == "" || strings.HasSuffix(line, "\\") {
-			t.Fatalf("configs/utrace-bpf.service:%d: not a Key=value line of a section: %q", n, line)
+			t.Fatalf("configs/deploy/utrace-bpf.service:%d: not a Key=value line of a section: %q", n, line)
 		}
 		settings[section+"."+k] = append(settings[section+"."+k], v)
 	}
@@ -246,13 +246,13 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	exec := settings["Service.ExecStart"]
 	if len(exec) != 1 {
-		t.Fatalf("configs/utrace-bpf.service: %d ExecStart lines", len(exec))
+		t.Fatalf("configs/deploy/utrace-bpf.service: %d ExecStart lines", len(exec))
 	}
 	args := strings.Fields(exec[0])
 	if path.Base(args[0]) != "utrace-bpf" {
-		t.Fatalf("configs/utrace-bpf.service: ExecStart runs %s", args[0])
+		t.Fatalf("configs/deploy/utrace-bpf.service: ExecStart runs %s", args[0])
 	}
-	where := "configs/utrace-bpf.service: ExecStart"
+	where := "configs/deploy/utrace-bpf.service: ExecStart"
 	flag := checkCommandLine(t, where, args[1:])
 	if host, _, err := net.SplitHostPort(flag("metrics")); err != nil || host != "127.0.0.1" {
 		t.Errorf("%s: --metrics %q, want 127.0.0.1:PORT", where, flag("metrics"))
@@ -269,13 +269,13 @@ func TestSystemdUnit(t *testing.T) {
 		caps := strings.Fields(strings.Join(settings[key], " "))
 		for _, want := range readmeCaps {
 			if !slices.Contains(caps, "CAP_"+want) {
-				t.Errorf("configs/utrace-bpf.service: %s lacks CAP_%s", key, want)
+				t.Errorf("configs/deploy/utrace-bpf.service: %s lacks CAP_%s", key, want)
 			}
 		}
 	}
 	for _, key := range []string{"Service.NoNewPrivileges", "Service.ProtectSystem", "Service.ProtectHome"} {
 		if len(settings[key]) == 0 {
-			t.Errorf("configs/utrace-bpf.service: no %s", key)
+			t.Errorf("configs/deploy/utrace-bpf.service: no %s", key)
 		}
 	}
 	// Hardening that would blind or break the tracer.
@@ -287,7 +287,7 @@ func TestSystemdUnit(t *testing.T) {
 		"Service.SystemCallFilter":      "must allow bpf, perf_event_open and ptrace",
 	} {
 		if len(settings[key]) > 0 {
-			t.Errorf("configs/utrace-bpf.service: %s: %s", key, why)
+			t.Errorf("configs/deploy/utrace-bpf.service: %s: %s", key, why)
 		}
 	}
 }
