@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	"go.opentelemetry.io/otel/log"
@@ -58,6 +59,15 @@ func startOTLP(rawURL string, out *engines.Output) (*otlpSink, error) {
 	if err != nil {
 		return nil, badInput("otlp %q: %v", rawURL, err)
 	}
+	// The SDK reports each failed export through the global handler,
+	// with the collector's reply, often an HTML page: say the first on
+	// one line, and count the others for the end (close).
+	var warned atomic.Bool
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		if !warned.Swap(true) {
+			fmt.Fprintf(os.Stderr, "utrace-bpf: otlp: %s (further failures are counted at the end)\n", clip(oneLine(err)))
+		}
+	}))
 	host, _ := os.Hostname()
 	res := resource.NewSchemaless(
 		attribute.String("service.name", "utrace-bpf"),
@@ -148,17 +158,26 @@ func (s *otlpSink) shutdown(say bool) {
 	all := s.emitted.Load()
 	line := fmt.Sprintf("utrace-bpf: otlp: %d of %d records exported to %s", sent, all, s.url)
 	if failed > 0 {
-		line += fmt.Sprintf("; %d failed: %v", failed, ferr)
+		line += fmt.Sprintf("; %d failed: %s", failed, clip(oneLine(ferr)))
 	}
 	if rest := all - min(all, sent+failed); rest > 0 {
 		line += fmt.Sprintf("; %d not exported (queue full or shut down before export)", rest)
 	}
 	if err != nil {
-		line += "; shutdown: " + err.Error()
+		line += "; shutdown: " + clip(oneLine(err))
 	}
 	if say {
 		fmt.Fprintln(os.Stderr, line)
 	}
+}
+
+// clip shortens an error that quotes a collector's reply.
+func clip(s string) string {
+	const most = 200
+	if len(s) <= most {
+		return s
+	}
+	return s[:most] + "..."
 }
 
 // countingExporter counts what its Exporter did with the records.
