@@ -67,6 +67,13 @@ func TestMetricsDuringAndAfter(t *testing.T) {
 	}
 	url := waitLine(regexp.MustCompile(`^utrace-bpf: metrics on (http://\S+/metrics)$`))[1]
 
+	// bpftrace, the anchor, counts the program's close calls from here
+	// on, as the counter engine does from its start: the differences
+	// from this scrape must agree.
+	waitChildBlocked(t, cmd.Process.Pid)
+	before := scrape(t, url)
+	bt := startBpftrace(t, `tracepoint:raw_syscalls:sys_exit /comm == "phases" && args->id == 3/ { @calls = count(); if (args->ret < 0) { @errors = count(); } }`)
+
 	if _, err := stdin.Write([]byte{'g'}); err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +158,17 @@ func TestMetricsDuringAndAfter(t *testing.T) {
 	for series, v := range during {
 		if strings.HasPrefix(series, "utrace_bpf_") && strings.Contains(series, "_total") && after[series] < v {
 			t.Errorf("%s went down: %v during, %v after", series, v, after[series])
+		}
+	}
+	if bt != nil {
+		counts := bt.stop(t)
+		for _, c := range []struct{ series, bpftrace string }{
+			{`utrace_bpf_syscalls_total{engine="counter",name="close"}`, "calls"},
+			{`utrace_bpf_syscall_errors_total{engine="counter",name="close"}`, "errors"},
+		} {
+			if got, want := after[c.series]-before[c.series], counts[c.bpftrace]; got != want || want != 2*m {
+				t.Errorf("%s grew by %v while the program ran; bpftrace counted %v (want %d)", c.series, got, want, 2*m)
+			}
 		}
 	}
 	checkHistogram(t, after, "utrace_bpf_stop_duration_seconds")
@@ -292,5 +310,77 @@ func checkHistogram(t *testing.T, series map[string]float64, name string) {
 	}
 	if last := bs[len(bs)-1]; last.n != series[name+"_count"] {
 		t.Errorf("%s: +Inf bucket %v, count %v", name, last.n, series[name+"_count"])
+	}
+}
+
+// bpftrace is a running bpftrace program.
+type bpftrace struct {
+	cmd *exec.Cmd
+	out *syncBuffer
+}
+
+// startBpftrace runs program with bpftrace, once its probes are attached;
+// it returns nil when bpftrace is not installed.
+func startBpftrace(t *testing.T, program string) *bpftrace {
+	t.Helper()
+	path, err := exec.LookPath("bpftrace")
+	if err != nil {
+		t.Log("no bpftrace: the counts are checked against the program and the summary only")
+		return nil
+	}
+	b := &bpftrace{cmd: exec.Command(path, "-e", program), out: &syncBuffer{}}
+	b.cmd.Stdout, b.cmd.Stderr = b.out, b.out
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if b.cmd.ProcessState == nil {
+			b.cmd.Process.Kill()
+			b.cmd.Wait()
+		}
+	})
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(b.out.String(), "Attaching"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("bpftrace did not attach:\n%s", b.out.String())
+		}
+	}
+	return b
+}
+
+// stop ends bpftrace with SIGINT, as Ctrl-C does, and returns the counts
+// it printed: "@name: N" lines.
+func (b *bpftrace) stop(t *testing.T) map[string]float64 {
+	t.Helper()
+	b.cmd.Process.Signal(syscall.SIGINT)
+	if err := b.cmd.Wait(); err != nil {
+		t.Fatalf("bpftrace: %v\n%s", err, b.out.String())
+	}
+	counts := map[string]float64{}
+	for _, mm := range regexp.MustCompile(`(?m)^@(\w+): (\d+)$`).FindAllStringSubmatch(b.out.String(), -1) {
+		counts[mm[1]], _ = strconv.ParseFloat(mm[2], 64)
+	}
+	return counts
+}
+
+// waitChildBlocked waits until a child of process pid has blocked reading
+// its standard input (see progs.h): it has exec'd and its dynamic loader's
+// calls are done.
+func waitChildBlocked(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+		for _, f := range tasks {
+			b, _ := os.ReadFile(f)
+			for _, child := range strings.Fields(string(b)) {
+				sc, _ := os.ReadFile("/proc/" + child + "/syscall")
+				exe, _ := os.Readlink("/proc/" + child + "/exe")
+				if strings.HasPrefix(string(sc), "0 0x0 ") && filepath.Base(exe) != filepath.Base(bin) {
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no child of %d blocked reading its standard input", pid)
+		}
 	}
 }
