@@ -347,11 +347,12 @@ func startBpftrace(t *testing.T, program string) *bpftrace {
 	return b
 }
 
-// stop ends bpftrace with SIGINT, as Ctrl-C does, and returns the counts
+// stop ends bpftrace with SIGTERM, which it handles as Ctrl-C (a SIGINT
+// could be ignored: a shell starts background jobs so), and returns the counts
 // it printed: "@name: N" lines.
 func (b *bpftrace) stop(t *testing.T) map[string]float64 {
 	t.Helper()
-	b.cmd.Process.Signal(syscall.SIGINT)
+	b.cmd.Process.Signal(syscall.SIGTERM)
 	if err := b.cmd.Wait(); err != nil {
 		t.Fatalf("bpftrace: %v\n%s", err, b.out.String())
 	}
