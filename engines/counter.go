@@ -102,8 +102,18 @@ type countRow struct {
 	core.SyscallStats
 }
 
-// Summary prints strace -c's table.
-func (c *counter) Summary(w io.Writer) {
+// SyscallCounter is an engine that counts system calls per number, as
+// counter does: the metrics endpoint reads it.
+type SyscallCounter interface {
+	Engine
+	// SyscallTotals returns the counts so far of every thread the engine
+	// counted, live or dead, and the errors reading some live thread's
+	// counts (whose calls are then missing from the totals).
+	SyscallTotals() (map[int]core.SyscallStats, []error)
+}
+
+// SyscallTotals implements SyscallCounter.
+func (c *counter) SyscallTotals() (map[int]core.SyscallStats, []error) {
 	c.mu.Lock()
 	tr := c.tr
 	total := map[int]core.SyscallStats{}
@@ -114,15 +124,32 @@ func (c *counter) Summary(w io.Writer) {
 	}
 	c.mu.Unlock()
 	if tr == nil {
-		return
+		return total, nil
 	}
+	sort.Ints(live)
+	var errs []error
 	for _, tid := range live {
 		st, err := tr.SyscallStats(tid)
 		if err != nil {
-			fmt.Fprintf(w, "%s: thread %d: %v\n", c.Name(), tid, err)
+			errs = append(errs, fmt.Errorf("thread %d: %w", tid, err))
 			continue
 		}
 		addStats(total, st)
+	}
+	return total, errs
+}
+
+// Summary prints strace -c's table.
+func (c *counter) Summary(w io.Writer) {
+	c.mu.Lock()
+	attached := c.tr != nil
+	c.mu.Unlock()
+	if !attached {
+		return
+	}
+	total, errs := c.SyscallTotals()
+	for _, err := range errs {
+		fmt.Fprintf(w, "%s: %v\n", c.Name(), err)
 	}
 	rows := make([]countRow, 0, len(total))
 	var sum core.SyscallStats

@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -46,7 +47,18 @@ func IntField(key string, v int64) Field     { return Field{Key: key, kind: fiel
 func StrField(key, v string) Field           { return Field{Key: key, kind: fieldStr, s: v} }
 func StrsField(key string, v []string) Field { return Field{Key: key, kind: fieldStrs, ss: v} }
 func (f Field) String() string               { return string(f.appendJSON(nil)) }
-func (f Field) appendJSON(b []byte) []byte   { return f.appendValue(appendJSONString(b, f.Key)) }
+
+// Value returns the field's value: an int64, a string or a []string.
+func (f Field) Value() any {
+	switch f.kind {
+	case fieldInt:
+		return f.i
+	case fieldStr:
+		return f.s
+	}
+	return f.ss
+}
+func (f Field) appendJSON(b []byte) []byte { return f.appendValue(appendJSONString(b, f.Key)) }
 
 func (f Field) appendValue(b []byte) []byte {
 	b = append(b, ':')
@@ -136,6 +148,8 @@ type Output struct {
 	writeMu sync.Mutex
 	w       io.Writer
 	err     error // the first write error
+
+	sinks []Sink // see AddSink
 
 	closer io.Closer
 	toFile bool        // a file of its own, not standard error: see AppendLeader
@@ -233,6 +247,30 @@ func (s *splitFiles) close() error {
 	return err
 }
 
+// Sink receives every record a JSON Output writes, as the log has it, in
+// the log's order: an exporter to a collector. It is called with the
+// Output's lock held, so it must be quick, and must not keep r, which is
+// reused.
+type Sink interface {
+	// Record is one event record: the JSON line's ts, event, pid, tid and
+	// engine, then r.Fields.
+	Record(r *Record)
+	// Summary is one summary line, {"engine":..., "summary":...}.
+	Summary(engine, line string)
+}
+
+// AddSink makes s receive the records from now on. Only a JSON Output
+// has sinks: the engines make a text Output's records without fields.
+func (o *Output) AddSink(s Sink) error {
+	if !o.json {
+		return errors.New("record sinks need JSON output")
+	}
+	o.mu.Lock()
+	o.sinks = append(o.sinks, s)
+	o.mu.Unlock()
+	return nil
+}
+
 // JSON reports whether the output is JSON lines.
 func (o *Output) JSON() bool { return o.json }
 
@@ -302,6 +340,9 @@ func (o *Output) Emit(r *Record) {
 			b = f.appendJSON(b)
 		}
 		b = append(b, "}\n"...)
+		for _, s := range o.sinks {
+			s.Record(r)
+		}
 	} else {
 		if !r.Led {
 			b = append(b, "[pid "...)
@@ -332,6 +373,9 @@ func (o *Output) Text(engine, line string) {
 		b = append(b, `,"summary":`...)
 		b = appendJSONString(b, line)
 		b = append(b, "}\n"...)
+		for _, s := range o.sinks {
+			s.Summary(engine, line)
+		}
 	} else {
 		b = append(append(b, line...), '\n')
 	}

@@ -51,6 +51,8 @@ type Stopper struct {
 	pending []*task // tasks with a report to make, in order
 	early   map[int]unix.WaitStatus
 	stops   int // stops collected, for the periodic sweep
+
+	metrics stopMetrics // see Stats
 }
 
 // Reporter receives the synchronous events: core.Tracer.

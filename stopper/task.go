@@ -78,6 +78,10 @@ type task struct {
 	launching bool
 	// mem is /proc/TID/mem plus one (0: not open), for Examine.
 	mem int
+	// stopSince is when the current stop's first report was asked for
+	// (monotonicNow), 0 when no report was: the start of what Stats
+	// counts.
+	stopSince uint64
 }
 
 // needed reports whether the stopper must keep the thread. A thread under
@@ -373,6 +377,9 @@ func (s *Stopper) report(t *task, ev core.Event) {
 	if ev.Time == 0 {
 		ev.Time = monotonicNow()
 	}
+	if t.stopSince == 0 {
+		t.stopSince = monotonicNow()
+	}
 	t.reporting = true
 	t.ev, t.orig = ev, ev
 	s.pending = append(s.pending, t)
@@ -556,6 +563,10 @@ func (s *Stopper) cont(t *task) error {
 		return err
 	}
 	t.kind = stopNone
+	if t.stopSince != 0 {
+		s.metrics.ended(t.stopSince)
+		t.stopSince = 0
+	}
 	if req == unix.PTRACE_DETACH {
 		s.forget(t)
 	} else {

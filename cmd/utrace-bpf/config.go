@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -33,6 +34,11 @@ type Config struct {
 	// SplitOutput writes each thread's lines to OutputFile.TID (strace -ff).
 	SplitOutput bool
 	Engines     []EngineSpec
+	// Metrics is the address /metrics is served on ("": none), and
+	// MetricsLinger how long it stays up after the summary.
+	Metrics       string
+	MetricsLinger time.Duration
+	OTLP          string // OTLP/HTTP endpoint URL the records go to ("": none)
 }
 
 // Target selects processes in monitor mode, in the kernel (see
@@ -88,6 +94,9 @@ func loadConfig(v *viper.Viper, path string, engineFlags []string) (*Config, err
 	cfg.Format = v.GetString("output.format")
 	if cfg.Format == "" {
 		cfg.Format = "text"
+		if v.GetString("otlp") != "" {
+			cfg.Format = "json" // what the exporter sends: see exportSettings
+		}
 	}
 	if cfg.Format != "text" && cfg.Format != "json" {
 		return nil, badInput("output format %q: want text or json", cfg.Format)
@@ -98,6 +107,9 @@ func loadConfig(v *viper.Viper, path string, engineFlags []string) (*Config, err
 			return nil, badInput("buffer size %q: %v", s, err)
 		}
 		cfg.BufferSize = n
+	}
+	if err := exportSettings(v, cfg); err != nil {
+		return nil, err
 	}
 	for _, f := range engineFlags {
 		spec, err := parseEngineFlag(f)
@@ -111,6 +123,9 @@ func loadConfig(v *viper.Viper, path string, engineFlags []string) (*Config, err
 	}
 	return cfg, nil
 }
+
+// topKeys are the keys of a config's top-level mapping, for messages.
+const topKeys = "targets, output, buffer_size, metrics, otlp, engines"
 
 // parseConfig checks the YAML document; every error names file:line.
 func parseConfig(name string, data []byte) (*Config, error) {
@@ -128,7 +143,7 @@ func parseConfig(name string, data []byte) (*Config, error) {
 	root := doc.Content[0]
 	at := func(n *yaml.Node) string { return fmt.Sprintf("%s:%d", name, n.Line) }
 	if root.Kind != yaml.MappingNode {
-		return nil, badInput("%s: want a mapping with targets, output, buffer_size, engines", at(root))
+		return nil, badInput("%s: want a mapping with %s", at(root), topKeys)
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, val := root.Content[i], root.Content[i+1]
@@ -143,6 +158,10 @@ func parseConfig(name string, data []byte) (*Config, error) {
 			}
 			if _, err := parseSize(val.Value); err != nil {
 				return nil, badInput("%s: buffer_size: %v", at(val), err)
+			}
+		case "metrics", "otlp":
+			if val.Kind != yaml.ScalarNode {
+				return nil, badInput("%s: %s: want a single value", at(val), key.Value)
 			}
 		case "targets":
 			ts, err := parseTargets(val, at)
@@ -162,7 +181,7 @@ func parseConfig(name string, data []byte) (*Config, error) {
 				cfg.Engines = append(cfg.Engines, spec)
 			}
 		default:
-			return nil, badInput("%s: unknown key %q (want targets, output, buffer_size, engines)", at(key), key.Value)
+			return nil, badInput("%s: unknown key %q (want %s)", at(key), key.Value, topKeys)
 		}
 	}
 	return cfg, nil

@@ -112,6 +112,7 @@ func newRoot() *cobra.Command {
 	f.v.BindPFlag("output.file", pf.Lookup("output"))
 	f.v.BindPFlag("output.format", pf.Lookup("format"))
 	f.v.BindPFlag("buffer_size", pf.Lookup("buffer-size"))
+	addExportFlags(pf, f.v)
 	if env := os.Getenv("UTRACE_BPF_CONFIG"); env != "" {
 		f.config = env
 	}

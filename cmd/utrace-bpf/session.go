@@ -26,6 +26,8 @@ type session struct {
 	stp      *stopper.Stopper
 	tr       *core.Tracer
 	status   *statusServer
+	metrics  *metricsServer // nil without --metrics
+	otlp     *otlpSink      // nil without --otlp
 	mode     string
 	nice     int // the nice value utrace-bpf was started with
 	// rules are the armed target rules (monitor); adoptMu serialises
@@ -46,9 +48,16 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	if s.out, err = openOutput(cfg); err != nil {
 		return nil, err
 	}
+	if cfg.OTLP != "" {
+		if s.otlp, err = startOTLP(cfg.OTLP, s.out); err != nil {
+			s.out.Close()
+			return nil, err
+		}
+	}
 	for _, spec := range cfg.Engines {
 		e, err := spec.Type.New(spec.Name, spec.Options, s.out)
 		if err != nil {
+			s.otlp.close(false)
 			s.out.Close()
 			return nil, badInput("%s: %v", spec.Where, err)
 		}
@@ -76,6 +85,7 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	}
 	if s.ldr, err = loader.Load(&loader.Options{RingSize: cfg.BufferSize, StringLimit: strLimit,
 		Preload: expect, FailedExecs: failedExecs}); err != nil {
+		s.otlp.close(false)
 		s.out.Close()
 		if errors.Is(err, loader.ErrKernel) {
 			return nil, badInput("%s", err.Error())
@@ -91,10 +101,17 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	if err := s.ldr.Start(s.deliver); err != nil {
 		s.stp.Close()
 		s.ldr.Close()
+		s.otlp.close(false)
 		s.out.Close()
 		return nil, err
 	}
 	s.status = startStatus(s)
+	if cfg.Metrics != "" {
+		if s.metrics, err = startMetrics(s); err != nil {
+			s.abort()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -181,6 +198,8 @@ func (s *session) finish() error {
 	s.tr.DetachAll()
 	s.stp.Close()
 	s.summary()
+	s.otlp.close(true)
+	s.metrics.linger(s.cfg.MetricsLinger)
 	return s.close()
 }
 
@@ -194,11 +213,13 @@ func (s *session) abort() {
 
 func (s *session) close() error {
 	s.status.close()
+	merr := s.metrics.close()
 	s.ldr.Close()
+	s.otlp.close(false)
 	if err := s.out.Close(); err != nil {
 		return fmt.Errorf("writing the log: %w", err)
 	}
-	return nil
+	return merr
 }
 
 // needsPtrace reports whether some engine needs the synchronous tier.

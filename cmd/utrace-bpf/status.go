@@ -104,14 +104,7 @@ func (s *session) snapshot() Status {
 			if n, ok := e.Ops.(engines.Engine); ok {
 				name = n.Name()
 			}
-			tier := "passive"
-			switch {
-			case e.Sync != 0 || e.WantsStop:
-				tier = "synchronous"
-			case e.Events&^core.EventClone == 0:
-				tier = "in-kernel"
-			}
-			ts.Engines = append(ts.Engines, EngineStatus{Name: name, Tier: tier, Events: e.Events.String()})
+			ts.Engines = append(ts.Engines, EngineStatus{Name: name, Tier: tierOf(e).String(), Events: e.Events.String()})
 		}
 		st.Threads = append(st.Threads, ts)
 	}
@@ -129,6 +122,39 @@ func (s *session) snapshot() Status {
 	return st
 }
 
+// tier is what an engine costs the thread it is attached to, cheapest
+// first.
+type tier uint8
+
+const (
+	tierKernel      tier = iota // counts in the kernel, no event leaves it
+	tierPassive                 // events through the ring buffer
+	tierSynchronous             // ptrace stops
+	nrTiers
+)
+
+func (t tier) String() string { return [...]string{"in-kernel", "passive", "synchronous"}[t] }
+
+// tierOf is the tier an engine's needs on a thread put it in.
+func tierOf(e core.EngineStatus) tier {
+	switch {
+	case e.Sync != 0 || e.WantsStop:
+		return tierSynchronous
+	case e.Events&^core.EventClone == 0:
+		return tierKernel
+	}
+	return tierPassive
+}
+
+// threadTier is the tier of a thread: its costliest engine's.
+func threadTier(th core.ThreadStatus) tier {
+	t := tierKernel
+	for _, e := range th.Engines {
+		t = max(t, tierOf(e))
+	}
+	return t
+}
+
 func statusCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
@@ -136,11 +162,22 @@ func statusCmd() *cobra.Command {
 		Short: "show running utrace-bpf instances: threads, engines, tiers, losses",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			socks, _ := filepath.Glob(filepath.Join(statusDir, "*.sock"))
-			if len(socks) == 0 {
-				if _, err := os.Stat(statusDir); os.IsPermission(err) {
-					return badInput("status: %v (the status sockets are root's)", err)
+			// The directory is root's and 0700: another user cannot
+			// even list it, and an empty list would tell a lie.
+			ents, err := os.ReadDir(statusDir)
+			switch {
+			case os.IsPermission(err):
+				return needRoot()
+			case err != nil && !os.IsNotExist(err):
+				return fmt.Errorf("status: %w", err)
+			}
+			var socks []string
+			for _, e := range ents {
+				if strings.HasSuffix(e.Name(), ".sock") {
+					socks = append(socks, filepath.Join(statusDir, e.Name()))
 				}
+			}
+			if len(socks) == 0 {
 				fmt.Println("no utrace-bpf running")
 				return nil
 			}
@@ -148,7 +185,7 @@ func statusCmd() *cobra.Command {
 				conn, err := net.DialTimeout("unix", sock, time.Second)
 				if err != nil {
 					if os.IsPermission(err) {
-						return badInput("status: %v (the status sockets are root's)", err)
+						return needRoot()
 					}
 					os.Remove(sock) // left by an instance that died
 					continue
@@ -170,6 +207,12 @@ func statusCmd() *cobra.Command {
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+// needRoot is status's answer to a user who may not read the sockets.
+func needRoot() error {
+	return badInput("status: needs root: the status sockets in %s are root's, as what they show is other "+
+		"processes' (run sudo utrace-bpf status)", statusDir)
 }
 
 func printStatus(st Status) {
