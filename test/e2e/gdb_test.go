@@ -287,12 +287,7 @@ func TestGdbForkChild(t *testing.T) {
 // completes normally.
 func TestGdbAttachThreads(t *testing.T) {
 	needGDB(t)
-	exe := buildDebug(t, "gdbthreads")
-	p := progs.Start(t, nil, exe, "4")
-	p.Go(t)
-	if line := p.ReadLine(t); line != "started" {
-		t.Fatalf("program says %q", line)
-	}
+	exe, p := startThreads(t, "4")
 	d := startDaemon(t, "attach", "-p", strconv.Itoa(p.Pid),
 		"-e", "syscalls:trace=clone3,exit", "-e", "gdbremote:listen=127.0.0.1:0")
 	out := gdb(t, exe, d.addr(t),
@@ -456,4 +451,17 @@ func TestGdbMalformedPackets(t *testing.T) {
 		t.Errorf("utrace-bpf attach: %v", r)
 	}
 	mustMatch(t, "log", r.stderr, `gdbremote: served 127\.0\.0\.1:\d+: 4 gdb session\(s\)`)
+}
+
+// startThreads builds gdbthreads with debugging information and starts it
+// with n threads running.
+func startThreads(t *testing.T, n string) (string, *progs.Proc) {
+	t.Helper()
+	exe := buildDebug(t, "gdbthreads")
+	p := progs.Start(t, nil, exe, n)
+	p.Go(t)
+	if line := p.ReadLine(t); line != "started" {
+		t.Fatalf("program says %q", line)
+	}
+	return exe, p
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/utrace-bpf/utrace-bpf/test/progs"
 )
 
 // gdb's commands that need more than breakpoints and the general
@@ -231,12 +229,7 @@ func TestGdbCatchForkExec(t *testing.T) {
 // thread writes; after the detach the program runs to its end.
 func TestGdbAttachCatchAndWatch(t *testing.T) {
 	needGDB(t)
-	exe := buildDebug(t, "gdbthreads")
-	p := progs.Start(t, nil, exe, "2")
-	p.Go(t)
-	if line := p.ReadLine(t); line != "started" {
-		t.Fatalf("program says %q", line)
-	}
+	exe, p := startThreads(t, "2")
 	d := startDaemon(t, "attach", "-p", strconv.Itoa(p.Pid),
 		"-e", "syscalls:trace=clock_nanosleep", "-e", "gdbremote:listen=127.0.0.1:0")
 	out := gdb(t, exe, d.addr(t),
