@@ -67,6 +67,21 @@ func TestCount(t *testing.T) {
 // delivered + lost equals generated, exactly, per event type.
 func TestFlood(t *testing.T) {
 	needRoot(t)
+	// The reader's staging area absorbs most of a flood; on an idle
+	// machine one run may not overflow the 16 KiB ring. The accounting
+	// is checked on every run, the loss itself on one of three.
+	for range 3 {
+		if flood(t) > 0 {
+			return
+		}
+	}
+	t.Errorf("nothing lost in three runs: the test did not overflow the ring")
+}
+
+// flood runs one flood and checks its accounting; it returns the records
+// lost.
+func flood(t *testing.T) uint64 {
+	t.Helper()
 	l, err := loader.Load(&loader.Options{RingSize: 16 << 10})
 	if err != nil {
 		t.Fatal(err)
@@ -112,9 +127,7 @@ func TestFlood(t *testing.T) {
 	if en.Delivered+en.Lost != n || ex.Delivered+ex.Lost != n {
 		t.Errorf("delivered + lost = %d entries, %d exits; want %d each", en.Delivered+en.Lost, ex.Delivered+ex.Lost, n)
 	}
-	if en.Lost == 0 {
-		t.Errorf("nothing lost: the test did not overflow the ring")
-	}
+	return en.Lost + ex.Lost
 }
 
 // The syscall programs are attached only while some thread needs them,
