@@ -26,14 +26,18 @@ type Stats struct {
 	// Buckets[i] counts the stops that lasted at most StopBuckets[i]
 	// (cumulative, as a Prometheus histogram's buckets are).
 	Buckets []uint64
+	// NotApplied counts the engines' changes ptrace could not make
+	// (ErrNotApplied).
+	NotApplied uint64
 }
 
 // stopMetrics is the stopper's live account behind Stats: written by the
 // ptrace thread only, read from any goroutine.
 type stopMetrics struct {
-	stops   atomic.Uint64
-	nanos   atomic.Uint64
-	buckets [len(StopBuckets)]atomic.Uint64 // not cumulative
+	stops      atomic.Uint64
+	nanos      atomic.Uint64
+	buckets    [len(StopBuckets)]atomic.Uint64 // not cumulative
+	notApplied atomic.Uint64
 }
 
 // ended counts one stop that lasted from since to now (monotonicNow).
@@ -57,6 +61,7 @@ func (s *Stopper) Stats() Stats {
 	// the buckets and the sum but not in Stops, never the other way.
 	st := Stats{Stops: m.stops.Load(), Buckets: make([]uint64, len(StopBuckets))}
 	st.Total = time.Duration(m.nanos.Load())
+	st.NotApplied = m.notApplied.Load()
 	var cum uint64
 	for i := range m.buckets {
 		cum += m.buckets[i].Load()

@@ -52,7 +52,8 @@ type Stopper struct {
 	early   map[int]unix.WaitStatus
 	stops   int // stops collected, for the periodic sweep
 
-	metrics stopMetrics // see Stats
+	metrics stopMetrics              // see Stats
+	onError func(tid int, err error) // see OnError
 }
 
 // Reporter receives the synchronous events: core.Tracer.

@@ -2,6 +2,7 @@ package stopper
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"time"
@@ -475,8 +476,13 @@ func (s *Stopper) applyEntry(t *task, orig, ev *core.Event, act core.Action) {
 	if !abort && ev.Syscall.Args == orig.Syscall.Args && ev.Syscall.Nr == orig.Syscall.Nr {
 		return
 	}
+	what := "changing the system call"
+	if abort {
+		what = "aborting the system call"
+	}
 	var regs unix.PtraceRegs
-	if getRegs(t.tid, &regs) != nil {
+	if err := getRegs(t.tid, &regs); err != nil {
+		s.notApplied(t, what, fmt.Errorf("reading its registers: %w", err))
 		return
 	}
 	switch {
@@ -496,14 +502,21 @@ func (s *Stopper) applyEntry(t *task, orig, ev *core.Event, act core.Action) {
 		regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9 = a[0], a[1], a[2], a[3], a[4], a[5]
 		t.lastNr, t.lastArgs = ev.Syscall.Nr, a
 	}
-	setRegs(t.tid, &regs)
+	if err := setRegs(t.tid, &regs); err != nil {
+		t.abortRet = nil
+		s.notApplied(t, what, fmt.Errorf("writing its registers: %w", err))
+	}
 }
 
 func (s *Stopper) setReturn(t *task, ret int64) {
 	var regs unix.PtraceRegs
-	if getRegs(t.tid, &regs) == nil {
-		regs.Rax = uint64(ret)
-		setRegs(t.tid, &regs)
+	if err := getRegs(t.tid, &regs); err != nil {
+		s.notApplied(t, "setting the return value", fmt.Errorf("reading its registers: %w", err))
+		return
+	}
+	regs.Rax = uint64(ret)
+	if err := setRegs(t.tid, &regs); err != nil {
+		s.notApplied(t, "setting the return value", fmt.Errorf("writing its registers: %w", err))
 	}
 }
 

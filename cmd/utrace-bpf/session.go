@@ -93,6 +93,7 @@ func openSession(cfg *Config, mode string) (*session, error) {
 		return nil, err
 	}
 	s.stp = stopper.New()
+	s.stp.OnError(func(tid int, err error) { s.out.Warn("%v", err) })
 	if ts, ok := any(s.ldr).(core.TriggerSource); ok {
 		s.stp.UseTriggers(ts)
 	}
@@ -194,9 +195,15 @@ func (s *session) seccompSet() *core.SyscallSet {
 // returns the first error writing the log: strace, too, reports a log it
 // could not write, and the run then exits with status 1.
 func (s *session) finish() error {
-	s.ldr.Flush()
+	if err := s.ldr.Flush(); err != nil {
+		// The summary's counts say what was delivered; this says why
+		// the rest was not.
+		s.out.Warn("delivering the last events: %v", err)
+	}
 	s.tr.DetachAll()
-	s.stp.Close()
+	if err := s.stp.Close(); err != nil {
+		s.out.Warn("detaching: %v", err)
+	}
 	s.summary()
 	s.otlp.close(true)
 	s.metrics.linger(s.cfg.MetricsLinger)
@@ -214,7 +221,9 @@ func (s *session) abort() {
 func (s *session) close() error {
 	s.status.close()
 	merr := s.metrics.close()
-	s.ldr.Close()
+	if err := s.ldr.Close(); err != nil {
+		s.out.Warn("unloading the BPF programs: %v", err)
+	}
 	s.otlp.close(false)
 	if err := s.out.Close(); err != nil {
 		return fmt.Errorf("writing the log: %w", err)
