@@ -35,6 +35,21 @@ func ptrace(req, tid int, addr, data uintptr) error {
 	return nil
 }
 
+// ptracePtr is ptrace for a request whose data is the address of memory
+// the kernel reads or writes. The pointer stays a pointer until the
+// system call itself: a uintptr made of it earlier is an address the Go
+// runtime does not know, and the variable may move (a goroutine's stack
+// is copied when it grows) before the kernel writes there. (A race-enabled
+// build, whose frames are larger, made PTRACE_GETEVENTMSG's child pid read
+// as 0.)
+func ptracePtr(req, tid int, addr uintptr, data unsafe.Pointer) error {
+	_, _, errno := unix.RawSyscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, uintptr(data), 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
 // seize attaches to tid. A program under the launch's seccomp filter is
 // killed if the tracer dies (PTRACE_O_EXITKILL, which its children
 // inherit): without a tracer, every call the filter lists would fail with
@@ -54,7 +69,7 @@ func restart(req, tid, sig int) error { return ptrace(req, tid, 0, uintptr(sig))
 
 func eventMsg(tid int) (uint64, error) {
 	var msg uint64
-	err := ptrace(unix.PTRACE_GETEVENTMSG, tid, 0, uintptr(unsafe.Pointer(&msg)))
+	err := ptracePtr(unix.PTRACE_GETEVENTMSG, tid, 0, unsafe.Pointer(&msg))
 	return msg, err
 }
 
@@ -80,7 +95,7 @@ func (si *siginfo) kernel() (b [48]byte) {
 
 func getSiginfo(tid int) (siginfo, error) {
 	var si siginfo
-	err := ptrace(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&si)))
+	err := ptracePtr(unix.PTRACE_GETSIGINFO, tid, 0, unsafe.Pointer(&si))
 	return si, err
 }
 
@@ -89,7 +104,7 @@ func getSiginfo(tid int) (siginfo, error) {
 // thread is restarted with the same signal number as si.Signo; restarted
 // with another, it makes up a siginfo from the tracer (SI_USER).
 func setSiginfo(tid int, si *siginfo) error {
-	return ptrace(unix.PTRACE_SETSIGINFO, tid, 0, uintptr(unsafe.Pointer(si)))
+	return ptracePtr(unix.PTRACE_SETSIGINFO, tid, 0, unsafe.Pointer(si))
 }
 
 // syscallInfo is struct ptrace_syscall_info (PTRACE_GET_SYSCALL_INFO); the
@@ -108,16 +123,16 @@ type syscallInfo struct {
 
 func getSyscallInfo(tid int) (syscallInfo, error) {
 	var si syscallInfo
-	err := ptrace(ptraceGetSyscallInfo, tid, unsafe.Sizeof(si), uintptr(unsafe.Pointer(&si)))
+	err := ptracePtr(ptraceGetSyscallInfo, tid, unsafe.Sizeof(si), unsafe.Pointer(&si))
 	return si, err
 }
 
 func getRegs(tid int, r *unix.PtraceRegs) error {
-	return ptrace(unix.PTRACE_GETREGS, tid, 0, uintptr(unsafe.Pointer(r)))
+	return ptracePtr(unix.PTRACE_GETREGS, tid, 0, unsafe.Pointer(r))
 }
 
 func setRegs(tid int, r *unix.PtraceRegs) error {
-	return ptrace(unix.PTRACE_SETREGS, tid, 0, uintptr(unsafe.Pointer(r)))
+	return ptracePtr(unix.PTRACE_SETREGS, tid, 0, unsafe.Pointer(r))
 }
 
 // What peek saw.

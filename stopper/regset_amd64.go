@@ -19,7 +19,7 @@ func (s *stopped) Regset(note int, p []byte) (int, error) {
 	}
 	iov := unix.Iovec{Base: &p[0]}
 	iov.SetLen(len(p))
-	if err := ptrace(unix.PTRACE_GETREGSET, s.tid, uintptr(note), uintptr(unsafe.Pointer(&iov))); err != nil {
+	if err := ptracePtr(unix.PTRACE_GETREGSET, s.tid, uintptr(note), unsafe.Pointer(&iov)); err != nil {
 		return 0, fmt.Errorf("regset %#x of %d: %w", note, s.tid, err)
 	}
 	return int(iov.Len), nil
@@ -31,7 +31,7 @@ func (s *stopped) SetRegset(note int, p []byte) error {
 	}
 	iov := unix.Iovec{Base: &p[0]}
 	iov.SetLen(len(p))
-	if err := ptrace(unix.PTRACE_SETREGSET, s.tid, uintptr(note), uintptr(unsafe.Pointer(&iov))); err != nil {
+	if err := ptracePtr(unix.PTRACE_SETREGSET, s.tid, uintptr(note), unsafe.Pointer(&iov)); err != nil {
 		return fmt.Errorf("set regset %#x of %d: %w", note, s.tid, err)
 	}
 	return nil
@@ -44,7 +44,7 @@ func (s *stopped) DebugRegister(n int) (uint64, error) {
 	// PTRACE_PEEKUSER stores the word at data (the raw system call; the
 	// C library's wrapper returns it instead).
 	var v uint64
-	if err := ptrace(unix.PTRACE_PEEKUSR, s.tid, uintptr(debugRegOffset+8*n), uintptr(unsafe.Pointer(&v))); err != nil {
+	if err := ptracePtr(unix.PTRACE_PEEKUSR, s.tid, uintptr(debugRegOffset+8*n), unsafe.Pointer(&v)); err != nil {
 		return 0, fmt.Errorf("debug register %d of %d: %w", n, s.tid, err)
 	}
 	return v, nil
@@ -62,7 +62,7 @@ func (s *stopped) SetDebugRegister(n int, v uint64) error {
 
 func (s *stopped) Siginfo() ([]byte, error) {
 	b := make([]byte, core.SiginfoSize)
-	if err := ptrace(unix.PTRACE_GETSIGINFO, s.tid, 0, uintptr(unsafe.Pointer(&b[0]))); err != nil {
+	if err := ptracePtr(unix.PTRACE_GETSIGINFO, s.tid, 0, unsafe.Pointer(&b[0])); err != nil {
 		return nil, fmt.Errorf("siginfo of %d: %w", s.tid, err)
 	}
 	return b, nil
