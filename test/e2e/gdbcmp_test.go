@@ -34,7 +34,7 @@ const cmpMark = "@@cmp@@"
 var (
 	// User space addresses differ between the runs: gdbserver turns
 	// address space randomization off, utrace-bpf's run does not.
-	userAddrRe     = regexp.MustCompile(`0x0*(55|56|7f)[0-9a-f]{10}\b`)
+	userAddrRe     = regexp.MustCompile(`0x0*[5-7][0-9a-f]{11}\b`) // user space: PIE images at 0x55…/0x56…, mappings below 0x7fff…, ASLR-moved
 	remoteReadRe   = regexp.MustCompile(`(?m)^Reading \S+ from remote target\.\.\.\n`)
 	serverDetachRe = regexp.MustCompile(`(?m)^Detaching from process \d+\n`)
 	pidRe          = regexp.MustCompile(`(process|pid|LWP|Thread) \d{3,}(\.\d+)?`)
