@@ -85,7 +85,7 @@ func (c *gdbCmp) run(t *testing.T) {
 // The x87, SSE and AVX registers, read and written: gdbhw regs loads
 // known values before its probe.
 func TestGdbVectorRegisters(t *testing.T) {
-	c := &gdbCmp{mode: "regs", setup: []string{"break probe", "continue"}, cmds: []string{
+	c := &gdbCmp{mode: "regs", engines: []string{"syscalls"}, setup: []string{"break probe", "continue"}, cmds: []string{
 		"p $xmm0", "p $xmm2.v4_float", "p $ymm0", "p $ymm1.v4_double", "p $st0", "p $st1", "p $st2",
 		"p $mxcsr", "info float", "info vector",
 		"set var $xmm3.v4_int32[0] = 77", "p $xmm3.v4_int32",
