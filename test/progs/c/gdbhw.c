@@ -64,6 +64,10 @@ static void regs(void)
 	__asm__ volatile("fstp %%st(0)\n\tfstp %%st(0)\n\tfstp %%st(0)" ::: "memory");
 }
 
+/* The address the segv mode writes to: a variable, so that the compiler
+ * cannot see the write is out of bounds (-Warray-bounds at -O2). */
+static volatile int *volatile fault_at = (volatile int *)0x10;
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -107,7 +111,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "segv")) {
 		signal(SIGSEGV, on_segv);
 		if (sigsetjmp(env, 1) == 0)
-			*(volatile int *)0x10 = 1;
+			*fault_at = 1;
 		probe(SIGSEGV);
 	} else {
 		return 2;
