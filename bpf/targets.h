@@ -84,6 +84,15 @@ static __always_inline __u32 str_len(long n)
 	return n > 0 ? n - 1 : 0;
 }
 
+/* targets_armed reports whether any target rule is armed: the one lookup an exec or fork pays when none is. */
+static __always_inline bool targets_armed(void)
+{
+	__u32 zero = 0;
+	struct target_conf *c = bpf_map_lookup_elem(&target_config, &zero);
+
+	return c && c->nrules;
+}
+
 /*
  * match_buf_for fills the per-CPU match buffer with task t's comm and, at
  * an exec, the file name it executed (filename, kernel memory; NULL at a

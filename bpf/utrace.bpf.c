@@ -434,7 +434,7 @@ static __always_inline int fork_targeted(struct task_struct *parent, struct task
 	__u32 rflags;
 	int i;
 
-	if (child->tgid != child->pid)
+	if (child->tgid != child->pid || !targets_armed())
 		return 0;
 	m = match_buf_for(child, 0);
 	if (!m)
@@ -538,7 +538,7 @@ int BPF_PROG(utrace_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct rec_exec *r;
 	__u32 rflags, target = 0;
 
-	if (!f) {
+	if (!f && targets_armed()) {
 		struct match_buf *m = match_buf_for(p, bprm->filename);
 		int i = m ? target_select(p, m) : -1;
 
