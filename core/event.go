@@ -1,5 +1,7 @@
 package core
 
+import "encoding/binary"
+
 // Event is one occurrence of an event on one thread, as a backend delivers
 // it to Tracer.Deliver and as callbacks receive it. It is a flat record with
 // a payload per kind so that backends decode into it without allocation or
@@ -105,6 +107,20 @@ type Signal struct {
 	// of 64-bit Linux, little endian), for decoders; zero where there was
 	// none.
 	Info [48]byte
+}
+
+// Siginfo is the signal's siginfo for decoders: the kernel's, or where a
+// report has none, one built from the fields (si_signo, si_errno, si_code,
+// si_pid at the offsets every 64-bit Linux ABI uses).
+func (s *Signal) Siginfo() [48]byte {
+	info := s.Info
+	if info == ([48]byte{}) {
+		binary.LittleEndian.PutUint32(info[0:], uint32(s.Signo))
+		binary.LittleEndian.PutUint32(info[4:], uint32(s.Errno))
+		binary.LittleEndian.PutUint32(info[8:], uint32(s.Code))
+		binary.LittleEndian.PutUint32(info[16:], uint32(s.Sender))
+	}
+	return info
 }
 
 // Clone describes a new thread or process, reported by its creator before

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
 
@@ -50,7 +50,7 @@ func launch(cfg *Config, args []string, follow bool) error {
 	// The engines learn that the launcher runs until its exec before its
 	// thread is watched: the launcher's last calls (the end of its
 	// handshake with Launch) may reach them as soon as it is.
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		if l, ok := e.(interface{ StartAtExec(int) }); ok {
 			l.StartAtExec(p.Pid)
 		}
@@ -207,8 +207,8 @@ func enginesCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		Run: func(c *cobra.Command, args []string) {
 			w := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
-			for _, name := range engines.Names() {
-				t, _ := engines.Lookup(name)
+			for _, name := range pipeline.Names() {
+				t, _ := pipeline.Lookup(name)
 				fmt.Fprintf(w, "%s\t%s\n", t.Name, t.Summary)
 				for _, o := range t.Options {
 					def := ""

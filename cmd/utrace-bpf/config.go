@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 )
 
@@ -50,9 +50,9 @@ type Target struct {
 
 // EngineSpec is one engine of the pipeline, checked against its type.
 type EngineSpec struct {
-	Type    *engines.Type
+	Type    *pipeline.Type
 	Name    string
-	Options engines.Options
+	Options pipeline.Options
 	Where   string // file:line or "-e TYPE"
 }
 
@@ -275,7 +275,7 @@ func parseEngineNode(n *yaml.Node, at func(*yaml.Node) string) (EngineSpec, erro
 	if typ == "" {
 		return EngineSpec{}, badInput("%s: engine without a type", at(n))
 	}
-	t, err := engines.Lookup(typ)
+	t, err := pipeline.Lookup(typ)
 	if err != nil {
 		return EngineSpec{}, badInput("%s: %v", at(n), err)
 	}
@@ -298,7 +298,7 @@ func parseEngineNode(n *yaml.Node, at func(*yaml.Node) string) (EngineSpec, erro
 // parseEngineFlag parses -e TYPE[:key=value,...].
 func parseEngineFlag(s string) (EngineSpec, error) {
 	typ, rest, _ := strings.Cut(s, ":")
-	t, err := engines.Lookup(typ)
+	t, err := pipeline.Lookup(typ)
 	if err != nil {
 		return EngineSpec{}, badInput("-e %q: %v", s, err)
 	}

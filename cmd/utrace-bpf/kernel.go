@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
@@ -20,22 +20,22 @@ type kernelFacts struct {
 
 // mechanisms says, for each thing an engine may use, whether it works on
 // this kernel and, if not, why.
-func (k kernelFacts) mechanisms() map[engines.Uses]string {
-	m := map[engines.Uses]string{engines.UsesKernel: "", engines.UsesPassive: ""}
+func (k kernelFacts) mechanisms() map[pipeline.Uses]string {
+	m := map[pipeline.Uses]string{pipeline.UsesKernel: "", pipeline.UsesPassive: ""}
 	if ok, why := k.stop.Ptrace(); !ok {
-		m[engines.UsesPtrace] = why
+		m[pipeline.UsesPtrace] = why
 	} else {
-		m[engines.UsesPtrace] = ""
+		m[pipeline.UsesPtrace] = ""
 	}
 	if ok, why := k.stop.Seccomp(); !ok {
-		m[engines.UsesSeccomp] = why
+		m[pipeline.UsesSeccomp] = why
 	} else {
-		m[engines.UsesSeccomp] = ""
+		m[pipeline.UsesSeccomp] = ""
 	}
 	if ok, why := k.bpf.Triggers(); !ok {
-		m[engines.UsesTriggers] = why
+		m[pipeline.UsesTriggers] = why
 	} else {
-		m[engines.UsesTriggers] = ""
+		m[pipeline.UsesTriggers] = ""
 	}
 	return m
 }
@@ -84,12 +84,12 @@ func writeKernelReport(w io.Writer, k kernelFacts) error {
 
 	err := k.bpf.Check()
 	mech := k.mechanisms()
-	works := func(u engines.Uses) string {
+	works := func(u pipeline.Uses) string {
 		if err != nil {
 			return "no: " + err.Error()
 		}
 		var why []string
-		for bit := engines.UsesKernel; bit <= engines.UsesTriggers; bit <<= 1 {
+		for bit := pipeline.UsesKernel; bit <= pipeline.UsesTriggers; bit <<= 1 {
 			if u&bit != 0 && mech[bit] != "" {
 				why = append(why, mech[bit])
 			}
@@ -101,16 +101,16 @@ func writeKernelReport(w io.Writer, k kernelFacts) error {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(tw, "tier\tworks\n")
-	fmt.Fprintf(tw, "in kernel (counting, filters)\t%s\n", works(engines.UsesKernel))
-	fmt.Fprintf(tw, "passive (ring buffer)\t%s\n", works(engines.UsesPassive))
-	fmt.Fprintf(tw, "synchronous: ptrace stops\t%s\n", works(engines.UsesPtrace))
-	fmt.Fprintf(tw, "synchronous: seccomp launch\t%s\n", works(engines.UsesSeccomp))
-	fmt.Fprintf(tw, "synchronous: kernel triggers\t%s\n", works(engines.UsesTriggers))
+	fmt.Fprintf(tw, "in kernel (counting, filters)\t%s\n", works(pipeline.UsesKernel))
+	fmt.Fprintf(tw, "passive (ring buffer)\t%s\n", works(pipeline.UsesPassive))
+	fmt.Fprintf(tw, "synchronous: ptrace stops\t%s\n", works(pipeline.UsesPtrace))
+	fmt.Fprintf(tw, "synchronous: seccomp launch\t%s\n", works(pipeline.UsesSeccomp))
+	fmt.Fprintf(tw, "synchronous: kernel triggers\t%s\n", works(pipeline.UsesTriggers))
 	tw.Flush()
 	fmt.Fprintln(w)
 	fmt.Fprintf(tw, "engine\tworks\n")
-	for _, name := range engines.Names() {
-		t, _ := engines.Lookup(name)
+	for _, name := range pipeline.Names() {
+		t, _ := pipeline.Lookup(name)
 		fmt.Fprintf(tw, "%s\t%s\n", name, works(t.Uses))
 	}
 	tw.Flush()

@@ -24,7 +24,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
-	_ "github.com/utrace-bpf/utrace-bpf/engines/gdbremote"
+	_ "github.com/utrace-bpf/utrace-bpf/engines/builtin"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 )

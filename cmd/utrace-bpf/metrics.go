@@ -18,7 +18,7 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/counter"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
 
@@ -62,7 +62,7 @@ type metricsCollector struct {
 
 	// high is the highest value each syscall series has shown. A thread's
 	// kernel counts move to its engine's totals when it dies; a scrape
-	// at that moment may miss them (see engines.SyscallCounter), and a
+	// at that moment may miss them (see counter.SyscallCounter), and a
 	// Prometheus counter must never go down.
 	mu   sync.Mutex
 	high map[[3]string]float64
@@ -100,7 +100,7 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	// series each name, their sum.
 	reports := map[string]uint64{}
 	var order []string
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		if _, ok := reports[e.Name()]; !ok {
 			order = append(order, e.Name())
 		}
@@ -127,8 +127,8 @@ func (c *metricsCollector) collectSyscalls(ch chan<- prometheus.Metric) {
 	type row struct{ calls, errors, seconds float64 }
 	rows := map[[2]string]*row{}
 	var order [][2]string
-	for _, e := range c.s.pipeline {
-		sc, ok := e.(engines.SyscallCounter)
+	for _, e := range c.s.stages {
+		sc, ok := e.(counter.SyscallCounter)
 		if !ok {
 			continue
 		}

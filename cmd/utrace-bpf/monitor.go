@@ -70,8 +70,8 @@ func (s *session) targetRules() []loader.Target {
 // engines set when they attach, so that what the kernel gives a process it
 // selects is what the engines then confirm (session.deliver attaches them).
 func (s *session) armTargets() error {
-	needs := make([]core.Needs, len(s.pipeline))
-	for i, e := range s.pipeline {
+	needs := make([]core.Needs, len(s.stages))
+	for i, e := range s.stages {
 		needs[i] = e.NeedsOf()
 	}
 	w, _, _ := core.PlanWatch(needs)

@@ -17,7 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	"golang.org/x/sys/unix"
 
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 )
 
 // otlpSink sends the JSON log's records to an OpenTelemetry collector as
@@ -45,7 +45,7 @@ type otlpSink struct {
 const otlpQueue = 1 << 16
 
 // startOTLP makes the exporter to rawURL and adds it to out.
-func startOTLP(rawURL string, out *engines.Output) (*otlpSink, error) {
+func startOTLP(rawURL string, out *pipeline.Output) (*otlpSink, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, badInput("otlp %q: %v", rawURL, err)
@@ -95,8 +95,8 @@ func wallOffset() int64 {
 	return real.Nano() - mono.Nano()
 }
 
-// Record implements engines.Sink.
-func (s *otlpSink) Record(r *engines.Record) {
+// Record implements pipeline.Sink.
+func (s *otlpSink) Record(r *pipeline.Record) {
 	ev := r.Event.String()
 	var rec log.Record
 	if r.Time != 0 {
@@ -124,7 +124,7 @@ func (s *otlpSink) Record(r *engines.Record) {
 	s.emit(&rec)
 }
 
-// Summary implements engines.Sink.
+// Summary implements pipeline.Sink.
 func (s *otlpSink) Summary(engine, line string) {
 	var rec log.Record
 	rec.SetObservedTimestamp(time.Now())

@@ -11,7 +11,7 @@ import (
 	"sync"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
@@ -19,17 +19,17 @@ import (
 // session is one tracing run: the output, the engines, and the two
 // backends around the tracer.
 type session struct {
-	cfg      *Config
-	out      *engines.Output
-	pipeline []engines.Engine
-	ldr      *loader.Loader
-	stp      *stopper.Stopper
-	tr       *core.Tracer
-	status   *statusServer
-	metrics  *metricsServer // nil without --metrics
-	otlp     *otlpSink      // nil without --otlp
-	mode     string
-	nice     int // the nice value utrace-bpf was started with
+	cfg     *Config
+	out     *pipeline.Output
+	stages  []pipeline.Stage
+	ldr     *loader.Loader
+	stp     *stopper.Stopper
+	tr      *core.Tracer
+	status  *statusServer
+	metrics *metricsServer // nil without --metrics
+	otlp    *otlpSink      // nil without --otlp
+	mode    string
+	nice    int // the nice value utrace-bpf was started with
 	// rules are the armed target rules (monitor); adoptMu serialises
 	// attaching to the processes they select, from the ring-buffer
 	// reader and the scan at start.
@@ -61,19 +61,19 @@ func openSession(cfg *Config, mode string) (*session, error) {
 			s.out.Close()
 			return nil, badInput("%s: %v", spec.Where, err)
 		}
-		s.pipeline = append(s.pipeline, e)
+		s.stages = append(s.stages, e)
 	}
 	var expect core.Events
 	failedExecs := false
 	// The kernel copies as much of each string as the most demanding
 	// engine shows (strace's -s).
 	strLimit := 0
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		if l, ok := e.(interface{ StringLimit() int }); ok {
 			strLimit = max(strLimit, l.StringLimit())
 		}
 	}
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		n := e.NeedsOf()
 		expect |= n.Events
 		if n.Count {
@@ -116,9 +116,9 @@ func openSession(cfg *Config, mode string) (*session, error) {
 	return s, nil
 }
 
-func openOutput(cfg *Config) (*engines.Output, error) {
+func openOutput(cfg *Config) (*pipeline.Output, error) {
 	if cfg.OutputFile == "" || cfg.OutputFile == "-" {
-		return engines.NewOutput(os.Stderr, nil, cfg.Format == "json"), nil
+		return pipeline.NewOutput(os.Stderr, nil, cfg.Format == "json"), nil
 	}
 	if cfg.SplitOutput {
 		// Each file is made at its thread's first line: check now that
@@ -130,18 +130,18 @@ func openOutput(cfg *Config) (*engines.Output, error) {
 		}
 		f.Close()
 		os.Remove(probe)
-		return engines.NewSplitOutput(cfg.OutputFile, cfg.Format == "json"), nil
+		return pipeline.NewSplitOutput(cfg.OutputFile, cfg.Format == "json"), nil
 	}
 	f, err := os.Create(cfg.OutputFile)
 	if err != nil {
 		return nil, badInput("output: %v", err)
 	}
-	return engines.NewOutput(f, f, cfg.Format == "json"), nil
+	return pipeline.NewOutput(f, f, cfg.Format == "json"), nil
 }
 
 // attachThread attaches the whole pipeline to one thread, in order.
 func (s *session) attachThread(tid int, follow bool) error {
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		if err := e.Attach(s.tr, tid, follow); err != nil {
 			return err
 		}
@@ -165,7 +165,7 @@ func (s *session) attachProcess(pid int, follow bool) error {
 func (s *session) seccompSet() *core.SyscallSet {
 	var set core.SyscallSet
 	any := false
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		needs := e.NeedsOf()
 		if needs.Sync&core.EventSyscall == 0 {
 			continue
@@ -233,7 +233,7 @@ func (s *session) close() error {
 
 // needsPtrace reports whether some engine needs the synchronous tier.
 func (s *session) needsPtrace() bool {
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		if n := e.NeedsOf(); n.Sync != 0 || len(n.Triggers) > 0 || n.Events&core.EventQuiesce != 0 {
 			return true
 		}
@@ -243,7 +243,7 @@ func (s *session) needsPtrace() bool {
 
 // summary ends every run: reports per engine and lost events, never silent.
 func (s *session) summary() {
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		e.Summary(&textSink{s.out, e.Name()})
 	}
 	// The tracer's own account goes to standard error, as strace's
@@ -259,7 +259,7 @@ func (s *session) summary() {
 		return
 	}
 	var parts []string
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		parts = append(parts, fmt.Sprintf("%s %d", e.Name(), e.Reports()))
 	}
 	all := st.For(core.EventAll)
@@ -279,7 +279,7 @@ func (s *session) summary() {
 
 // textSink lets an engine write summary lines to the output.
 type textSink struct {
-	out  *engines.Output
+	out  *pipeline.Output
 	name string
 }
 

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 )
 
 // statusDir holds one unix socket per running utrace-bpf, named by its pid.
@@ -94,14 +94,14 @@ func (srv *statusServer) close() {
 
 func (s *session) snapshot() Status {
 	st := Status{Pid: os.Getpid(), Mode: s.mode, Config: s.cfg.File, Lost: map[string]uint64{}}
-	for _, e := range s.pipeline {
+	for _, e := range s.stages {
 		st.Engines = append(st.Engines, e.Name())
 	}
 	for _, th := range s.tr.Threads() {
 		ts := ThreadStatus{Tid: th.Tid, Pid: th.Tgid, Stopped: th.Stopped}
 		for _, e := range th.Engines {
 			name := fmt.Sprintf("%T", e.Ops)
-			if n, ok := e.Ops.(engines.Engine); ok {
+			if n, ok := e.Ops.(pipeline.Stage); ok {
 				name = n.Name()
 			}
 			ts.Engines = append(ts.Engines, EngineStatus{Name: name, Tier: tierOf(e).String(), Events: e.Events.String()})

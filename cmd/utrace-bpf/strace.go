@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 )
 
 func straceCmd() *cobra.Command {
@@ -312,7 +312,7 @@ func (o *straceOptions) config() (*Config, error) {
 	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output, Env: o.environ(),
 		SplitOutput: o.split && o.output != ""}
 	add := func(typ string, raw map[string]string) error {
-		t, err := engines.Lookup(typ)
+		t, err := pipeline.Lookup(typ)
 		if err != nil {
 			return err
 		}

@@ -109,15 +109,15 @@ func underSeccomp(pid int) bool {
 // calls, for the ones it listed: the thread stops for gdb, unless it is
 // stepping (gdb steps over a system call instruction in one step, as a
 // ptrace single step does).
-func (g *engine) ReportSyscallEntry(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+func (g *stub) ReportSyscallEntry(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	return g.syscallStop(e, ev, whySyscallEntry)
 }
 
-func (g *engine) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+func (g *stub) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	return g.syscallStop(e, ev, whySyscallReturn)
 }
 
-func (g *engine) syscallStop(e *core.Engine, ev *core.Event, w why) core.Action {
+func (g *stub) syscallStop(e *core.Engine, ev *core.Event, w why) core.Action {
 	g.Count()
 	g.mu.Lock()
 	t := g.threads[e]

@@ -107,14 +107,14 @@ func (s *session) hwPoint(insert bool, typ byte, addr uint64, size uint64) strin
 
 // clearHW forgets every point (gdb detached, or the program exec'd).
 // Called with g.mu held.
-func (g *engine) clearHW() {
+func (g *stub) clearHW() {
 	g.hw = [4]hwSlot{}
 	g.hwGen++
 }
 
 // syncDebugRegs writes the process's slots into t's debug registers if
 // they changed since; t must be held (or in a callback of ours).
-func (g *engine) syncDebugRegs(t *thread) error {
+func (g *stub) syncDebugRegs(t *thread) error {
 	g.mu.Lock()
 	gen, slots := g.hwGen, g.hw
 	done := t.hwGen == gen
@@ -149,7 +149,7 @@ func (g *engine) syncDebugRegs(t *thread) error {
 
 // hwHit reads and clears DR6 of a thread in a callback of ours: the slot
 // that fired, if it is one in use, with what it watches.
-func (g *engine) hwHit(e *core.Engine) (hwSlot, bool) {
+func (g *stub) hwHit(e *core.Engine) (hwSlot, bool) {
 	var dr6 uint64
 	err := e.Examine(func(st core.Stopped) error {
 		var err error
@@ -173,7 +173,7 @@ func (g *engine) hwHit(e *core.Engine) (hwSlot, bool) {
 }
 
 // usesHW reports whether any slot is in use. Called with g.mu held.
-func (g *engine) usesHW() bool {
+func (g *stub) usesHW() bool {
 	for _, sl := range g.hw {
 		if sl.refs > 0 {
 			return true

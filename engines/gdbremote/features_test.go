@@ -38,7 +38,7 @@ func TestDR7(t *testing.T) {
 }
 
 func TestHWPoints(t *testing.T) {
-	s := &session{g: &engine{}}
+	s := &session{g: &stub{}}
 	for _, c := range []struct {
 		insert bool
 		typ    byte
@@ -83,7 +83,7 @@ func TestHostIOErrors(t *testing.T) {
 			t.Errorf("fileioErr(%v) = %q, want %q", err, got, want)
 		}
 	}
-	s := &session{g: &engine{}}
+	s := &session{g: &stub{}}
 	if got := s.hostIO("vFile:open:" + hexBytes([]byte("/proc/self/status")) + ",1,0"); got != "F-1,d" {
 		t.Errorf("open for writing: %q", got)
 	}

@@ -52,22 +52,22 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 )
 
 func init() {
-	engines.Register(&engines.Type{
+	pipeline.Register(&pipeline.Type{
 		Name:    "gdbremote",
 		Summary: "GDB remote protocol server: debug the traced process with gdb (target remote) while the other engines keep working",
-		Uses:    engines.UsesPtrace,
-		Options: []engines.Option{
-			{Name: "listen", Kind: engines.String, Default: "127.0.0.1:2345",
+		Uses:    pipeline.UsesPtrace,
+		Options: []pipeline.Option{
+			{Name: "listen", Kind: pipeline.String, Default: "127.0.0.1:2345",
 				Doc: "where gdb connects: HOST:PORT (port 0 picks one), or unix:PATH for a socket only its owner can open (gdb: target remote PATH)"},
-			{Name: "hold", Kind: engines.Bool, Default: "true",
+			{Name: "hold", Kind: pipeline.Bool, Default: "true",
 				Doc: "in run, hold the program at its exec until gdb connects and continues"},
-			{Name: "syscalls", Kind: engines.String,
+			{Name: "syscalls", Kind: pipeline.String,
 				Doc: "the system calls gdb's catch syscall may stop at in a program run launches (e.g. write,openat): they go into its seccomp filter, and the others cost nothing; without them every call stops while gdb catches some"},
-			{Name: "packet_timeout", Kind: engines.Duration, Default: "10s",
+			{Name: "packet_timeout", Kind: pipeline.Duration, Default: "10s",
 				Doc: "a packet must arrive whole within this time of its start, or the connection is closed"},
 		},
 		New: newEngine,
@@ -171,8 +171,10 @@ type event struct {
 	groupDead bool // evDeath: the process is gone
 }
 
-type engine struct {
-	engines.Base
+// stub is the gdb remote stub: one pipeline stage that serves one gdb
+// connection for the threads it attaches to.
+type stub struct {
+	pipeline.Base
 	addr    string // the listen option
 	hold    bool
 	timeout time.Duration
@@ -225,8 +227,8 @@ type engine struct {
 	exitSent bool
 }
 
-func newEngine(name string, opts engines.Options, out *engines.Output) (engines.Engine, error) {
-	g := &engine{addr: opts.Str("listen"), hold: opts.BoolVal("hold"), timeout: opts.Dur("packet_timeout"),
+func newEngine(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
+	g := &stub{addr: opts.Str("listen"), hold: opts.BoolVal("hold"), timeout: opts.Dur("packet_timeout"),
 		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		threads: map[*core.Engine]*thread{}, bps: map[uint64]bool{}, inserted: map[uint64]bool{},
 		ever: map[uint64]bool{}, pass: map[int]bool{}, forked: map[int]bool{}}
@@ -238,7 +240,7 @@ func newEngine(name string, opts engines.Options, out *engines.Output) (engines.
 		return nil, fmt.Errorf("listen %s: %v", g.addr, err)
 	}
 	g.ln = ln
-	needs := engines.Needs{Events: idleEvents}
+	needs := pipeline.Needs{Events: idleEvents}
 	if spec := opts.Str("syscalls"); spec != "" {
 		nrs, err := sysabi.Expand(spec)
 		if err != nil {
@@ -282,7 +284,7 @@ func listen(addr string) (net.Listener, error) {
 }
 
 // post queues ev for the server. Called with g.mu held.
-func (g *engine) post(ev event) {
+func (g *stub) post(ev event) {
 	g.queue = append(g.queue, ev)
 	select {
 	case g.kick <- struct{}{}:
@@ -293,7 +295,7 @@ func (g *engine) post(ev event) {
 // onAttach registers each thread attached (the first ones by the CLI, new
 // threads from ReportClone). Threads of other processes are not ours to
 // debug: the engine detaches from them.
-func (g *engine) onAttach(e *core.Engine) {
+func (g *stub) onAttach(e *core.Engine) {
 	g.mu.Lock()
 	if g.target == 0 {
 		g.target = e.Tgid()
@@ -331,7 +333,7 @@ func (g *engine) onAttach(e *core.Engine) {
 // synchronously too (and so QUIESCE reports), and the system calls gdb
 // catches. launch adds a synchronous exec for the program run launched,
 // to hold it there.
-func (g *engine) setNeeds(e *core.Engine, active, launch bool) {
+func (g *stub) setNeeds(e *core.Engine, active, launch bool) {
 	if active {
 		g.mu.Lock()
 		catching, set, fork := g.catching, g.catchSet, g.forkStop || g.vforkStop
@@ -377,7 +379,7 @@ func (g *engine) setNeeds(e *core.Engine, active, launch bool) {
 // StartAtExec is called by run for the program it launches, before or
 // after its thread is attached: with hold, the program is held at its
 // exec until gdb connects and continues.
-func (g *engine) StartAtExec(tid int) {
+func (g *stub) StartAtExec(tid int) {
 	g.mu.Lock()
 	g.launched = true
 	if !g.hold {
@@ -408,7 +410,7 @@ func (g *engine) StartAtExec(tid int) {
 // gdb asked for those; the parent's call then returns when the child
 // execs or exits, and its synchronous syscall exit is gdb's vforkdone
 // (the stopper has no PTRACE_EVENT_VFORK_DONE).
-func (g *engine) ReportClone(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+func (g *stub) ReportClone(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	g.Count()
 	own := false
 	if ev.Clone.Thread {
@@ -460,7 +462,7 @@ var vforkCalls = []int{unix.SYS_VFORK, unix.SYS_CLONE, unix.SYS_CLONE3}
 // an engine holds, so this writes /proc/PID/mem directly.
 //
 // It reports whether the child has memory of its own.
-func (g *engine) cleanChild(parent, child int) bool {
+func (g *stub) cleanChild(parent, child int) bool {
 	const kcmpVM = 1
 	if r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(parent), uintptr(child), kcmpVM, 0, 0, 0); errno != 0 || r == 0 {
 		return false // shared, or cannot tell
@@ -486,7 +488,7 @@ func (g *engine) cleanChild(parent, child int) bool {
 // ReportQuiesce comes when the thread stopped: for a stop of its own
 // (event 0: our Stop took effect, or a step finished) or before another
 // synchronous event, perhaps one of another engine's.
-func (g *engine) ReportQuiesce(e *core.Engine, action core.Action, event core.Events) core.Action {
+func (g *stub) ReportQuiesce(e *core.Engine, action core.Action, event core.Events) core.Action {
 	g.Count()
 	g.mu.Lock()
 	t := g.threads[e]
@@ -517,7 +519,7 @@ func (g *engine) ReportQuiesce(e *core.Engine, action core.Action, event core.Ev
 }
 
 // quiesced decides about a stop with no signal. Called with g.mu held.
-func (g *engine) quiesced(t *thread, event core.Events) core.Action {
+func (g *stub) quiesced(t *thread, event core.Events) core.Action {
 	switch {
 	case event == 0 && t.stepping:
 		t.stepping, t.want = false, true
@@ -538,7 +540,7 @@ func event0(t *thread, s stopInfo) event { return event{kind: evStop, t: t, gen:
 // are swallowed and reported, signals gdb passes go through, any other is
 // held back for gdb to decide about. It also gets the report an Interrupt
 // makes, where the engine injects the signal gdb continued with.
-func (g *engine) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+func (g *stub) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	g.Count()
 	keep := action & (core.SignalMask | core.SignalHold)
 	var siginfo []byte
@@ -646,7 +648,7 @@ func rewindTrap(e *core.Engine, ever map[uint64]bool) (uint64, bool) {
 
 // ReportExec holds the launched program at its exec; a later exec replaces
 // the program, and the breakpoints went with the old one.
-func (g *engine) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+func (g *stub) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	g.Count()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -673,7 +675,7 @@ func (g *engine) ReportExec(e *core.Engine, action core.Action, ev *core.Event) 
 }
 
 // ReportDeath tells the server a thread, or the process, is gone.
-func (g *engine) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
+func (g *stub) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 	g.Count()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -685,7 +687,7 @@ func (g *engine) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 }
 
 // apply updates the state from one event. Called with g.mu held.
-func (g *engine) apply(ev event) {
+func (g *stub) apply(ev event) {
 	t := ev.t
 	switch ev.kind {
 	case evStop:
@@ -708,7 +710,7 @@ func (g *engine) apply(ev event) {
 }
 
 // drain applies the queued events.
-func (g *engine) drain() {
+func (g *stub) drain() {
 	g.mu.Lock()
 	q := g.queue
 	g.queue = nil
@@ -719,7 +721,7 @@ func (g *engine) drain() {
 }
 
 // live lists the threads of the process that are not dead, by tid.
-func (g *engine) live() []*thread {
+func (g *stub) live() []*thread {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var ts []*thread
@@ -734,7 +736,7 @@ func (g *engine) live() []*thread {
 
 // Summary ends the server: it lets gdb see the exit of a process that just
 // ended, closes the socket, and takes out breakpoints still in memory.
-func (g *engine) Summary(w io.Writer) {
+func (g *stub) Summary(w io.Writer) {
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) {
 		g.mu.Lock()
@@ -759,7 +761,7 @@ func (g *engine) Summary(w io.Writer) {
 // threads by now, so breakpoints still in memory are taken out through
 // /proc/PID/mem directly; a process left with int3 bytes would die of the
 // next one it ran into.
-func (g *engine) shutdown() {
+func (g *stub) shutdown() {
 	g.once.Do(func() {
 		close(g.quit)
 		g.ln.Close()

@@ -19,7 +19,7 @@ import (
 
 // serve accepts gdb connections, one session at a time, and keeps the
 // engine's state current between them.
-func (g *engine) serve() {
+func (g *stub) serve() {
 	defer close(g.done)
 	conns := make(chan net.Conn)
 	go func() {
@@ -60,7 +60,7 @@ func (g *engine) serve() {
 // releaseSignaled lets a program held at its exec for a gdb that has not
 // come go on when a signal is pending for it: run passes Ctrl-C and kill
 // on to the program, which must not wait for gdb forever then.
-func (g *engine) releaseSignaled() {
+func (g *stub) releaseSignaled() {
 	g.mu.Lock()
 	var held []*thread
 	for _, t := range g.threads {
@@ -90,7 +90,7 @@ func signalPending(pid, tid int) bool {
 
 // session is one gdb connection.
 type session struct {
-	g    *engine
+	g    *stub
 	c    net.Conn
 	w    *wire
 	pkts chan packet
@@ -108,7 +108,7 @@ type session struct {
 	detached   bool
 }
 
-func (g *engine) session(c net.Conn, conns <-chan net.Conn) {
+func (g *stub) session(c net.Conn, conns <-chan net.Conn) {
 	s := &session{g: g, c: c, w: newWire(c, g.timeout), pkts: make(chan packet, 16)}
 	g.mu.Lock()
 	g.conn = c
@@ -252,7 +252,7 @@ func (s *session) pendingThread(only map[*thread]action) *thread {
 // setActive switches the threads between watching passively and reporting
 // to gdb. Going idle, a thread with an int3 trap still pending keeps
 // watching signals until it has been dealt with.
-func (g *engine) setActive(on bool) {
+func (g *stub) setActive(on bool) {
 	g.mu.Lock()
 	g.active = on
 	ts := make([]*thread, 0, len(g.threads))
@@ -347,7 +347,7 @@ func (s *session) ensureStarted() bool {
 // ready reports whether the process can be debugged: attached, past the
 // exec of a launched program, and every thread of it attached (or the
 // process gone).
-func (g *engine) ready() bool {
+func (g *stub) ready() bool {
 	g.mu.Lock()
 	pid, launch, exited := g.target, g.launch, g.exited
 	known := map[int]bool{}
@@ -582,7 +582,7 @@ func (s *session) insert() error {
 // restoreByte takes our int3 at addr out of process tgid's memory: the
 // byte its shadow holds goes back. Called inside an Examine; false if the
 // byte could not be written, and the int3 stays (shadowed).
-func (g *engine) restoreByte(st core.Stopped, tgid int, addr uint64) bool {
+func (g *stub) restoreByte(st core.Stopped, tgid int, addr uint64) bool {
 	orig, ok := g.tracer.Unshadow(tgid, addr)
 	if !ok {
 		return true

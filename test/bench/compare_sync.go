@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
-	"github.com/utrace-bpf/utrace-bpf/engines"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
@@ -36,7 +36,7 @@ func init() {
 
 // syncAll reports every system call synchronously and resumes at once.
 type syncAll struct {
-	engines.Base
+	pipeline.Base
 	n atomic.Int64
 }
 
@@ -68,7 +68,7 @@ func syncChild(argv []string) error {
 		return err
 	}
 	eng := &syncAll{}
-	eng.Init("sync", eng, nil, engines.Needs{Events: core.EventSyscall, Sync: core.EventSyscall})
+	eng.Init("sync", eng, nil, pipeline.Needs{Events: core.EventSyscall, Sync: core.EventSyscall})
 	p, err := stp.Launch(argv, stopper.LaunchOptions{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		stp.Close()

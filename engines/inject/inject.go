@@ -1,4 +1,9 @@
-package engines
+// Package inject is the inject engine: strace's -e inject= fault
+// injection. At chosen system calls (by name, path prefix and occurrence)
+// it makes the call fail with an errno, return a value without running, or
+// delay its entry or exit, by holding the thread in a synchronous report
+// (the seed's UTRACE_SYSCALL_ABORT and return-value rewriting).
+package inject
 
 import (
 	"fmt"
@@ -10,28 +15,29 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 	"golang.org/x/sys/unix"
 )
 
 func init() {
-	Register(&Type{
+	pipeline.Register(&pipeline.Type{
 		Name:    "inject",
 		Summary: "syscall fault injection: fail, fake a return value, or delay chosen calls",
-		Uses:    UsesPtrace | UsesSeccomp | UsesTriggers,
-		Options: []Option{
-			{Name: "syscall", Kind: String, Doc: "system calls to act on, e.g. openat or openat,open (required)"},
-			{Name: "path", Kind: String, Doc: "only calls whose path argument starts with this"},
-			{Name: "error", Kind: String, Doc: "fail the call with this errno, e.g. ENOENT"},
-			{Name: "retval", Kind: Int, Doc: "skip the call and return this value instead"},
-			{Name: "delay", Kind: Duration, Doc: "hold the thread this long before the call runs"},
-			{Name: "nth", Kind: Int, Doc: "act on the nth matching call only (1 = the first)"},
-			{Name: "every", Kind: Int, Doc: "act on every nth matching call"},
-			{Name: "probability", Kind: Float, Default: "1", Doc: "act on a matching call with this probability"},
-			{Name: "seed", Kind: Int, Default: "1", Doc: "seed of the random choice, for repeatable runs"},
-			{Name: "after", Kind: Bool, Default: "false", Doc: "let the call run and change its result, stopping only matching calls through a kernel trigger: the cheap way for attached processes (the call's side effects happen)"},
-			{Name: "summary", Kind: Bool, Default: "true", Doc: "end the run with a line of how many calls matched and how many were injected"},
-			{Name: "log", Kind: Bool, Default: "false", Doc: "log each injection on a line of its own (a syscalls engine in the pipeline logs the call itself, marked (INJECTED), as strace does)"},
+		Uses:    pipeline.UsesPtrace | pipeline.UsesSeccomp | pipeline.UsesTriggers,
+		Options: []pipeline.Option{
+			{Name: "syscall", Kind: pipeline.String, Doc: "system calls to act on, e.g. openat or openat,open (required)"},
+			{Name: "path", Kind: pipeline.String, Doc: "only calls whose path argument starts with this"},
+			{Name: "error", Kind: pipeline.String, Doc: "fail the call with this errno, e.g. ENOENT"},
+			{Name: "retval", Kind: pipeline.Int, Doc: "skip the call and return this value instead"},
+			{Name: "delay", Kind: pipeline.Duration, Doc: "hold the thread this long before the call runs"},
+			{Name: "nth", Kind: pipeline.Int, Doc: "act on the nth matching call only (1 = the first)"},
+			{Name: "every", Kind: pipeline.Int, Doc: "act on every nth matching call"},
+			{Name: "probability", Kind: pipeline.Float, Default: "1", Doc: "act on a matching call with this probability"},
+			{Name: "seed", Kind: pipeline.Int, Default: "1", Doc: "seed of the random choice, for repeatable runs"},
+			{Name: "after", Kind: pipeline.Bool, Default: "false", Doc: "let the call run and change its result, stopping only matching calls through a kernel trigger: the cheap way for attached processes (the call's side effects happen)"},
+			{Name: "summary", Kind: pipeline.Bool, Default: "true", Doc: "end the run with a line of how many calls matched and how many were injected"},
+			{Name: "log", Kind: pipeline.Bool, Default: "false", Doc: "log each injection on a line of its own (a syscalls engine in the pipeline logs the call itself, marked (INJECTED), as strace does)"},
 		},
 		New: newInject,
 	})
@@ -40,7 +46,7 @@ func init() {
 // inject acts at syscall entry, synchronously; only the calls it names
 // stop (a seccomp filter for launched programs), all others run untouched.
 type inject struct {
-	Base
+	pipeline.Base
 	nrs       map[int]bool
 	summary   bool
 	path      string
@@ -59,7 +65,7 @@ type inject struct {
 	injected int64
 }
 
-func newInject(name string, opts Options, out *Output) (Engine, error) {
+func newInject(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
 	spec := opts.Str("syscall")
 	if spec == "" {
 		return nil, fmt.Errorf("option syscall is required (e.g. -e inject:syscall=openat,error=ENOENT)")
@@ -95,10 +101,10 @@ func newInject(name string, opts Options, out *Output) (Engine, error) {
 	if in.prob < 0 || in.prob > 1 {
 		return nil, fmt.Errorf("probability %v: want 0..1", in.prob)
 	}
-	needs := Needs{Events: core.EventSyscallEntry, Sync: core.EventSyscallEntry, Syscalls: &set}
+	needs := pipeline.Needs{Events: core.EventSyscallEntry, Sync: core.EventSyscallEntry, Syscalls: &set}
 	if in.after {
 		// Only matching calls stop, after they ran; nothing else costs.
-		needs = Needs{}
+		needs = pipeline.Needs{}
 		for nr := range in.nrs {
 			needs.Triggers = append(needs.Triggers, core.Trigger{Nr: nr, PathPrefix: in.path})
 		}
@@ -140,8 +146,7 @@ func (in *inject) ReportSyscallEntry(e *core.Engine, action core.Action, ev *cor
 		return keep
 	}
 	if in.path != "" {
-		idx, ok := sysabi.PathArg(ev.Syscall.Nr)
-		p, have := syscallPath(e, ev, idxOr(idx, ok))
+		p, have := pipeline.SyscallPath(e, ev)
 		if !have || !strings.HasPrefix(p, in.path) {
 			return keep
 		}
@@ -182,24 +187,17 @@ func (in *inject) act(e *core.Engine, ev *core.Event, keep core.Action) core.Act
 	if !in.log {
 		return result
 	}
-	r := NewRecord()
+	r := pipeline.NewRecord()
 	r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, in.Name()
 	r.Text = fmt.Appendf(r.Text, "%s(", sysabi.Name(ev.Syscall.Nr))
 	if ev.Syscall.Path != "" {
 		r.Text = fmt.Appendf(r.Text, "%q, ...", ev.Syscall.Path)
 	}
 	r.Text = append(r.Text, ") "+strings.TrimSpace(what)...)
-	r.Fields = append(r.Fields, IntField("nr", int64(ev.Syscall.Nr)), StrField("name", sysabi.Name(ev.Syscall.Nr)),
-		StrField("injected", strings.TrimSpace(what)))
+	r.Fields = append(r.Fields, pipeline.IntField("nr", int64(ev.Syscall.Nr)), pipeline.StrField("name", sysabi.Name(ev.Syscall.Nr)),
+		pipeline.StrField("injected", strings.TrimSpace(what)))
 	in.Out.Emit(r)
 	return result
-}
-
-func idxOr(idx int, ok bool) int {
-	if !ok {
-		return -1
-	}
-	return idx
 }
 
 // Summary says how many calls matched and how many were injected.

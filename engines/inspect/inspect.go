@@ -1,4 +1,8 @@
-package engines
+// Package inspect is the inspect engine: on a condition (a system call
+// and its return, a fatal signal, an exec) it stops the thread and dumps
+// its registers, the memory its arguments point at and a stack trace, then
+// resumes it or leaves it stopped and detached for a debugger to take.
+package inspect
 
 import (
 	"encoding/binary"
@@ -12,30 +16,32 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
+	"github.com/utrace-bpf/utrace-bpf/engines/symbolize"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 )
 
 func init() {
-	Register(&Type{
+	pipeline.Register(&pipeline.Type{
 		Name:    "inspect",
 		Summary: "on a condition, stop the thread and dump registers, argument memory and a stack trace; resume, or leave it stopped for a debugger",
-		Uses:    UsesPtrace | UsesSeccomp | UsesTriggers,
-		Options: []Option{
-			{Name: "syscall", Kind: String, Doc: "system calls that trigger, e.g. openat"},
-			{Name: "path", Kind: String, Doc: "only when the path argument starts with this"},
-			{Name: "ret", Kind: String, Doc: "trigger at the call's exit when its return value matches, e.g. <0, =-2, !=0"},
-			{Name: "signal", Kind: String, Doc: "trigger at the delivery of this signal, e.g. SIGSEGV"},
-			{Name: "exec", Kind: String, Doc: "trigger at an exec of a file whose path starts with this"},
-			{Name: "then", Kind: String, Default: "resume", Doc: "resume, or stop: leave the process stopped and detached for a debugger"},
-			{Name: "depth", Kind: Int, Default: "16", Doc: "stack frames to walk (frame pointers)"},
-			{Name: "count", Kind: Int, Default: "1", Doc: "how many times to trigger (0: always)"},
+		Uses:    pipeline.UsesPtrace | pipeline.UsesSeccomp | pipeline.UsesTriggers,
+		Options: []pipeline.Option{
+			{Name: "syscall", Kind: pipeline.String, Doc: "system calls that trigger, e.g. openat"},
+			{Name: "path", Kind: pipeline.String, Doc: "only when the path argument starts with this"},
+			{Name: "ret", Kind: pipeline.String, Doc: "trigger at the call's exit when its return value matches, e.g. <0, =-2, !=0"},
+			{Name: "signal", Kind: pipeline.String, Doc: "trigger at the delivery of this signal, e.g. SIGSEGV"},
+			{Name: "exec", Kind: pipeline.String, Doc: "trigger at an exec of a file whose path starts with this"},
+			{Name: "then", Kind: pipeline.String, Default: "resume", Doc: "resume, or stop: leave the process stopped and detached for a debugger"},
+			{Name: "depth", Kind: pipeline.Int, Default: "16", Doc: "stack frames to walk (frame pointers)"},
+			{Name: "count", Kind: pipeline.Int, Default: "1", Doc: "how many times to trigger (0: always)"},
 		},
 		New: newInspect,
 	})
 }
 
 type inspect struct {
-	Base
+	pipeline.Base
 	nrs    map[int]bool
 	path   string
 	ret    func(int64) bool
@@ -49,7 +55,7 @@ type inspect struct {
 	lastBy map[int]*core.Event // syscall entries awaiting a ret check, by tid
 }
 
-func newInspect(name string, opts Options, out *Output) (Engine, error) {
+func newInspect(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
 	in := &inspect{nrs: map[int]bool{}, path: opts.Str("path"), exec: opts.Str("exec"),
 		depth: int(opts.IntVal("depth")), limit: opts.IntVal("count"), lastBy: map[int]*core.Event{}}
 	switch opts.Str("then") {
@@ -59,7 +65,7 @@ func newInspect(name string, opts Options, out *Output) (Engine, error) {
 	default:
 		return nil, fmt.Errorf("then %q: want resume or stop", opts.Str("then"))
 	}
-	var needs Needs
+	var needs pipeline.Needs
 	if spec := opts.Str("syscall"); spec != "" {
 		nrs, err := sysabi.Expand(spec)
 		if err != nil {
@@ -82,7 +88,7 @@ func newInspect(name string, opts Options, out *Output) (Engine, error) {
 		}
 	}
 	if s := opts.Str("signal"); s != "" {
-		n, err := parseSignal(s)
+		n, err := pipeline.ParseSignal(s)
 		if err != nil {
 			return nil, err
 		}
@@ -143,8 +149,7 @@ func (in *inspect) matchesPath(e *core.Engine, ev *core.Event) bool {
 	if in.path == "" {
 		return true
 	}
-	idx, ok := sysabi.PathArg(ev.Syscall.Nr)
-	p, have := syscallPath(e, ev, idxOr(idx, ok))
+	p, have := pipeline.SyscallPath(e, ev)
 	return have && strings.HasPrefix(p, in.path)
 }
 
@@ -221,18 +226,18 @@ func (in *inspect) fire(e *core.Engine, ev, call *core.Event, keep core.Action) 
 		}
 		return nil
 	})
-	rec := NewRecord()
+	rec := pipeline.NewRecord()
 	rec.Time, rec.Event, rec.Pid, rec.Tid, rec.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, in.Name()
 	if err != nil {
 		rec.Text = fmt.Appendf(rec.Text, "inspect at %v: %v", ev.Type, err)
-		rec.Fields = append(rec.Fields, StrField("error", err.Error()))
+		rec.Fields = append(rec.Fields, pipeline.StrField("error", err.Error()))
 		in.Out.Emit(rec)
 		return core.Resume | keep
 	}
-	syms := newSymbolizer(ev.Tgid)
+	syms := symbolize.New(ev.Tgid)
 	var frames []string
 	for _, pc := range stack {
-		frames = append(frames, fmt.Sprintf("%#x %s", pc, syms.name(pc)))
+		frames = append(frames, fmt.Sprintf("%#x %s", pc, syms.Name(pc)))
 	}
 	regText := formatRegs(regs)
 	rec.Text = fmt.Appendf(rec.Text, "inspect at %v", ev.Type)
@@ -241,9 +246,9 @@ func (in *inspect) fire(e *core.Engine, ev, call *core.Event, keep core.Action) 
 	}
 	rec.Text = append(rec.Text, "\n  registers: "+strings.Join(regText, " ")...)
 	rec.Text = append(rec.Text, "\n  stack:\n    "+strings.Join(frames, "\n    ")...)
-	rec.Fields = append(rec.Fields, StrsField("registers", regText), StrsField("stack", frames))
+	rec.Fields = append(rec.Fields, pipeline.StrsField("registers", regText), pipeline.StrsField("stack", frames))
 	if callLine != nil {
-		rec.Fields = append(rec.Fields, StrField("call", string(callLine)))
+		rec.Fields = append(rec.Fields, pipeline.StrField("call", string(callLine)))
 	}
 	if in.stop {
 		rec.Text = append(rec.Text, "\n  left stopped for a debugger: gdb -p "+strconv.Itoa(ev.Tgid)...)

@@ -1,28 +1,30 @@
-package engines
+// Package signals is the signals engine: it logs signal deliveries and
+// applies per-signal rules (deliver, ignore, rewrite to another signal,
+// stop the thread, hold it), the seed's UTRACE_SIGNAL_* dispositions.
+package signals
 
 import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
-	"golang.org/x/sys/unix"
 )
 
 func init() {
-	Register(&Type{
+	pipeline.Register(&pipeline.Type{
 		Name:    "signals",
 		Summary: "log signal deliveries; per-signal rules: deliver, ignore, rewrite, stop, hold",
-		Uses:    UsesPassive | UsesPtrace,
-		Options: []Option{
-			{Name: "rules", Kind: String, Doc: "comma-separated SIG=ACTION: deliver, ignore, stop, hold, or another signal to rewrite to, e.g. SIGUSR1=ignore,SIGTERM=SIGUSR1"},
-			{Name: "hold", Kind: Duration, Default: "1s", Doc: "how long a held signal waits before it is delivered"},
-			{Name: "log", Kind: Bool, Default: "true", Doc: "log every delivery"},
+		Uses:    pipeline.UsesPassive | pipeline.UsesPtrace,
+		Options: []pipeline.Option{
+			{Name: "rules", Kind: pipeline.String, Doc: "comma-separated SIG=ACTION: deliver, ignore, stop, hold, or another signal to rewrite to, e.g. SIGUSR1=ignore,SIGTERM=SIGUSR1"},
+			{Name: "hold", Kind: pipeline.Duration, Default: "1s", Doc: "how long a held signal waits before it is delivered"},
+			{Name: "log", Kind: pipeline.Bool, Default: "true", Doc: "log every delivery"},
 		},
 		New: newSignals,
 	})
@@ -38,7 +40,7 @@ type signalRule struct {
 // signals logs deliveries passively; with rules it needs the signal
 // reports synchronously, since only then can it change what happens.
 type signals struct {
-	Base
+	pipeline.Base
 	rules  map[int]signalRule
 	holdAt time.Duration
 	log    bool
@@ -53,7 +55,7 @@ type signals struct {
 	launching map[int]bool
 }
 
-func newSignals(name string, opts Options, out *Output) (Engine, error) {
+func newSignals(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
 	s := &signals{rules: map[int]signalRule{}, holdAt: opts.Dur("hold"), log: opts.BoolVal("log"), released: map[int]bool{},
 		launching: map[int]bool{}}
 	if spec := opts.Str("rules"); spec != "" {
@@ -62,7 +64,7 @@ func newSignals(name string, opts Options, out *Output) (Engine, error) {
 			if !ok {
 				return nil, fmt.Errorf("rule %q: want SIGNAL=ACTION", r)
 			}
-			n, err := parseSignal(sig)
+			n, err := pipeline.ParseSignal(sig)
 			if err != nil {
 				return nil, fmt.Errorf("rule %q: %v", r, err)
 			}
@@ -76,7 +78,7 @@ func newSignals(name string, opts Options, out *Output) (Engine, error) {
 			case "hold":
 				rule.hold = true
 			default:
-				to, err := parseSignal(act)
+				to, err := pipeline.ParseSignal(act)
 				if err != nil {
 					return nil, fmt.Errorf("rule %q: want deliver, ignore, stop, hold or a signal: %v", r, err)
 				}
@@ -85,34 +87,12 @@ func newSignals(name string, opts Options, out *Output) (Engine, error) {
 			s.rules[n] = rule
 		}
 	}
-	needs := Needs{Events: core.EventSignalAll | core.EventExec}
+	needs := pipeline.Needs{Events: core.EventSignalAll | core.EventExec}
 	if len(s.rules) > 0 {
 		needs.Sync = core.EventSignalAll
 	}
 	s.Init(name, s, out, needs)
 	return s, nil
-}
-
-// parseSignal accepts SIGUSR1, USR1 or 10.
-func parseSignal(s string) (int, error) {
-	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 65 {
-		return n, nil
-	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	if n := unix.SignalNum(name); n != 0 {
-		return int(n), nil
-	}
-	return 0, fmt.Errorf("unknown signal %q", s)
-}
-
-func signalName(n int) string {
-	if s := unix.SignalName(unix.Signal(n)); s != "" {
-		return s
-	}
-	return "SIG" + strconv.Itoa(n)
 }
 
 // StartAtExec tells the engine that process pid runs the launcher of a
@@ -171,31 +151,31 @@ func (s *signals) ReportSignal(e *core.Engine, action core.Action, ev *core.Even
 		case rule.to != 0:
 			ev.Signal.Signo = rule.to
 			result = core.Resume | core.SignalDeliver
-			what = "rewritten to " + signalName(rule.to)
+			what = "rewritten to " + pipeline.SignalName(rule.to)
 		default:
 			result = core.Resume | rule.action
 			what = map[core.Action]string{core.SignalDeliver: "delivered", core.SignalIgn: "ignored", core.SignalStop: "stopped"}[rule.action]
 		}
 	}
 	if s.log {
-		r := NewRecord()
+		r := pipeline.NewRecord()
 		r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, s.Name()
 		// strace's line, from the siginfo as it was before any rule:
 		// si_code by name and the fields that apply to it.
-		info := siginfoOf(&ev.Signal)
+		info := ev.Signal.Siginfo()
 		binary.LittleEndian.PutUint32(info[0:], uint32(orig))
 		r.Text = sysent.AppendSignal(r.Text[:0], info[:])
 		if what != "" {
 			r.Text = append(r.Text, " ("+what+")"...)
 		}
-		r.Fields = append(r.Fields[:0], StrField("signal", signalName(orig)), IntField("signo", int64(orig)),
-			IntField("code", int64(ev.Signal.Code)), StrField("siginfo", string(sysent.AppendSiginfo(nil, info[:]))),
-			StrField("disposition", ev.Type.String()))
+		r.Fields = append(r.Fields[:0], pipeline.StrField("signal", pipeline.SignalName(orig)), pipeline.IntField("signo", int64(orig)),
+			pipeline.IntField("code", int64(ev.Signal.Code)), pipeline.StrField("siginfo", string(sysent.AppendSiginfo(nil, info[:]))),
+			pipeline.StrField("disposition", ev.Type.String()))
 		if sysent.HasSender(info[:]) {
-			r.Fields = append(r.Fields, IntField("sender", int64(ev.Signal.Sender)))
+			r.Fields = append(r.Fields, pipeline.IntField("sender", int64(ev.Signal.Sender)))
 		}
 		if what != "" {
-			r.Fields = append(r.Fields, StrField("action", what))
+			r.Fields = append(r.Fields, pipeline.StrField("action", what))
 		}
 		s.Out.Emit(r)
 	}

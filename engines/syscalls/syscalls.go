@@ -1,8 +1,13 @@
-package engines
+// Package syscalls is the syscalls engine: strace's log of system calls,
+// as strace prints it (engines/sysent formats each call) or as JSON lines.
+// It is passive where it can be: the kernel captures what the arguments
+// point at when the call uses it (core.Syscall.Regions), so the log shows
+// the data the call saw, not memory read later; only options that need a
+// stopped thread (none of the log's own) make it synchronous.
+package syscalls
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,26 +20,27 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 )
 
 func init() {
-	Register(&Type{
+	pipeline.Register(&pipeline.Type{
 		Name:    "syscalls",
 		Summary: "strace-like log of system calls, as text or JSON lines",
-		Uses:    UsesPassive,
-		Options: []Option{
-			{Name: "trace", Kind: String, Doc: "system calls or classes (file, network, process, signal, memory, desc, ipc, or strace's %classes), e.g. openat,read or file (default all)"},
-			{Name: "path", Kind: String, Doc: "only calls whose path argument starts with this"},
-			{Name: "failed", Kind: Bool, Default: "false", Doc: "only calls that returned an error (strace -Z)"},
-			{Name: "successful", Kind: Bool, Default: "false", Doc: "only calls that returned without an error (strace -z)"},
-			{Name: "timing", Kind: Bool, Default: "false", Doc: "the time spent in each call, as strace -T: <0.000123>; JSON duration_ns"},
-			{Name: "numbers", Kind: Bool, Default: "false", Doc: "each call's number before its name, as strace -n: [ 257] openat(...)"},
-			{Name: "exits", Kind: Bool, Default: "true", Doc: "the +++ exited with N +++ lines (false: strace -qq)"},
-			{Name: "signals", Kind: String, Doc: "the signals whose deliveries are logged, as strace -e signal=: names or numbers, ! for all but, none; default all"},
-			{Name: "hex", Kind: Int, Default: "0", Doc: "strings in hex: 1 those not printable (strace -x), 2 all (strace -xx)"},
-			{Name: "strings", Kind: Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
-			{Name: "time", Kind: String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
+		Uses:    pipeline.UsesPassive,
+		Options: []pipeline.Option{
+			{Name: "trace", Kind: pipeline.String, Doc: "system calls or classes (file, network, process, signal, memory, desc, ipc, or strace's %classes), e.g. openat,read or file (default all)"},
+			{Name: "path", Kind: pipeline.String, Doc: "only calls whose path argument starts with this"},
+			{Name: "failed", Kind: pipeline.Bool, Default: "false", Doc: "only calls that returned an error (strace -Z)"},
+			{Name: "successful", Kind: pipeline.Bool, Default: "false", Doc: "only calls that returned without an error (strace -z)"},
+			{Name: "timing", Kind: pipeline.Bool, Default: "false", Doc: "the time spent in each call, as strace -T: <0.000123>; JSON duration_ns"},
+			{Name: "numbers", Kind: pipeline.Bool, Default: "false", Doc: "each call's number before its name, as strace -n: [ 257] openat(...)"},
+			{Name: "exits", Kind: pipeline.Bool, Default: "true", Doc: "the +++ exited with N +++ lines (false: strace -qq)"},
+			{Name: "signals", Kind: pipeline.String, Doc: "the signals whose deliveries are logged, as strace -e signal=: names or numbers, ! for all but, none; default all"},
+			{Name: "hex", Kind: pipeline.Int, Default: "0", Doc: "strings in hex: 1 those not printable (strace -x), 2 all (strace -xx)"},
+			{Name: "strings", Kind: pipeline.Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
+			{Name: "time", Kind: pipeline.String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
 		},
 		New: newSyscalls,
 	})
@@ -53,7 +59,7 @@ func init() {
 // engine skipped (the kernel then saw no entry): such a call is marked
 // "(INJECTED)", as strace marks the calls it injects into.
 type syscalls struct {
-	Base
+	pipeline.Base
 	set        *core.SyscallSet // the calls to log; nil: all
 	path       string
 	failed     bool
@@ -85,7 +91,7 @@ type syscalls struct {
 	// later holds, by tid, lines of signals the kernel discarded while
 	// the thread was in a system call: strace shows them when the call
 	// returns, after its line.
-	later  map[int][]*Record
+	later  map[int][]*pipeline.Record
 	nlater atomic.Int64 // lines in later: most exits need not look
 }
 
@@ -97,8 +103,8 @@ type syncEntry struct {
 	text []byte // the call's entry view, decoded while the thread waited
 }
 
-func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
-	set, err := syscallSet(opts.Str("trace"))
+func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
+	set, err := pipeline.SyscallSet(opts.Str("trace"))
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +119,7 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"), successful: opts.BoolVal("successful"),
 		numbers: opts.BoolVal("numbers"), exits: opts.BoolVal("exits"), sigs: sigs,
 		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")),
-		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*Record{}}
+		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*pipeline.Record{}}
 	if s.failed && s.successful {
 		return nil, fmt.Errorf("failed and successful together select nothing")
 	}
@@ -126,7 +132,7 @@ func newSyscalls(name string, opts Options, out *Output) (Engine, error) {
 	// Signals passively only: a signal line is a delivery the thread
 	// really got, after every synchronous engine had its say, in order
 	// with its other lines.
-	s.Init(name, s, out, Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll | core.EventJctl,
+	s.Init(name, s, out, pipeline.Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll | core.EventJctl,
 		Syscalls: set, ExitEntriesOnly: true, Capture: true, PassiveOnly: core.EventSignalAll | core.EventJctl,
 		// A call's time stamp and duration are its entry's.
 		EnterTimes: s.timing || s.stamp != stampNone})
@@ -145,7 +151,7 @@ func signalSet(spec string) (*[65]bool, error) {
 	spec = strings.TrimPrefix(spec, "!")
 	if spec != "none" {
 		for _, name := range strings.Split(spec, ",") {
-			n, err := parseSignal(name)
+			n, err := pipeline.ParseSignal(name)
 			if err != nil || n <= 0 || n > 64 {
 				return nil, fmt.Errorf("signals: %q is not a signal", name)
 			}
@@ -385,28 +391,15 @@ func childReturn(ev *core.Event) bool {
 	return false
 }
 
-// siginfoOf is the signal's siginfo for the decoders: the kernel's, or
-// where a report has none, what the event says.
-func siginfoOf(sig *core.Signal) [48]byte {
-	info := sig.Info
-	if info == ([48]byte{}) {
-		binary.LittleEndian.PutUint32(info[0:], uint32(sig.Signo))
-		binary.LittleEndian.PutUint32(info[4:], uint32(sig.Errno))
-		binary.LittleEndian.PutUint32(info[8:], uint32(sig.Code))
-		binary.LittleEndian.PutUint32(info[16:], uint32(sig.Sender))
-	}
-	return info
-}
-
 // ReportSignal logs a signal's delivery as strace does:
 // --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, ...} ---.
 func (s *syscalls) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	if !s.failed && s.path == "" && s.logsSignal(ev.Signal.Signo) && !s.isLaunching(ev.Tid, ev.Time) {
-		info := siginfoOf(&ev.Signal)
+		info := ev.Signal.Siginfo()
 		r := s.record(ev)
 		if s.Out.JSON() {
-			r.Fields = append(r.Fields, IntField("signo", int64(ev.Signal.Signo)), StrField("signal", sysent.SignalName(ev.Signal.Signo)),
-				StrField("siginfo", string(sysent.AppendSiginfo(nil, info[:]))))
+			r.Fields = append(r.Fields, pipeline.IntField("signo", int64(ev.Signal.Signo)), pipeline.StrField("signal", sysent.SignalName(ev.Signal.Signo)),
+				pipeline.StrField("siginfo", string(sysent.AppendSiginfo(nil, info[:]))))
 		} else {
 			r.Text = sysent.AppendSignal(r.Text, info[:])
 		}
@@ -429,7 +422,7 @@ func (s *syscalls) ReportJctl(e *core.Engine, action core.Action, ev *core.Event
 	if ev.Jctl.Type == core.JctlStopped && ev.Jctl.Signo > 0 && !s.failed && s.path == "" && !s.isLaunching(ev.Tid, ev.Time) {
 		r := s.record(ev)
 		if s.Out.JSON() {
-			r.Fields = append(r.Fields, StrField("stopped_by", sysent.SignalName(ev.Jctl.Signo)))
+			r.Fields = append(r.Fields, pipeline.StrField("stopped_by", sysent.SignalName(ev.Jctl.Signo)))
 		} else {
 			r.Text = append(r.Text, "--- stopped by "...)
 			r.Text = append(r.Text, sysent.SignalName(ev.Jctl.Signo)...)
@@ -502,7 +495,7 @@ func (s *syscalls) emitExit(ev *core.Event, tid int) {
 	}
 	ws := unix.WaitStatus(ev.Exit.Code)
 	if s.Out.JSON() {
-		r.Fields = append(r.Fields, IntField("wait_status", int64(ev.Exit.Code)))
+		r.Fields = append(r.Fields, pipeline.IntField("wait_status", int64(ev.Exit.Code)))
 	} else {
 		r.Text = append(r.Text, "+++ "...)
 		switch {
@@ -522,18 +515,18 @@ func (s *syscalls) emitExit(ev *core.Event, tid int) {
 }
 
 // record starts a record about ev, with its leader and time stamp.
-func (s *syscalls) record(ev *core.Event) *Record {
+func (s *syscalls) record(ev *core.Event) *pipeline.Record {
 	return s.recordAt(ev, ev.Time)
 }
 
 // recordAt starts a record about ev whose time stamp is at (a call's
 // entry, as strace stamps a call's line).
-func (s *syscalls) recordAt(ev *core.Event, at uint64) *Record {
-	r := NewRecord()
+func (s *syscalls) recordAt(ev *core.Event, at uint64) *pipeline.Record {
+	r := pipeline.NewRecord()
 	r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, s.Name()
 	if s.Out.JSON() {
 		if s.stamp != stampNone {
-			r.Fields = append(r.Fields, StrField("time", s.clock.wall(at).Format(time.RFC3339Nano)))
+			r.Fields = append(r.Fields, pipeline.StrField("time", s.clock.wall(at).Format(time.RFC3339Nano)))
 		}
 		return r
 	}
@@ -567,18 +560,18 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 		} else {
 			a = sysent.Args(nr, *args, mem)
 		}
-		r.Fields = append(r.Fields, IntField("nr", int64(nr)), StrField("name", sysabi.Name(nr)), StrsField("args", a))
+		r.Fields = append(r.Fields, pipeline.IntField("nr", int64(nr)), pipeline.StrField("name", sysabi.Name(nr)), pipeline.StrsField("args", a))
 		if returned {
-			r.Fields = append(r.Fields, IntField("ret", ret))
+			r.Fields = append(r.Fields, pipeline.IntField("ret", ret))
 			if sysent.IsError(ret) {
-				r.Fields = append(r.Fields, StrField("errno", unix.ErrnoName(unix.Errno(-ret))))
+				r.Fields = append(r.Fields, pipeline.StrField("errno", unix.ErrnoName(unix.Errno(-ret))))
 			}
 		}
 		if injected {
-			r.Fields = append(r.Fields, StrField("injected", "true"))
+			r.Fields = append(r.Fields, pipeline.StrField("injected", "true"))
 		}
 		if d, ok := s.duration(ev, returned); ok {
-			r.Fields = append(r.Fields, IntField("duration_ns", int64(d)))
+			r.Fields = append(r.Fields, pipeline.IntField("duration_ns", int64(d)))
 		}
 	} else {
 		if s.numbers {
@@ -626,8 +619,8 @@ func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {
 	r := s.record(ev)
 	r.Event = core.EventSyscallEntry
 	if s.Out.JSON() {
-		r.Fields = append(r.Fields, IntField("nr", int64(c.nr)), StrField("name", sysabi.Name(c.nr)),
-			StrField("unfinished", "thread died"))
+		r.Fields = append(r.Fields, pipeline.IntField("nr", int64(c.nr)), pipeline.StrField("name", sysabi.Name(c.nr)),
+			pipeline.StrField("unfinished", "thread died"))
 	} else {
 		r.Text = sysent.FormatUnfinished(r.Text, c.nr, c.args, nil)
 		r.Text = append(r.Text, ") = ?"...)

@@ -1,14 +1,15 @@
-package engines
+package pipeline
 
 import (
 	"bytes"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
 
-// readString reads a NUL-terminated string of at most max bytes at addr in
+// ReadString reads a NUL-terminated string of at most max bytes at addr in
 // the memory of a thread the engine holds (inside a synchronous callback).
-func readString(e *core.Engine, addr uint64, max int) (string, error) {
+func ReadString(e *core.Engine, addr uint64, max int) (string, error) {
 	var out string
 	err := e.Examine(func(s core.Stopped) error {
 		buf := make([]byte, 256)
@@ -33,17 +34,18 @@ func readString(e *core.Engine, addr uint64, max int) (string, error) {
 	return out, err
 }
 
-// syscallPath returns the path argument of a syscall event: the one the
+// SyscallPath returns the path argument of a syscall event: the one the
 // kernel captured for passive events, read from memory for synchronous
 // ones. ok is false for calls without a path argument.
-func syscallPath(e *core.Engine, ev *core.Event, idx int) (string, bool) {
-	if idx < 0 {
+func SyscallPath(e *core.Engine, ev *core.Event) (string, bool) {
+	idx, ok := sysabi.PathArg(ev.Syscall.Nr)
+	if !ok {
 		return "", false
 	}
 	if ev.Syscall.Path != "" || !ev.Sync {
 		return ev.Syscall.Path, true
 	}
-	p, err := readString(e, ev.Syscall.Args[idx], 4096)
+	p, err := ReadString(e, ev.Syscall.Args[idx], 4096)
 	if err != nil {
 		return "", false
 	}

@@ -1,17 +1,18 @@
-package engines
+package syscalls
 
 import (
 	"io"
 	"testing"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"golang.org/x/sys/unix"
 )
 
 // logCall sets up the syscalls engine on this process, logging to nowhere,
 // and returns a func that reports one getppid exit to it.
 func logCall(tb testing.TB, json bool) func() {
-	typ, err := Lookup("syscalls")
+	typ, err := pipeline.Lookup("syscalls")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -19,7 +20,7 @@ func logCall(tb testing.TB, json bool) func() {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out := NewOutput(io.Discard, nil, json)
+	out := pipeline.NewOutput(io.Discard, nil, json)
 	tb.Cleanup(func() { out.Close() })
 	eng, err := typ.New("syscalls", opts, out)
 	if err != nil {

@@ -1,4 +1,8 @@
-package engines
+// Package stepper is the stepper engine: it single-steps a thread (the
+// seed's UTRACE_SINGLESTEP) for N instructions or until its next system
+// call, and reports the count and the hottest code addresses, named by
+// package symbolize.
+package stepper
 
 import (
 	"fmt"
@@ -9,17 +13,19 @@ import (
 	"sync"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
+	"github.com/utrace-bpf/utrace-bpf/engines/symbolize"
 )
 
 func init() {
-	Register(&Type{
+	pipeline.Register(&pipeline.Type{
 		Name:    "stepper",
 		Summary: "single-step a thread for N instructions or until its next system call; count and hottest addresses",
-		Uses:    UsesPtrace,
-		Options: []Option{
-			{Name: "count", Kind: Int, Default: "10000", Doc: "instructions to step"},
-			{Name: "until_syscall", Kind: Bool, Default: "false", Doc: "stop stepping at the next syscall instruction"},
-			{Name: "top", Kind: Int, Default: "10", Doc: "how many of the hottest addresses to print"},
+		Uses:    pipeline.UsesPtrace,
+		Options: []pipeline.Option{
+			{Name: "count", Kind: pipeline.Int, Default: "10000", Doc: "instructions to step"},
+			{Name: "until_syscall", Kind: pipeline.Bool, Default: "false", Doc: "stop stepping at the next syscall instruction"},
+			{Name: "top", Kind: pipeline.Int, Default: "10", Doc: "how many of the hottest addresses to print"},
 		},
 		New: newStepper,
 	})
@@ -29,7 +35,7 @@ func init() {
 // QUIESCE report after every instruction. In a launched program it starts
 // at the exec, so it steps the program and not the launcher.
 type stepper struct {
-	Base
+	pipeline.Base
 	limit        int64
 	untilSyscall bool
 	top          int
@@ -41,16 +47,16 @@ type stepper struct {
 	done    bool
 	why     string
 	hits    map[uint64]int64
-	syms    *symbolizer
+	syms    *symbolize.Symbolizer
 }
 
-func newStepper(name string, opts Options, out *Output) (Engine, error) {
+func newStepper(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
 	s := &stepper{limit: opts.IntVal("count"), untilSyscall: opts.BoolVal("until_syscall"),
 		top: int(opts.IntVal("top")), hits: map[uint64]int64{}}
 	if s.limit <= 0 {
 		return nil, fmt.Errorf("count %d: want a positive number", s.limit)
 	}
-	s.Init(name, s, out, Needs{Events: core.EventQuiesce | core.EventExec, Sync: core.EventExec})
+	s.Init(name, s, out, pipeline.Needs{Events: core.EventQuiesce | core.EventExec, Sync: core.EventExec})
 	s.OnAttach = s.start
 	return s, nil
 }
@@ -118,7 +124,7 @@ func (s *stepper) step(e *core.Engine, tid int) core.Action {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.syms == nil {
-		s.syms = newSymbolizer(e.Tgid())
+		s.syms = symbolize.New(e.Tgid())
 	}
 	switch {
 	case err != nil:
@@ -165,6 +171,6 @@ func (s *stepper) Summary(w io.Writer) {
 		if i == s.top {
 			break
 		}
-		fmt.Fprintf(w, "%s: %10d  %#x %s\n", s.Name(), h.n, h.addr, s.syms.name(h.addr))
+		fmt.Fprintf(w, "%s: %10d  %#x %s\n", s.Name(), h.n, h.addr, s.syms.Name(h.addr))
 	}
 }

@@ -1,6 +1,6 @@
 //go:build race
 
-package engines
+package syscalls
 
 // raceDetector is set under the race detector, whose sync.Pool drops items
 // at random: allocation counts mean nothing there.

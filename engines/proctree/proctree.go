@@ -1,4 +1,7 @@
-package engines
+// Package proctree is the proctree engine: the log of forks, execs
+// (argv, ids, cgroup, container) and exits (code or signal, lifetime) that
+// execsnoop and exitsnoop print, and the process tree at the end.
+package proctree
 
 import (
 	"fmt"
@@ -11,17 +14,18 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 )
 
 func init() {
-	Register(&Type{
+	pipeline.Register(&pipeline.Type{
 		Name:    "proctree",
 		Summary: "fork/exec/exit log and process tree with times, exit codes and killing signals",
-		Uses:    UsesPassive,
-		Options: []Option{
-			{Name: "threads", Kind: Bool, Default: "false", Doc: "also log threads, not only processes"},
-			{Name: "tree", Kind: Bool, Default: "true", Doc: "print the process tree at the end"},
+		Uses:    pipeline.UsesPassive,
+		Options: []pipeline.Option{
+			{Name: "threads", Kind: pipeline.Bool, Default: "false", Doc: "also log threads, not only processes"},
+			{Name: "tree", Kind: pipeline.Bool, Default: "true", Doc: "print the process tree at the end"},
 		},
 		New: newProctree,
 	})
@@ -29,7 +33,7 @@ func init() {
 
 // proctree is execsnoop + exitsnoop + pstree from passive reports.
 type proctree struct {
-	Base
+	pipeline.Base
 	threads, tree bool
 	mu            sync.Mutex
 	procs         map[int]*procNode // by pid, in order of appearance
@@ -45,9 +49,9 @@ type procNode struct {
 	children   []*procNode
 }
 
-func newProctree(name string, opts Options, out *Output) (Engine, error) {
+func newProctree(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
 	p := &proctree{threads: opts.BoolVal("threads"), tree: opts.BoolVal("tree"), procs: map[int]*procNode{}, cgroups: map[uint64]string{}}
-	p.Init(name, p, out, Needs{Events: core.EventClone | core.EventExec | core.EventDeath})
+	p.Init(name, p, out, pipeline.Needs{Events: core.EventClone | core.EventExec | core.EventDeath})
 	return p, nil
 }
 
@@ -61,9 +65,9 @@ func (p *proctree) node(pid int) *procNode {
 	return n
 }
 
-func (p *proctree) emit(ev *core.Event, text string, fields ...Field) {
+func (p *proctree) emit(ev *core.Event, text string, fields ...pipeline.Field) {
 	p.Count()
-	r := NewRecord()
+	r := pipeline.NewRecord()
 	r.Time, r.Event, r.Pid, r.Tid, r.Engine = ev.Time, ev.Type, ev.Tgid, ev.Tid, p.Name()
 	r.Text = append(r.Text[:0], text...)
 	r.Fields = append(r.Fields[:0], fields...)
@@ -85,7 +89,7 @@ func (p *proctree) ReportClone(e *core.Engine, action core.Action, ev *core.Even
 			kind = "thread"
 		}
 		p.emit(ev, fmt.Sprintf("%s %d", kind, ev.Clone.Child),
-			StrField("kind", kind), IntField("child", int64(ev.Clone.Child)))
+			pipeline.StrField("kind", kind), pipeline.IntField("child", int64(ev.Clone.Child)))
 	}
 	p.mu.Unlock()
 	return p.Base.ReportClone(e, action, ev)
@@ -102,28 +106,28 @@ func (p *proctree) ReportExec(e *core.Engine, action core.Action, ev *core.Event
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	text := "exec " + strconv.Quote(x.Filename)
-	fields := []Field{StrField("filename", x.Filename), IntField("ret", x.Ret)}
+	fields := []pipeline.Field{pipeline.StrField("filename", x.Filename), pipeline.IntField("ret", x.Ret)}
 	if x.Facts {
 		text += " " + quoteArgs(x.Args, x.ArgsTruncated)
-		fields = append(fields, StrsField("args", x.Args), StrField("comm", x.Comm), IntField("ppid", int64(x.Ppid)),
-			IntField("uid", int64(x.UID)), IntField("gid", int64(x.GID)))
+		fields = append(fields, pipeline.StrsField("args", x.Args), pipeline.StrField("comm", x.Comm), pipeline.IntField("ppid", int64(x.Ppid)),
+			pipeline.IntField("uid", int64(x.UID)), pipeline.IntField("gid", int64(x.GID)))
 		if x.ArgsTruncated {
-			fields = append(fields, IntField("args_truncated", 1))
+			fields = append(fields, pipeline.IntField("args_truncated", 1))
 		}
 		text += fmt.Sprintf(" ppid %d uid %d gid %d", x.Ppid, x.UID, x.GID)
 		if cg := p.cgroupPath(x.Cgroup); cg != "" {
 			text += " cgroup " + cg
-			fields = append(fields, StrField("cgroup", cg))
+			fields = append(fields, pipeline.StrField("cgroup", cg))
 			if id := core.ContainerID(cg); id != "" {
 				text += " container " + id[:12]
-				fields = append(fields, StrField("container", id))
+				fields = append(fields, pipeline.StrField("container", id))
 			}
 		}
 	}
 	if x.Ret < 0 {
 		errno := unix.Errno(-x.Ret)
 		text += fmt.Sprintf(" = %d %s (%s)", x.Ret, sysent.ErrnoName(errno), sysent.ErrnoMessage(errno))
-		fields = append(fields, StrField("error", sysent.ErrnoName(errno)))
+		fields = append(fields, pipeline.StrField("error", sysent.ErrnoName(errno)))
 		p.emit(ev, text, fields...)
 		return core.Resume
 	}
@@ -186,7 +190,7 @@ func (p *proctree) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !ev.Exit.GroupDead {
-		p.emit(ev, "thread exit", StrField("kind", "thread"))
+		p.emit(ev, "thread exit", pipeline.StrField("kind", "thread"))
 		return core.Detach
 	}
 	x := &ev.Exit
@@ -197,25 +201,25 @@ func (p *proctree) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 	}
 	status := describeStatus(x.Code)
 	text := "exit " + status
-	fields := []Field{StrField("status", status), IntField("wait_status", int64(x.Code))}
+	fields := []pipeline.Field{pipeline.StrField("status", status), pipeline.IntField("wait_status", int64(x.Code))}
 	ws := unix.WaitStatus(x.Code)
 	switch {
 	case ws.Exited():
-		fields = append(fields, IntField("exit_code", int64(ws.ExitStatus())))
+		fields = append(fields, pipeline.IntField("exit_code", int64(ws.ExitStatus())))
 	case ws.Signaled():
-		fields = append(fields, StrField("signal", unix.SignalName(ws.Signal())))
+		fields = append(fields, pipeline.StrField("signal", unix.SignalName(ws.Signal())))
 		if ws.CoreDump() {
-			fields = append(fields, IntField("core_dumped", 1))
+			fields = append(fields, pipeline.IntField("core_dumped", 1))
 		}
 	}
 	if n.start != 0 && n.start <= ev.Time {
 		life := ev.Time - n.start
 		text += fmt.Sprintf(" after %.3fs", float64(life)/1e9)
-		fields = append(fields, IntField("lifetime_ns", int64(life)))
+		fields = append(fields, pipeline.IntField("lifetime_ns", int64(life)))
 	}
 	if x.Facts {
 		text += fmt.Sprintf(" comm %s ppid %d", x.Comm, x.Ppid)
-		fields = append(fields, StrField("comm", x.Comm), IntField("ppid", int64(x.Ppid)))
+		fields = append(fields, pipeline.StrField("comm", x.Comm), pipeline.IntField("ppid", int64(x.Ppid)))
 	}
 	p.emit(ev, text, fields...)
 	return core.Detach

@@ -1,4 +1,7 @@
-package engines
+// Package counter is the counter engine: strace -c's table of calls,
+// errors and time per system call, counted in the kernel (core's
+// in-kernel aggregation) so that counting costs no per-call record.
+package counter
 
 import (
 	"fmt"
@@ -9,16 +12,17 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
+	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 )
 
 func init() {
-	Register(&Type{
+	pipeline.Register(&pipeline.Type{
 		Name:    "counter",
 		Summary: "strace -c: calls, errors and time per system call, counted in the kernel",
-		Uses:    UsesKernel,
-		Options: []Option{
-			{Name: "trace", Kind: String, Doc: "system calls or classes to count, e.g. file,network or openat,read (default all)"},
-			{Name: "sort", Kind: String, Default: "time", Doc: "order of the table: time, calls, errors or name"},
+		Uses:    pipeline.UsesKernel,
+		Options: []pipeline.Option{
+			{Name: "trace", Kind: pipeline.String, Doc: "system calls or classes to count, e.g. file,network or openat,read (default all)"},
+			{Name: "sort", Kind: pipeline.String, Default: "time", Doc: "order of the table: time, calls, errors or name"},
 		},
 		New: newCounter,
 	})
@@ -27,7 +31,7 @@ func init() {
 // counter aggregates in the kernel (the cheapest tier): no event leaves it,
 // and the table is read at the end.
 type counter struct {
-	Base
+	pipeline.Base
 	sortBy string
 	mu     sync.Mutex
 	tr     *core.Tracer
@@ -35,20 +39,20 @@ type counter struct {
 	done   map[int]core.SyscallStats // totals of threads that died
 }
 
-func newCounter(name string, opts Options, out *Output) (Engine, error) {
+func newCounter(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
 	c := &counter{sortBy: opts.Str("sort"), tids: map[int]bool{}, done: map[int]core.SyscallStats{}}
 	switch c.sortBy {
 	case "time", "calls", "errors", "name":
 	default:
 		return nil, fmt.Errorf("sort %q: want time, calls, errors or name", c.sortBy)
 	}
-	set, err := syscallSet(opts.Str("trace"))
+	set, err := pipeline.SyscallSet(opts.Str("trace"))
 	if err != nil {
 		return nil, err
 	}
 	// DEATH (rare, passive) is when a thread's counts are collected: the
 	// kernel keeps them only until the thread is reaped.
-	c.Init(name, c, out, Needs{Events: core.EventDeath, Count: true, Syscalls: set})
+	c.Init(name, c, out, pipeline.Needs{Events: core.EventDeath, Count: true, Syscalls: set})
 	c.OnAttach = func(e *core.Engine) {
 		c.mu.Lock()
 		c.tr = e.Tracer()
@@ -57,22 +61,6 @@ func newCounter(name string, opts Options, out *Output) (Engine, error) {
 		c.Count()
 	}
 	return c, nil
-}
-
-// syscallSet turns a trace spec into a set; "" means all.
-func syscallSet(spec string) (*core.SyscallSet, error) {
-	if spec == "" {
-		return nil, nil
-	}
-	nrs, err := sysabi.Expand(spec)
-	if err != nil {
-		return nil, err
-	}
-	var set core.SyscallSet
-	for _, nr := range nrs {
-		set.Add(nr)
-	}
-	return &set, nil
 }
 
 // ReportDeath adds the dead thread's counts to the totals.
@@ -105,7 +93,7 @@ type countRow struct {
 // SyscallCounter is an engine that counts system calls per number, as
 // counter does: the metrics endpoint reads it.
 type SyscallCounter interface {
-	Engine
+	pipeline.Stage
 	// SyscallTotals returns the counts so far of every thread the engine
 	// counted, live or dead, and the errors reading some live thread's
 	// counts (whose calls are then missing from the totals).

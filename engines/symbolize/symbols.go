@@ -1,4 +1,8 @@
-package engines
+// Package symbolize names the code addresses of a live process, as
+// debuggers and strace -k do: the mapping that holds the address (from
+// /proc/PID/maps, read once), then the nearest preceding symbol of the
+// mapped ELF file's symbol tables, loaded once per file.
+package symbolize
 
 import (
 	"bufio"
@@ -11,9 +15,9 @@ import (
 	"sync"
 )
 
-// symbolizer names code addresses of a process from its memory map and the
+// Symbolizer names code addresses of a process from its memory map and the
 // ELF symbol tables of the mapped files (where they have any).
-type symbolizer struct {
+type Symbolizer struct {
 	maps  []mapping
 	mu    sync.Mutex
 	files map[string]*elfSyms
@@ -29,8 +33,10 @@ type elfSyms struct {
 	syms  []elf.Symbol // sorted by Value
 }
 
-func newSymbolizer(pid int) *symbolizer {
-	s := &symbolizer{files: map[string]*elfSyms{}}
+// New reads process pid's executable mappings now: addresses mapped
+// later (dlopen) are named by their bare address.
+func New(pid int) *Symbolizer {
+	s := &Symbolizer{files: map[string]*elfSyms{}}
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/maps")
 	if err != nil {
 		return s
@@ -54,8 +60,8 @@ func newSymbolizer(pid int) *symbolizer {
 	return s
 }
 
-// name returns "symbol+0xoff (file)" or "file+0xoff" or the bare address.
-func (s *symbolizer) name(addr uint64) string {
+// Name returns "symbol+0xoff (file)" or "file+0xoff" or the bare address.
+func (s *Symbolizer) Name(addr uint64) string {
 	for _, m := range s.maps {
 		if addr < m.start || addr >= m.end {
 			continue
@@ -78,7 +84,7 @@ func (s *symbolizer) name(addr uint64) string {
 	return fmt.Sprintf("%#x", addr)
 }
 
-func (s *symbolizer) load(path string) *elfSyms {
+func (s *Symbolizer) load(path string) *elfSyms {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if es, ok := s.files[path]; ok {

@@ -1,9 +1,21 @@
-// Package engines holds utrace-bpf's built-in tracing engines and what they
-// share: the registry of engine types with their options, the pipeline
-// Engine interface the CLI drives, a Base that attaches an engine to a
-// thread and follows its children, and the output sink. Engines are written
-// only against package core's public API.
-package engines
+// Package pipeline is the framework every tracing engine is written
+// against, built-in or not: the Stage interface the CLI drives (one engine
+// instance of a pipeline), a Base that attaches a stage's callbacks to each
+// thread as a core.Engine and follows the thread's children, the registry
+// of engine types with their typed options (what YAML's engines: list and
+// -e TYPE:opts name), the Output that records and text lines go to, and
+// the helpers most engines need (syscall and signal specs, a path argument).
+//
+// A new engine is a package that defines a type with core's Report*
+// callbacks, embeds Base, and registers a Type from an init function; the
+// binary that wants it imports the package. Package
+// github.com/utrace-bpf/utrace-bpf/engines/builtin imports the built-in
+// ones, and examples/ holds an engine written outside the tree.
+//
+// The words: a core.Engine is the seed's utrace_engine, one engine's
+// attachment to one thread; a Stage is the engine instance that owns those
+// attachments across the threads it follows; a Type makes Stages.
+package pipeline
 
 import (
 	"fmt"
@@ -17,10 +29,11 @@ import (
 	"github.com/utrace-bpf/utrace-bpf/core"
 )
 
-// Engine is one engine of a pipeline. The CLI attaches the pipeline's
-// engines to each traced thread in pipeline order, which is the order their
-// callbacks run in; each engine then follows the thread's children itself.
-type Engine interface {
+// Stage is one engine instance of a pipeline. The CLI attaches the
+// pipeline's stages to each traced thread in pipeline order, which is the
+// order their callbacks run in; each stage then follows the thread's
+// children itself.
+type Stage interface {
 	// Name is the instance's name in output: its type, or the name the
 	// config gave it.
 	Name() string
@@ -40,7 +53,7 @@ type Engine interface {
 // and core.PlanWatch turns into a thread's watch.
 type Needs = core.Needs
 
-// Base implements Engine's attaching and following for an engine whose
+// Base implements Stage's attaching and following for an engine whose
 // ops value (the Report* methods) is Self. Engines embed it.
 type Base struct {
 	Self    any // the engine's ops value, attached to every thread
@@ -59,10 +72,10 @@ func (b *Base) Init(name string, self any, out *Output, needs Needs) {
 	b.Needs.Events |= core.EventClone // to follow children
 }
 
-// Name implements Engine.
+// Name implements Stage.
 func (b *Base) Name() string { return b.name }
 
-// Reports implements Engine.
+// Reports implements Stage.
 func (b *Base) Reports() uint64 { return b.reports.Load() }
 
 // Count counts one report.
@@ -71,7 +84,7 @@ func (b *Base) Count() { b.reports.Add(1) }
 // NeedsOf returns what the engine asks of each thread.
 func (b *Base) NeedsOf() Needs { return b.Needs }
 
-// Attach implements Engine. The core engine's data is whether to follow.
+// Attach implements Stage. The core engine's data is whether to follow.
 func (b *Base) Attach(tr *core.Tracer, tid int, follow bool) error {
 	e, err := tr.Attach(tid, core.AttachCreate, b.Self, follow)
 	if err != nil {
@@ -146,7 +159,7 @@ type Type struct {
 	Uses    Uses
 	Options []Option
 	// New makes an engine instance from checked options.
-	New func(name string, opts Options, out *Output) (Engine, error)
+	New func(name string, opts Options, out *Output) (Stage, error)
 }
 
 // Uses is a set of the mechanisms an engine type may need.
