@@ -107,27 +107,23 @@ func (th *thread) wake() {
 func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	reqs := make([]Needs, len(th.engines))
 	for i, e := range th.engines {
-		reqs[i] = Needs{Events: e.events, Sync: e.sync, PassiveOnly: e.passiveOnly, Syscalls: e.syscalls,
-			Count: e.count, ExitEntriesOnly: e.exitOnly, Capture: e.capture, EnterTimes: e.enterTimes, Triggers: e.triggers}
+		reqs[i] = Needs{Watch: Watch{Events: e.events, Syscalls: e.syscalls, Count: e.count, ExitEntriesOnly: e.exitOnly,
+			Capture: e.capture, EnterTimes: e.enterTimes, Triggers: e.triggers}, Sync: e.sync, PassiveOnly: e.passiveOnly}
 	}
 	return PlanWatch(reqs)
 }
 
-// Needs is what one engine asks of a thread: its event mask and what its
-// Set* calls chose. PlanWatch turns the needs of a thread's engines into
-// what the backends are told.
+// Needs is what one engine asks of a thread: the watch it wants (its event
+// mask, syscall filter, counting, capture, enter times and triggers, as
+// its Set* calls chose) and how it takes the events. PlanWatch folds the
+// needs of a thread's engines into the one Watch the passive backend is
+// given; an engine's own Follow and CountSyscalls are not read, PlanWatch
+// derives them (Follow from EventClone, CountSyscalls from the counting
+// engines' filters).
 type Needs struct {
-	Events   Events      // SetEvents
-	Sync     Events      // SetSync: the subset reported synchronously
-	Syscalls *SyscallSet // SetSyscallFilter; nil: every system call
-	Count    bool        // SetCounting
-	// ExitEntriesOnly: passive syscall entries only for exit and
-	// exit_group (SetExitEntriesOnly).
-	ExitEntriesOnly bool
-	Capture         bool      // SetCapture
-	EnterTimes      bool      // SetEnterTimes
-	PassiveOnly     Events    // SetPassiveOnly
-	Triggers        []Trigger // SetTriggers
+	Watch
+	Sync        Events // SetSync: the subset of Events reported synchronously
+	PassiveOnly Events // SetPassiveOnly
 	// HandsOver: the engine may detach a thread for another tracer (a
 	// debugger) to take. It changes no watch: a program run launches then
 	// gets no seccomp filter, whose calls would fail with ENOSYS under a

@@ -52,7 +52,7 @@ func newCounter(name string, opts pipeline.Options, out *pipeline.Output) (pipel
 	}
 	// DEATH (rare, passive) is when a thread's counts are collected: the
 	// kernel keeps them only until the thread is reaped.
-	c.Init(name, c, out, pipeline.Needs{Events: core.EventDeath, Count: true, Syscalls: set})
+	c.Init(name, c, out, pipeline.Needs{Watch: core.Watch{Events: core.EventDeath, Count: true, Syscalls: set}})
 	c.OnAttach = func(e *core.Engine) {
 		c.mu.Lock()
 		c.tr = e.Tracer()

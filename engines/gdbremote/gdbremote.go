@@ -240,7 +240,7 @@ func newEngine(name string, opts pipeline.Options, out *pipeline.Output) (pipeli
 		return nil, fmt.Errorf("listen %s: %v", g.addr, err)
 	}
 	g.ln = ln
-	needs := pipeline.Needs{Events: idleEvents}
+	needs := pipeline.Needs{Watch: core.Watch{Events: idleEvents}}
 	if spec := opts.Str("syscalls"); spec != "" {
 		nrs, err := sysabi.Expand(spec)
 		if err != nil {

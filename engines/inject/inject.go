@@ -101,7 +101,7 @@ func newInject(name string, opts pipeline.Options, out *pipeline.Output) (pipeli
 	if in.prob < 0 || in.prob > 1 {
 		return nil, fmt.Errorf("probability %v: want 0..1", in.prob)
 	}
-	needs := pipeline.Needs{Events: core.EventSyscallEntry, Sync: core.EventSyscallEntry, Syscalls: &set}
+	needs := pipeline.Needs{Watch: core.Watch{Events: core.EventSyscallEntry, Syscalls: &set}, Sync: core.EventSyscallEntry}
 	if in.after {
 		// Only matching calls stop, after they ran; nothing else costs.
 		needs = pipeline.Needs{}

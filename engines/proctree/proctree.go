@@ -51,7 +51,7 @@ type procNode struct {
 
 func newProctree(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
 	p := &proctree{threads: opts.BoolVal("threads"), tree: opts.BoolVal("tree"), procs: map[int]*procNode{}, cgroups: map[uint64]string{}}
-	p.Init(name, p, out, pipeline.Needs{Events: core.EventClone | core.EventExec | core.EventDeath})
+	p.Init(name, p, out, pipeline.Needs{Watch: core.Watch{Events: core.EventClone | core.EventExec | core.EventDeath}})
 	return p, nil
 }
 

@@ -87,7 +87,7 @@ func newSignals(name string, opts pipeline.Options, out *pipeline.Output) (pipel
 			s.rules[n] = rule
 		}
 	}
-	needs := pipeline.Needs{Events: core.EventSignalAll | core.EventExec}
+	needs := pipeline.Needs{Watch: core.Watch{Events: core.EventSignalAll | core.EventExec}}
 	if len(s.rules) > 0 {
 		needs.Sync = core.EventSignalAll
 	}

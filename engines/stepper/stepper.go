@@ -56,7 +56,7 @@ func newStepper(name string, opts pipeline.Options, out *pipeline.Output) (pipel
 	if s.limit <= 0 {
 		return nil, fmt.Errorf("count %d: want a positive number", s.limit)
 	}
-	s.Init(name, s, out, pipeline.Needs{Events: core.EventQuiesce | core.EventExec, Sync: core.EventExec})
+	s.Init(name, s, out, pipeline.Needs{Watch: core.Watch{Events: core.EventQuiesce | core.EventExec}, Sync: core.EventExec})
 	s.OnAttach = s.start
 	return s, nil
 }

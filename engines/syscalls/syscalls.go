@@ -132,10 +132,13 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 	// Signals passively only: a signal line is a delivery the thread
 	// really got, after every synchronous engine had its say, in order
 	// with its other lines.
-	s.Init(name, s, out, pipeline.Needs{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll | core.EventJctl,
-		Syscalls: set, ExitEntriesOnly: true, Capture: true, PassiveOnly: core.EventSignalAll | core.EventJctl,
-		// A call's time stamp and duration are its entry's.
-		EnterTimes: s.timing || s.stamp != stampNone})
+	s.Init(name, s, out, pipeline.Needs{
+		Watch: core.Watch{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll | core.EventJctl,
+			Syscalls: set, ExitEntriesOnly: true, Capture: true,
+			// A call's time stamp and duration are its entry's.
+			EnterTimes: s.timing || s.stamp != stampNone},
+		PassiveOnly: core.EventSignalAll | core.EventJctl,
+	})
 	s.OnAttach = func(*core.Engine) { s.live.Add(1) }
 	return s, nil
 }

@@ -68,7 +68,7 @@ func syncChild(argv []string) error {
 		return err
 	}
 	eng := &syncAll{}
-	eng.Init("sync", eng, nil, pipeline.Needs{Events: core.EventSyscall, Sync: core.EventSyscall})
+	eng.Init("sync", eng, nil, pipeline.Needs{Watch: core.Watch{Events: core.EventSyscall}, Sync: core.EventSyscall})
 	p, err := stp.Launch(argv, stopper.LaunchOptions{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		stp.Close()
