@@ -2,8 +2,6 @@ package core
 
 import (
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The tracer talks to the two backends through the interfaces in this file;
@@ -174,11 +172,27 @@ type Stopper interface {
 
 // Stopped is the state of a thread held stopped, valid only during the
 // Examine callback that received it.
+//
+// What it offers is the same on every architecture, except for what
+// archStopped adds (x86-64's debug registers).
 type Stopped interface {
 	archStopped
 	Tid() int
-	Registers() (*unix.PtraceRegs, error)
-	SetRegisters(*unix.PtraceRegs) error
+	// Registers reads the general registers; SetRegisters writes them
+	// back. A write the kernel refuses (a value it does not allow in
+	// that register) returns its error and changes nothing.
+	Registers() (*Registers, error)
+	SetRegisters(*Registers) error
+	// Regset reads register set note (NotePRStatus, NoteFPRegs, or an
+	// architecture's own) into p with PTRACE_GETREGSET and returns how
+	// many bytes the kernel filled.
+	Regset(note int, p []byte) (int, error)
+	// SetRegset writes register set note from p (PTRACE_SETREGSET).
+	SetRegset(note int, p []byte) error
+	// Siginfo returns the siginfo_t of the signal the thread stopped with
+	// (PTRACE_GETSIGINFO), SiginfoSize bytes as the kernel lays them out.
+	// A thread not stopped for a signal has none (an error).
+	Siginfo() ([]byte, error)
 	// ReadMemory and WriteMemory access the thread's address space;
 	// WriteMemory works on read-only (text) pages too.
 	ReadMemory(addr uintptr, p []byte) (int, error)

@@ -198,19 +198,19 @@ func TestExamine(t *testing.T) {
 		t.Errorf("examine before the stop: %v", err)
 	}
 	f.tr.Deliver(plainStop(tidMain))
-	f.stp.regs.Orig_rax = 257
+	f.stp.regs.SetPC(257)
 	var orig uint64
 	err := e.Examine(func(s Stopped) error {
 		regs, err := s.Registers()
 		if err != nil {
 			return err
 		}
-		orig = regs.Orig_rax
-		regs.Rax = eperm
+		orig = regs.PC()
+		regs.SetPC(eperm)
 		return s.SetRegisters(regs)
 	})
-	if err != nil || orig != 257 || f.stp.regs.Rax != eperm || s(f) != "examine 100" {
-		t.Errorf("examine stopped: %v orig=%d", err, orig)
+	if err != nil || orig != 257 || f.stp.regs.PC() != eperm || s(f) != "examine 100" {
+		t.Errorf("examine stopped: %v pc=%d", err, orig)
 	}
 	e.Control(Resume)
 	var inside error

@@ -43,7 +43,7 @@ type fakeStopper struct {
 	mu   sync.Mutex
 	sync map[int]Events
 	log  []string
-	regs unix.PtraceRegs
+	regs Registers
 }
 
 func (s *fakeStopper) record(format string, args ...any) {
@@ -92,12 +92,12 @@ func (s *fakeStopper) reset() {
 
 type fakeStopped struct {
 	tid  int
-	regs *unix.PtraceRegs
+	regs *Registers
 }
 
 func (f fakeStopped) Tid() int                                 { return f.tid }
-func (f fakeStopped) Registers() (*unix.PtraceRegs, error)     { r := *f.regs; return &r, nil }
-func (f fakeStopped) SetRegisters(r *unix.PtraceRegs) error    { *f.regs = *r; return nil }
+func (f fakeStopped) Registers() (*Registers, error)           { r := *f.regs; return &r, nil }
+func (f fakeStopped) SetRegisters(r *Registers) error          { *f.regs = *r; return nil }
 func (f fakeStopped) ReadMemory(uintptr, []byte) (int, error)  { return 0, nil }
 func (f fakeStopped) WriteMemory(uintptr, []byte) (int, error) { return 0, nil }
 
@@ -271,3 +271,9 @@ func want(t *testing.T, what, got, exp string) {
 		t.Errorf("%s:\n got  %s\n want %s", what, got, exp)
 	}
 }
+
+// The fake thread has no state beyond its general registers.
+
+func (f fakeStopped) Regset(int, []byte) (int, error) { return 0, unix.EIO }
+func (f fakeStopped) SetRegset(int, []byte) error     { return unix.EIO }
+func (f fakeStopped) Siginfo() ([]byte, error)        { return nil, unix.EIO }

@@ -1,10 +1,13 @@
 package stopper
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"unsafe"
 
+	"github.com/utrace-bpf/utrace-bpf/core"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,15 +20,51 @@ type stopped struct {
 
 func (s *stopped) Tid() int { return s.tid }
 
-func (s *stopped) Registers() (*unix.PtraceRegs, error) {
-	var r unix.PtraceRegs
+func (s *stopped) Registers() (*core.Registers, error) {
+	var r core.Registers
 	if err := getRegs(s.tid, &r); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("registers of %d: %w", s.tid, err)
 	}
 	return &r, nil
 }
 
-func (s *stopped) SetRegisters(r *unix.PtraceRegs) error { return setRegs(s.tid, r) }
+func (s *stopped) SetRegisters(r *core.Registers) error {
+	if err := setRegs(s.tid, r); err != nil {
+		return fmt.Errorf("set registers of %d: %w", s.tid, err)
+	}
+	return nil
+}
+
+func (s *stopped) Regset(note int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	iov := unix.Iovec{Base: &p[0]}
+	iov.SetLen(len(p))
+	if err := ptracePtr(unix.PTRACE_GETREGSET, s.tid, uintptr(note), unsafe.Pointer(&iov)); err != nil {
+		return 0, fmt.Errorf("regset %#x of %d: %w", note, s.tid, err)
+	}
+	// The kernel says how much it filled in the iovec's length.
+	return int(iov.Len), nil
+}
+
+func (s *stopped) SetRegset(note int, p []byte) error {
+	if len(p) == 0 {
+		return fmt.Errorf("set regset %#x of %d: empty", note, s.tid)
+	}
+	if err := regset(unix.PTRACE_SETREGSET, s.tid, note, unsafe.Pointer(&p[0]), uintptr(len(p))); err != nil {
+		return fmt.Errorf("set regset %#x of %d: %w", note, s.tid, err)
+	}
+	return nil
+}
+
+func (s *stopped) Siginfo() ([]byte, error) {
+	b := make([]byte, core.SiginfoSize)
+	if err := ptracePtr(unix.PTRACE_GETSIGINFO, s.tid, 0, unsafe.Pointer(&b[0])); err != nil {
+		return nil, fmt.Errorf("siginfo of %d: %w", s.tid, err)
+	}
+	return b, nil
+}
 
 // ReadMemory and WriteMemory go through /proc/TID/mem, which a ptracer may
 // use on every mapping, read-only text included (the kernel forces the

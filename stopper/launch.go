@@ -315,7 +315,7 @@ func seccompFilter(nrs []uint32) []unix.SockFilter {
 	allow, trace := uint32(unix.SECCOMP_RET_ALLOW), uint32(unix.SECCOMP_RET_TRACE)
 	prog := []unix.SockFilter{
 		{Code: ldAbs, K: offArc},
-		{Code: jeqK, K: unix.AUDIT_ARCH_X86_64, Jt: 1},
+		{Code: jeqK, K: auditArch, Jt: 1},
 		{Code: retK, K: allow},
 		{Code: ldAbs, K: offNr},
 	}

@@ -3,6 +3,7 @@ package stopper
 import (
 	"unsafe"
 
+	"github.com/utrace-bpf/utrace-bpf/core"
 	"golang.org/x/sys/unix"
 )
 
@@ -12,7 +13,6 @@ const (
 	ptraceInterrupt         = 0x4207
 	ptraceListen            = 0x4208
 	ptraceGetSyscallInfo    = 0x420e
-	ptraceSingleBlock       = 33 // x86: PTRACE_SINGLEBLOCK
 	ptraceEventStop         = 128
 	ptraceSyscallInfoEntry  = 1
 	ptraceSyscallInfoExit   = 2
@@ -127,12 +127,21 @@ func getSyscallInfo(tid int) (syscallInfo, error) {
 	return si, err
 }
 
-func getRegs(tid int, r *unix.PtraceRegs) error {
-	return ptracePtr(unix.PTRACE_GETREGS, tid, 0, unsafe.Pointer(r))
+// getRegs and setRegs move the general registers with the register-set
+// requests, which every architecture has (arm64 has no PTRACE_GETREGS).
+func getRegs(tid int, r *core.Registers) error {
+	return regset(unix.PTRACE_GETREGSET, tid, core.NotePRStatus, unsafe.Pointer(r.Raw()), unsafe.Sizeof(*r.Raw()))
 }
 
-func setRegs(tid int, r *unix.PtraceRegs) error {
-	return ptracePtr(unix.PTRACE_SETREGS, tid, 0, unsafe.Pointer(r))
+func setRegs(tid int, r *core.Registers) error {
+	return regset(unix.PTRACE_SETREGSET, tid, core.NotePRStatus, unsafe.Pointer(r.Raw()), unsafe.Sizeof(*r.Raw()))
+}
+
+// regset moves register set note of tid from or to the n bytes at p.
+func regset(req, tid, note int, p unsafe.Pointer, n uintptr) error {
+	iov := unix.Iovec{Base: (*byte)(p)}
+	iov.SetLen(int(n))
+	return ptracePtr(req, tid, uintptr(note), unsafe.Pointer(&iov))
 }
 
 // What peek saw.

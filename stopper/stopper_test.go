@@ -57,13 +57,22 @@ func TestStopAtOpenatReadsRegistersAndMemory(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			// At a syscall-entry stop the thread's PC is just past
+			// the instruction that entered the kernel.
+			insn := make([]byte, len(core.SyscallInstruction))
+			if _, err := s.ReadMemory(uintptr(regs.PC())-uintptr(len(insn)), insn); err != nil {
+				return err
+			}
+			if !bytes.Equal(insn, core.SyscallInstruction) {
+				t.Errorf("at pc %#x: % x, not the syscall instruction", regs.PC(), insn)
+			}
 			buf := make([]byte, 256)
-			n, err := s.ReadMemory(uintptr(regs.Rsi), buf)
+			n, err := s.ReadMemory(uintptr(ev.Syscall.Args[1]), buf)
 			if err != nil && n == 0 {
 				return err
 			}
 			mu.Lock()
-			seen = append(seen, fmt.Sprintf("%d %s", regs.Orig_rax, buf[:bytes.IndexByte(buf, 0)]))
+			seen = append(seen, fmt.Sprintf("%d %s", ev.Syscall.Nr, buf[:bytes.IndexByte(buf, 0)]))
 			mu.Unlock()
 			return nil
 		})
@@ -248,7 +257,7 @@ func (q *quiesceEngine) ReportQuiesce(e *core.Engine, a core.Action, event core.
 	e.Examine(func(s core.Stopped) error {
 		regs, err := s.Registers()
 		if err == nil {
-			rip = regs.Rip
+			rip = regs.PC()
 		}
 		return err
 	})

@@ -205,11 +205,9 @@ func (s *Stopper) syscallStop(t *task) {
 			// Seized in the middle of the call, or its entry came
 			// while the thread ran without syscall stops (a vfork
 			// parent resumed from its event stop): read what the
-			// registers still hold, the number in orig_rax.
-			var regs unix.PtraceRegs
-			if getRegs(t.tid, &regs) == nil {
-				ev.Syscall.Nr = int(regs.Orig_rax)
-				ev.Syscall.Args = [6]uint64{regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9}
+			// registers still hold (syscallRegs).
+			if nr, args, err := syscallRegs(t.tid); err == nil {
+				ev.Syscall.Nr, ev.Syscall.Args = nr, args
 			}
 		}
 		s.report(t, ev)
@@ -480,41 +478,43 @@ func (s *Stopper) applyEntry(t *task, orig, ev *core.Event, act core.Action) {
 	if abort {
 		what = "aborting the system call"
 	}
-	var regs unix.PtraceRegs
+	var regs core.Registers
 	if err := getRegs(t.tid, &regs); err != nil {
 		s.notApplied(t, what, fmt.Errorf("reading its registers: %w", err))
 		return
 	}
+	var err error
 	switch {
 	case abort && t.seccomp:
-		// A call skipped at its seccomp stop returns what rax holds.
-		regs.Orig_rax = ^uint64(0)
-		regs.Rax = uint64(ev.Syscall.Ret)
+		// A call skipped at its seccomp stop has no exit stop: it
+		// returns what the return register holds.
+		ret := ev.Syscall.Ret
+		err = skipSyscall(t.tid, &regs, &ret)
 	case abort:
-		// orig_rax -1 makes the kernel skip the call; the return value
-		// is written at the exit stop, which the abort makes sure of.
-		regs.Orig_rax = ^uint64(0)
+		// The return value is written at the exit stop, which the
+		// abort makes sure of.
 		ret := ev.Syscall.Ret
 		t.abortRet = &ret
+		err = skipSyscall(t.tid, &regs, nil)
 	default:
-		regs.Orig_rax = uint64(ev.Syscall.Nr)
-		a := ev.Syscall.Args
-		regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9 = a[0], a[1], a[2], a[3], a[4], a[5]
-		t.lastNr, t.lastArgs = ev.Syscall.Nr, a
+		err = changeSyscall(t.tid, &regs, ev.Syscall.Nr, ev.Syscall.Args)
+		if err == nil {
+			t.lastNr, t.lastArgs = ev.Syscall.Nr, ev.Syscall.Args
+		}
 	}
-	if err := setRegs(t.tid, &regs); err != nil {
+	if err != nil {
 		t.abortRet = nil
 		s.notApplied(t, what, fmt.Errorf("writing its registers: %w", err))
 	}
 }
 
 func (s *Stopper) setReturn(t *task, ret int64) {
-	var regs unix.PtraceRegs
+	var regs core.Registers
 	if err := getRegs(t.tid, &regs); err != nil {
 		s.notApplied(t, "setting the return value", fmt.Errorf("reading its registers: %w", err))
 		return
 	}
-	regs.Rax = uint64(ret)
+	setReturnRegister(&regs, ret)
 	if err := setRegs(t.tid, &regs); err != nil {
 		s.notApplied(t, "setting the return value", fmt.Errorf("writing its registers: %w", err))
 	}
@@ -563,9 +563,9 @@ func (s *Stopper) cont(t *task) error {
 	case t.step == core.SingleStep:
 		req = unix.PTRACE_SINGLESTEP
 	case t.step == core.BlockStep:
-		req = ptraceSingleBlock
+		req = blockStep
 	}
-	t.stepping = req == unix.PTRACE_SINGLESTEP || req == ptraceSingleBlock
+	t.stepping = req == unix.PTRACE_SINGLESTEP || req == blockStep
 	if req != unix.PTRACE_SYSCALL {
 		t.entered = false // the exit stop of this call, if any, is not seen
 	}

@@ -622,9 +622,10 @@ func (g *stub) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) 
 	return core.Stop | core.SignalIgn
 }
 
-// rewindTrap looks at a thread that took an int3 trap: when the int3 was
-// at one of the addresses in ever, it moves rip back onto it and reports
-// the address.
+// rewindTrap looks at a thread that took a breakpoint trap: when the
+// breakpoint was at one of the addresses in ever, it moves the PC back
+// onto it (where the architecture leaves it past the instruction) and
+// reports the address.
 func rewindTrap(e *core.Engine, ever map[uint64]bool) (uint64, bool) {
 	var addr uint64
 	ours := false
@@ -633,14 +634,17 @@ func rewindTrap(e *core.Engine, ever map[uint64]bool) (uint64, bool) {
 		if err != nil {
 			return err
 		}
-		if !ever[r.Rip-1] {
+		at := r.PC() - trapPCAdjust
+		if !ever[at] {
 			return nil
 		}
-		r.Rip--
-		if err := st.SetRegisters(r); err != nil {
-			return err
+		if at != r.PC() {
+			r.SetPC(at)
+			if err := st.SetRegisters(r); err != nil {
+				return err
+			}
 		}
-		addr, ours = r.Rip, true
+		addr, ours = at, true
 		return nil
 	})
 	return addr, ours

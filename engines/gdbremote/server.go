@@ -562,7 +562,7 @@ func (s *session) insert() error {
 			if n, _ := st.ReadMemory(uintptr(a), b[:]); n != 1 {
 				continue
 			}
-			if n, _ := st.WriteMemory(uintptr(a), []byte{0xcc}); n == 1 {
+			if n, _ := st.WriteMemory(uintptr(a), breakpointInsn); n == 1 {
 				// In the same examination, so no other engine's
 				// sees the int3 unshadowed.
 				g.tracer.Shadow(tgid, a, b[0])
@@ -921,7 +921,7 @@ func (s *session) pc(t *thread) (uint64, bool) {
 	err := t.e.Examine(func(st core.Stopped) error {
 		r, err := st.Registers()
 		if err == nil {
-			pc = r.Rip
+			pc = r.PC()
 		}
 		return err
 	})

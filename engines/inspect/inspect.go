@@ -206,7 +206,7 @@ func (in *inspect) ReportExec(e *core.Engine, action core.Action, ev *core.Event
 // fire dumps the thread's state; call is the syscall to decode, if any.
 func (in *inspect) fire(e *core.Engine, ev, call *core.Event, keep core.Action) core.Action {
 	in.Count()
-	var regs *unix.PtraceRegs
+	var regs *core.Registers
 	var stack []uint64
 	var callLine []byte
 	err := e.Examine(func(st core.Stopped) error {
@@ -292,28 +292,23 @@ func isFault(s core.Signal) bool {
 	return false
 }
 
-func formatRegs(r *unix.PtraceRegs) []string {
-	named := []struct {
-		n string
-		v uint64
-	}{{"rip", r.Rip}, {"rsp", r.Rsp}, {"rbp", r.Rbp}, {"rax", r.Rax}, {"orig_rax", r.Orig_rax},
-		{"rdi", r.Rdi}, {"rsi", r.Rsi}, {"rdx", r.Rdx}, {"r10", r.R10}, {"r8", r.R8}, {"r9", r.R9},
-		{"rbx", r.Rbx}, {"rcx", r.Rcx}, {"r11", r.R11}, {"r12", r.R12}, {"r13", r.R13}, {"r14", r.R14},
-		{"r15", r.R15}, {"eflags", r.Eflags}, {"fs_base", r.Fs_base}}
+func formatRegs(r *core.Registers) []string {
+	named := r.Named()
 	out := make([]string, len(named))
 	for i, x := range named {
-		out[i] = fmt.Sprintf("%s=%#x", x.n, x.v)
+		out[i] = fmt.Sprintf("%s=%#x", x.Name, x.Value)
 	}
 	return out
 }
 
 // walkStack follows the frame-pointer chain from the registers: the
-// return address sits above each saved rbp. Code built without frame
+// return address sits above each saved frame pointer (x86-64's rbp chain
+// and arm64's frame records have the same shape). Code built without frame
 // pointers gives a short or wrong chain; the walk stops at the first
 // unreadable or non-increasing frame.
-func walkStack(st core.Stopped, r *unix.PtraceRegs, depth int) []uint64 {
-	pcs := []uint64{r.Rip}
-	fp := r.Rbp
+func walkStack(st core.Stopped, r *core.Registers, depth int) []uint64 {
+	pcs := []uint64{r.PC()}
+	fp := r.FramePointer()
 	var buf [16]byte
 	for len(pcs) < depth && fp != 0 && fp%8 == 0 {
 		if n, _ := st.ReadMemory(uintptr(fp), buf[:]); n != len(buf) {

@@ -5,6 +5,7 @@
 package stepper
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -106,18 +107,18 @@ func (s *stepper) step(e *core.Engine, tid int) core.Action {
 		return core.Resume
 	}
 	s.mu.Unlock()
-	var rip uint64
-	var insn [2]byte
+	var pc uint64
+	insn := make([]byte, len(core.SyscallInstruction))
 	err := e.Examine(func(st core.Stopped) error {
 		regs, err := st.Registers()
 		if err != nil {
 			return err
 		}
-		rip = regs.Rip
+		pc = regs.PC()
 		if s.untilSyscall {
 			// Only then does the next instruction matter: a read at
 			// every step would cost as much as the step.
-			st.ReadMemory(uintptr(rip), insn[:])
+			st.ReadMemory(uintptr(pc), insn)
 		}
 		return nil
 	})
@@ -129,7 +130,7 @@ func (s *stepper) step(e *core.Engine, tid int) core.Action {
 	switch {
 	case err != nil:
 		s.done, s.why = true, err.Error()
-	case s.untilSyscall && insn == [2]byte{0x0f, 0x05}:
+	case s.untilSyscall && bytes.Equal(insn, core.SyscallInstruction):
 		s.done, s.why = true, "reached a syscall instruction"
 	case s.steps >= s.limit:
 		s.done, s.why = true, fmt.Sprintf("stepped %d instructions", s.limit)
@@ -138,7 +139,7 @@ func (s *stepper) step(e *core.Engine, tid int) core.Action {
 		return core.Resume
 	}
 	s.steps++
-	s.hits[rip]++
+	s.hits[pc]++
 	s.Count()
 	return core.SingleStep
 }

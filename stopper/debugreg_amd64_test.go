@@ -55,11 +55,11 @@ func TestRegsetsDebugRegistersSiginfo(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if err := s.SetDebugRegister(0, r.Rsp); err != nil {
+			if err := s.SetDebugRegister(0, r.SP()); err != nil {
 				return err
 			}
-			if v, err := s.DebugRegister(0); err != nil || v != r.Rsp {
-				t.Errorf("DR0 = %#x, %v; want %#x", v, err, r.Rsp)
+			if v, err := s.DebugRegister(0); err != nil || v != r.SP() {
+				t.Errorf("DR0 = %#x, %v; want %#x", v, err, r.SP())
 			}
 			if err := s.SetDebugRegister(0, 0); err != nil {
 				return err

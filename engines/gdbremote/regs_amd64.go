@@ -29,7 +29,8 @@ type reg struct {
 
 // regFile is the state the registers are read from and written to.
 type regFile struct {
-	gp *unix.PtraceRegs
+	regs *core.Registers
+	gp   *unix.PtraceRegs // regs.Raw()
 	// fp is the XSAVE area (xsave) or the 512 bytes of the FXSAVE area;
 	// nil when neither could be read.
 	fp    []byte
@@ -364,11 +365,11 @@ const xstateMax = 16 << 10
 // kernel has one, else the FXSAVE area. fpErr says why the floating point
 // registers could not be read; they are unavailable then.
 func loadRegs(st core.Stopped, fp bool) (f *regFile, fpErr error, err error) {
-	gp, err := st.Registers()
+	r, err := st.Registers()
 	if err != nil {
 		return nil, nil, err
 	}
-	f = &regFile{gp: gp}
+	f = &regFile{regs: r, gp: r.Raw()}
 	if fp {
 		fpErr = f.loadFP(st)
 	}
@@ -397,7 +398,7 @@ func (f *regFile) loadFP(st core.Stopped) error {
 // store writes back what set changed.
 func (f *regFile) store(st core.Stopped) error {
 	if f.gpDirty {
-		if err := st.SetRegisters(f.gp); err != nil {
+		if err := st.SetRegisters(f.regs); err != nil {
 			return err
 		}
 	}
