@@ -100,19 +100,25 @@ type TriggerSource interface {
 	TakeTrigger(tid int) (*Event, bool)
 }
 
-// SyscallSet is a set of x86-64 syscall numbers (0..511).
-type SyscallSet [8]uint64
+// SyscallLimit bounds the system call numbers of the native ABI that
+// sets, filters and the kernel's per-call maps hold: every architecture's
+// table ends below it (x86-64's at 471, arm64's, the generic one, too).
+const SyscallLimit = 512
 
-// Add puts nr in the set; numbers outside 0..511 are ignored.
+// SyscallSet is a set of the native ABI's system call numbers, below
+// SyscallLimit.
+type SyscallSet [SyscallLimit / 64]uint64
+
+// Add puts nr in the set; numbers outside it are ignored.
 func (s *SyscallSet) Add(nr int) {
-	if nr >= 0 && nr < 512 {
+	if nr >= 0 && nr < SyscallLimit {
 		s[nr/64] |= 1 << (nr % 64)
 	}
 }
 
 // Has reports whether nr is in the set.
 func (s *SyscallSet) Has(nr int) bool {
-	return nr >= 0 && nr < 512 && s[nr/64]&(1<<(nr%64)) != 0
+	return nr >= 0 && nr < SyscallLimit && s[nr/64]&(1<<(nr%64)) != 0
 }
 
 func (s *SyscallSet) union(o *SyscallSet) {

@@ -188,7 +188,7 @@ func TestSyscallFilterPerEngine(t *testing.T) {
 	s.Add(2)
 	ea.SetSyscallFilter(&s)
 	f.tr.Deliver(syscallEntry(tidMain, 1, false))
-	f.tr.Deliver(&Event{Type: EventSyscallExit, Tid: tidMain, Syscall: Syscall{Nr: 2}})
+	f.tr.Deliver(&Event{Type: EventSyscallExit, Tid: tidMain, Syscall: Syscall{Nr: unix.SYS_READ}})
 	want(t, "filtered", f.log.take(), "b entry 1 resume; a exit 2 resume; b exit 2 resume")
 }
 
@@ -284,7 +284,7 @@ func TestEveryReporter(t *testing.T) {
 		{Type: EventJctl, Jctl: Jctl{Type: 5}},
 		{Type: EventExit, Exit: Exit{Code: 256}},
 		{Type: EventSignal, Signal: Signal{Signo: 10}},
-		{Type: EventSyscallExit, Syscall: Syscall{Nr: 60}},
+		{Type: EventSyscallExit, Syscall: Syscall{Nr: unix.SYS_EXIT}},
 	} {
 		ev.Tid = tidMain
 		f.tr.Deliver(ev)
@@ -329,7 +329,7 @@ func TestTriggers(t *testing.T) {
 	f := newFixture(t)
 	ea, r := f.attach(tidMain, "trig", 0)
 	f.attach(tidMain, "log", EventSyscallExit)
-	tr := []Trigger{{Nr: 257, PathPrefix: "/etc/", Op: RetGe, Value: 0}}
+	tr := []Trigger{{Nr: unix.SYS_OPENAT, PathPrefix: "/etc/", Op: RetGe, Value: 0}}
 	if err := ea.SetTriggers(tr); err != nil {
 		t.Fatal(err)
 	}
@@ -340,10 +340,10 @@ func TestTriggers(t *testing.T) {
 		t.Errorf("thread with triggers not kept seized: %v", f.stp.sync[tidMain])
 	}
 	r.ret[EventSyscallExit] = Resume
-	ev := &Event{Type: EventSyscallExit, Tid: tidMain, Sync: true, Triggered: true, Syscall: Syscall{Nr: 257, Ret: 3}}
+	ev := &Event{Type: EventSyscallExit, Tid: tidMain, Sync: true, Triggered: true, Syscall: Syscall{Nr: unix.SYS_OPENAT, Ret: 3}}
 	f.tr.Deliver(ev)
 	want(t, "triggered", f.log.take(), "trig exit 257 resume; log exit 257 resume")
-	if err := ea.SetTriggers([]Trigger{{Nr: 600}}); !errors.Is(err, ErrInvalid) {
+	if err := ea.SetTriggers([]Trigger{{Nr: SyscallLimit}}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("bad trigger: %v", err)
 	}
 	type noExit struct{ ExecReporter }
@@ -373,7 +373,7 @@ func TestAdoptThreadWithLostClone(t *testing.T) {
 			c.SetEvents(EventSyscallEntry)
 		}
 	}
-	f.tr.Deliver(&Event{Type: EventSyscallEntry, Tid: tidOther, Tgid: tidMain, Syscall: Syscall{Nr: 39}})
+	f.tr.Deliver(&Event{Type: EventSyscallEntry, Tid: tidOther, Tgid: tidMain, Syscall: Syscall{Nr: unix.SYS_GETPID}})
 	want(t, "adopted", f.log.take(), "a clone 101 resume; a entry 39 resume")
 	if f.tr.LateClones() != 1 {
 		t.Errorf("late clones %d", f.tr.LateClones())

@@ -155,7 +155,7 @@ func (e *Engine) SetTriggers(ts []Trigger) error {
 		return fmt.Errorf("set triggers: %T has no ReportSyscallExit: %w", e.ops, ErrInvalid)
 	}
 	for _, t := range ts {
-		if t.Nr < 0 || t.Nr >= 512 || t.Op > RetGe {
+		if t.Nr < 0 || t.Nr >= SyscallLimit || t.Op > RetGe {
 			return fmt.Errorf("set triggers: %+v: %w", t, ErrInvalid)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
+	"golang.org/x/sys/unix"
 )
 
 const capLenRet = uint8(sysabi.CapLenRet)
@@ -165,7 +166,7 @@ func TestDecode(t *testing.T) {
 		t.Fatal("a syscall record with no size decoded")
 	}
 	want := core.Event{Type: core.EventSyscallExit, Tid: 12, Tgid: 10, Time: 99,
-		Syscall: core.Syscall{Nr: 110, Ret: -2, Args: [6]uint64{5: 6}, Resumes: -1}}
+		Syscall: core.Syscall{Nr: unix.SYS_GETPPID, Ret: -2, Args: [6]uint64{5: 6}, Resumes: -1}}
 	le.PutUint32(b[offSysSize:], recSyscallLen)
 	if !decode(b, 7, &ev) {
 		t.Fatal("decode failed")

@@ -384,7 +384,7 @@ func TestTriggerLimits(t *testing.T) {
 		{"long prefix", []core.Trigger{{Nr: nrOpenat, PathPrefix: long}}},
 		{"NUL in prefix", []core.Trigger{{Nr: nrOpenat, PathPrefix: "/etc\x00"}}},
 		{"prefix without a path argument", []core.Trigger{{Nr: nrGetppid, PathPrefix: "/"}}},
-		{"number out of range", []core.Trigger{{Nr: 600}}},
+		{"number out of range", []core.Trigger{{Nr: core.SyscallLimit}}},
 		{"bad op", []core.Trigger{{Nr: nrGetppid, Op: core.RetGe + 1}}},
 		{"no tracepoint", []core.Trigger{{Nr: nrSysctl}}},
 	}

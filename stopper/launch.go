@@ -214,7 +214,7 @@ func encodeShim(path string, set *core.SyscallSet) string {
 		return path
 	}
 	var nrs []string
-	for nr := 0; nr < 512; nr++ {
+	for nr := 0; nr < core.SyscallLimit; nr++ {
 		if set.Has(nr) {
 			nrs = append(nrs, strconv.Itoa(nr))
 		}

@@ -245,7 +245,7 @@ func TestHoldSignalUntilResume(t *testing.T) {
 // quiesceEngine holds the thread at every QUIESCE report and hands the
 // instruction pointer to the test.
 type quiesceEngine struct {
-	rips chan uint64
+	pcs chan uint64
 	hold bool
 }
 
@@ -253,15 +253,15 @@ func (q *quiesceEngine) ReportQuiesce(e *core.Engine, a core.Action, event core.
 	if event != 0 {
 		return core.Resume
 	}
-	var rip uint64
+	var pc uint64
 	e.Examine(func(s core.Stopped) error {
 		regs, err := s.Registers()
 		if err == nil {
-			rip = regs.PC()
+			pc = regs.PC()
 		}
 		return err
 	})
-	q.rips <- rip
+	q.pcs <- pc
 	if q.hold {
 		return core.Stop
 	}
@@ -279,7 +279,7 @@ func TestSingleStepKnownLoop(t *testing.T) {
 	}
 	p.expect("ready")
 	p.proceed()
-	q := &quiesceEngine{rips: make(chan uint64, 1), hold: true}
+	q := &quiesceEngine{pcs: make(chan uint64, 1), hold: true}
 	e := attach(t, tr, p.pid, q, core.EventQuiesce, 0)
 	// The program may not have reached the loop yet: stop it until it is
 	// inside.
@@ -287,7 +287,7 @@ func TestSingleStepKnownLoop(t *testing.T) {
 		if err := e.Control(core.Stop); !errors.Is(err, core.ErrInProgress) {
 			t.Fatalf("stop: %v", err)
 		}
-		first := <-q.rips
+		first := <-q.pcs
 		if first >= lo && first < hi {
 			break
 		}
@@ -308,9 +308,9 @@ func TestSingleStepKnownLoop(t *testing.T) {
 			t.Fatalf("step %d: %v", i, err)
 		}
 		select {
-		case rip := <-q.rips:
-			if rip < lo || rip >= hi {
-				t.Fatalf("step %d at %#x, outside spin [%#x,%#x)", i, rip, lo, hi)
+		case pc := <-q.pcs:
+			if pc < lo || pc >= hi {
+				t.Fatalf("step %d at %#x, outside spin [%#x,%#x)", i, pc, lo, hi)
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("no report after step %d", i)
@@ -370,10 +370,10 @@ func TestExamineRacesWakeUp(t *testing.T) {
 	p := start(t, "busy")
 	p.expect("ready")
 	p.proceed()
-	q := &quiesceEngine{rips: make(chan uint64, 1), hold: true}
+	q := &quiesceEngine{pcs: make(chan uint64, 1), hold: true}
 	e := attach(t, tr, p.pid, q, core.EventQuiesce, 0)
 	e.Control(core.Stop)
-	<-q.rips // the QUIESCE report holds it
+	<-q.pcs // the QUIESCE report holds it
 	e.Barrier(context.Background())
 	ran := false
 	err := e.Examine(func(s core.Stopped) error {

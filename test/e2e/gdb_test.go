@@ -314,24 +314,24 @@ func TestGdbAttachThreads(t *testing.T) {
 	mustMatch(t, "log", r.stderr, `gdbremote: served 127\.0\.0\.1:\d+: 1 gdb session\(s\)`)
 }
 
-// rsp is a raw protocol client.
-type rsp struct {
+// rspConn is a raw protocol client.
+type rspConn struct {
 	t *testing.T
 	c net.Conn
 	r *bufio.Reader
 }
 
-func dialRSP(t *testing.T, addr string) *rsp {
+func dialRSP(t *testing.T, addr string) *rspConn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return &rsp{t, c, bufio.NewReader(c)}
+	return &rspConn{t, c, bufio.NewReader(c)}
 }
 
-func (c *rsp) write(s string) {
+func (c *rspConn) write(s string) {
 	c.t.Helper()
 	c.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.WriteString(c.c, s); err != nil {
@@ -349,7 +349,7 @@ func framePacket(data string) string {
 
 // reply reads the next packet, skipping acks; "" and an error when the
 // connection is closed.
-func (c *rsp) reply(within time.Duration) (string, error) {
+func (c *rspConn) reply(within time.Duration) (string, error) {
 	c.c.SetReadDeadline(time.Now().Add(within))
 	for {
 		b, err := c.r.ReadByte()
@@ -371,7 +371,7 @@ func (c *rsp) reply(within time.Duration) (string, error) {
 }
 
 // closed reports whether the server closed the connection within the time.
-func (c *rsp) closed(within time.Duration) bool {
+func (c *rspConn) closed(within time.Duration) bool {
 	c.c.SetReadDeadline(time.Now().Add(within))
 	_, err := io.Copy(io.Discard, c.r)
 	// EOF, or a reset when it closed with our bytes unread.
