@@ -182,7 +182,7 @@ func TestFlagsInheritAndComm(t *testing.T) {
 
 	p := progs.Start(t, nil, bin, "2")
 	set := syscallSet(nrGetppid, nrExecve)
-	f := loader.Flags{Events: core.EventDeath | core.EventSyscallEntry, Follow: true, Syscalls: set, Comm: "waiter"}
+	f := loader.Flags{Watch: core.Watch{Events: core.EventDeath | core.EventSyscallEntry, Follow: true, Syscalls: set}, Comm: "waiter"}
 	if err := l.SetFlags(p.Pid, f); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestFlagsInheritAndComm(t *testing.T) {
 
 	// A comm that does not match: nothing reported.
 	q := progs.Start(t, nil, bin, "1")
-	if err := l.SetFlags(q.Pid, loader.Flags{Events: core.EventDeath, Comm: "other"}); err != nil {
+	if err := l.SetFlags(q.Pid, loader.Flags{Watch: core.Watch{Events: core.EventDeath}, Comm: "other"}); err != nil {
 		t.Fatal(err)
 	}
 	q.Go(t)

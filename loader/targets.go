@@ -64,8 +64,8 @@ func (l *Loader) SetTargets(rules []Target, w core.Watch) error {
 			return fmt.Errorf("target rule %d: %w", i+1, err)
 		}
 	}
-	f := Flags{Events: w.Events &^ core.EventQuiesce, Syscalls: w.Syscalls, Triggers: w.Triggers,
-		ExitEntriesOnly: w.ExitEntriesOnly, Capture: w.Capture, EnterTimes: w.EnterTimes}
+	f := Flags{Watch: core.Watch{Events: w.Events &^ core.EventQuiesce, Syscalls: w.Syscalls, Triggers: w.Triggers,
+		ExitEntriesOnly: w.ExitEntriesOnly, Capture: w.Capture, EnterTimes: w.EnterTimes}}
 	if err := checkTriggers(f.Triggers); err != nil {
 		return fmt.Errorf("target rules: %w", err)
 	}

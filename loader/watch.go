@@ -12,37 +12,13 @@ import (
 	"github.com/utrace-bpf/utrace-bpf/core"
 )
 
-// Flags are a thread's utrace flags as the BPF programs see them: the
-// fields of a core.Watch and the filters only this source has.
+// Flags are a thread's utrace flags as the BPF programs see them: its
+// core.Watch, plus the filter only this source has. EventQuiesce has no
+// passive source and is ignored; Syscalls filters reports, not counting
+// (CountSyscalls does) or triggers; triggers are at most MaxTriggers, path
+// prefixes of at most MaxPathPrefix bytes, on calls with a path argument.
 type Flags struct {
-	// Events to report. EventQuiesce has no passive source and is ignored.
-	Events core.Events
-	// Follow makes children and new threads inherit the flags (and
-	// counting, and triggers) in the kernel, before they first run.
-	Follow bool
-	// Syscalls, when non-nil, limits syscall events to these numbers.
-	// Counting covers every system call regardless, and triggers are not
-	// filtered by it.
-	Syscalls *core.SyscallSet
-	// Count aggregates the system calls of the thread in the kernel,
-	// without records; see SyscallStats.
-	Count bool
-	// CountSyscalls, when non-nil, limits the counting to these numbers.
-	CountSyscalls *core.SyscallSet
-	// ExitEntriesOnly limits syscall-entry records to exit and exit_group:
-	// see core.Watch.
-	ExitEntriesOnly bool
-	// Capture makes syscall records carry the memory their arguments
-	// point at (core.Syscall.Regions), as the sysabi table says.
-	Capture bool
-	// EnterTimes makes captured syscall exit records carry when the call
-	// was entered (core.Syscall.EnterTime): a clock read per call more.
-	EnterTimes bool
-	// Triggers are conditions on which the kernel stops the thread after
-	// a system call (see core.Trigger and TakeTrigger): at most 8, path
-	// prefixes of at most 64 bytes, on calls that have a path argument.
-	// Neither the syscall filter nor the comm filter applies to them.
-	Triggers []core.Trigger
+	core.Watch
 	// Comm, when not empty, limits reports (not counting, not triggers)
 	// to the times when the thread's command name (comm, at most 15 bytes)
 	// equals it. Combined with Follow it picks out the descendants that run
@@ -174,8 +150,7 @@ func (l *Loader) setNeedLocked(tid int, n need) {
 // SetWatch installs w as tid's flags; a zero Watch stops watching tid. It
 // implements core.Source. It clears a comm filter set by SetFlags.
 func (l *Loader) SetWatch(tid int, w core.Watch) error {
-	return l.SetFlags(tid, Flags{Events: w.Events, Follow: w.Follow, Syscalls: w.Syscalls, Count: w.Count, CountSyscalls: w.CountSyscalls,
-		Triggers: w.Triggers, ExitEntriesOnly: w.ExitEntriesOnly, Capture: w.Capture, EnterTimes: w.EnterTimes})
+	return l.SetFlags(tid, Flags{Watch: w})
 }
 
 // SetFlags installs f as tid's flags: the events (with the filters and
