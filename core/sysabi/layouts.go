@@ -1,9 +1,10 @@
 package sysabi
 
 // layouts are the argument layouts of the system calls, by name: the same
-// on every architecture (where an architecture orders a call's arguments
-// differently, its table file overrides the entry). The kinds follow what
-// strace prints for each call.
+// on every architecture. Where an architecture orders a call's arguments
+// differently (clone's child_tid and tls), the call has a decoder of its
+// own that asks this package for the order (CloneTLSArg). The kinds follow
+// what strace prints for each call.
 var layouts = map[string]Layout{
 	"read":              a(ArgFD, ArgBufOut, ArgULong),
 	"write":             a(ArgFD, ArgBufIn, ArgULong),

@@ -1,26 +1,20 @@
 package sysabi
 
-// Sizes of the x86-64 kernel structures the decoder prints, in bytes.
+// The x86-64 structure facts that differ between architectures, in bytes.
 const (
+	// SizeStat is the size of struct stat (arch/x86/include/uapi/asm/stat.h),
+	// and StatModeOffset, StatRdevOffset and StatSizeOffset where its
+	// st_mode, st_rdev and st_size are: x86-64's st_nlink is 64-bit and
+	// comes before st_mode.
 	SizeStat       = 144
-	SizeStatx      = 256
-	SizeSigset     = 8
-	SizeSigaction  = 32 // the kernel's struct sigaction: handler, flags, restorer, mask
-	SizeTimespec   = 16
-	SizeTimeval    = 16
-	SizeItimerval  = 32
-	SizeRlimit     = 16
-	SizeEpollEvent = 12 // packed on x86-64
-	SizePollfd     = 8
-	SizeUtsname    = 390
-	SizeStack      = 24
-	SizeOpenHow    = 24
-	SizeFlock      = 32
-	SizeCloneArgs  = 88 // CLONE_ARGS_SIZE_VER2
-	SizeMsghdr     = 56
-	SizeTermios    = 36 // the kernel's struct termios (TCGETS)
-	SizeWinsize    = 8
-	SizeSysinfo    = 112
+	StatModeOffset = 24
+	StatRdevOffset = 40
+	StatSizeOffset = 48
+
+	// SizeEpollEvent is the size of struct epoll_event, packed on x86-64,
+	// and EpollEventDataOffset where its 64-bit data is.
+	SizeEpollEvent       = 12
+	EpollEventDataOffset = 4
 
 	// SigreturnMaskOffset is where, from the stack pointer at
 	// rt_sigreturn's entry, the signal frame holds the mask it restores:
@@ -28,36 +22,3 @@ const (
 	// uc_stack, then uc_mcontext's 256 bytes).
 	SigreturnMaskOffset = 296
 )
-
-const (
-	sizeSigset     = SizeSigset
-	sizeTimespec   = SizeTimespec
-	sizeEpollEvent = SizeEpollEvent
-	sizePollfd     = SizePollfd
-	sizeFlock      = SizeFlock
-	sizeCloneArgs  = SizeCloneArgs
-)
-
-// inStructs and outStructs are the kinds that point at one structure the
-// caller passes in, or the kernel fills in, and its size.
-var (
-	inStructs = map[Kind]uint16{
-		ArgSigsetIn: SizeSigset, ArgSigactIn: SizeSigaction, ArgTimespecIn: SizeTimespec,
-		ArgItimervalIn: SizeItimerval, ArgRlimitIn: SizeRlimit, ArgStackIn: SizeStack,
-		ArgUtimensIn: 2 * SizeTimespec, ArgEpollEventIn: SizeEpollEvent, ArgOpenHow: SizeOpenHow,
-	}
-	outStructs = map[Kind]uint16{
-		ArgStatOut: SizeStat, ArgStatxOut: SizeStatx, ArgSigsetOut: SizeSigset, ArgSigactOut: SizeSigaction,
-		ArgWstatusOut: 4, ArgIntPairOut: 8, ArgIntOut: 4, ArgUintOut: 4, ArgPtrOut: 8,
-		ArgTimevalOut: SizeTimeval, ArgTimespecOut: SizeTimespec, ArgItimervalOut: SizeItimerval,
-		ArgRlimitOut: SizeRlimit, ArgUtsnameOut: SizeUtsname, ArgStackOut: SizeStack, ArgSysinfoOut: SizeSysinfo,
-	}
-)
-
-// ioctlCaptures are the ioctl requests whose argument memory is copied.
-var ioctlCaptures = []Capture{
-	{How: CapFixed, At: Entry, Arg: 2, Size: 4, Cond: &Cond{Arg: 1, Mask: 0xffffffff, Val: 0x5421}},          // FIONBIO
-	{How: CapFixed, At: Entry, Arg: 2, Size: 4, Cond: &Cond{Arg: 1, Mask: 0xffffffff, Val: 0x5452}},          // FIOASYNC
-	{How: CapFixed, At: Exit, Arg: 2, Size: SizeTermios, Cond: &Cond{Arg: 1, Mask: 0xffffffff, Val: 0x5401}}, // TCGETS
-	{How: CapFixed, At: Exit, Arg: 2, Size: SizeWinsize, Cond: &Cond{Arg: 1, Mask: 0xffffffff, Val: 0x5413}}, // TIOCGWINSZ
-}

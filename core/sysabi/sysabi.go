@@ -1,8 +1,9 @@
 // Package sysabi is the system call ABI of the architecture utrace-bpf runs
 // on: each call's number and name, the per-syscall tracepoint it has, how
 // many arguments it takes and of which kinds, which of them are file
-// names, the strace classes it belongs to, and what of the memory its
-// arguments point at the kernel side copies for the log (Captures).
+// names, the strace classes it belongs to, what of the memory its
+// arguments point at the kernel side copies for the log (Captures), and
+// the sizes and layouts of the structures it passes.
 //
 // It is the one source of these facts. Package loader fills the BPF
 // programs' capture and path tables from it and names per-syscall
@@ -11,8 +12,16 @@
 // generated and derived forms against it (the BPF maps the loader fills,
 // the decoder's reads against the captures).
 //
-// Numbers are per architecture (table_amd64.go); the layouts are by name
-// and shared (layouts.go).
+// The table is per ABI, and only what differs between ABIs is written per
+// architecture: the numbers, and the structures whose layout differs. The
+// x86-64 numbers (table_amd64.go) are the kernel's
+// arch/x86/entry/syscalls/syscall_64.tbl; the arm64 ones (aarch64.go) are
+// the kernel's generic table, include/uapi/asm-generic/unistd.h, as arm64
+// selects it. Everything else about a call (its argument count, classes,
+// tracepoint, argument kinds and path arguments: calls.go, layouts.go) is
+// by name and shared, and so are the structure sizes that agree
+// (sizes.go). The tests check every architecture's numbers and structures
+// on any machine, against the kernel headers and the C compilers.
 package sysabi
 
 import (
@@ -20,12 +29,43 @@ import (
 	"strings"
 )
 
-// entry describes one system call in an architecture's table.
-type entry struct {
-	name       string
+// call is what calls.go says about one system call.
+type call struct {
 	nargs      uint8
 	classes    Classes
-	tracepoint string // the SYSCALL_DEFINE name where it differs from name
+	tracepoint string // the SYSCALL_DEFINE name where it differs from the call's name
+}
+
+// entry describes one system call of this architecture's table.
+type entry struct {
+	name string
+	call
+}
+
+// table is this architecture's calls, indexed by number; unused numbers
+// have an empty name.
+var table = newTable(numbers[:], archTracepoints)
+
+// newTable joins an architecture's numbers with the facts in calls and its
+// tracepoint names where they differ from calls'. A number whose name has
+// no facts is a mistake in the tables, which the tests catch; newTable
+// panics on it rather than invent an argument count.
+func newTable(numbers []string, tracepoints map[string]string) []entry {
+	t := make([]entry, len(numbers))
+	for nr, name := range numbers {
+		if name == "" {
+			continue
+		}
+		c, ok := calls[name]
+		if !ok {
+			panic("sysabi: no facts about system call " + name)
+		}
+		if tp, ok := tracepoints[name]; ok {
+			c.tracepoint = tp
+		}
+		t[nr] = entry{name: name, call: c}
+	}
+	return t
 }
 
 // byName maps every known name to its number. It is built once from table

@@ -6,8 +6,9 @@ import (
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
 
-// Constants x/sys/unix does not export (include/uapi/linux/futex.h,
-// arch/x86/include/uapi/asm/prctl.h).
+// Constants x/sys/unix does not export (include/uapi/linux/futex.h, and
+// arch/x86/include/uapi/asm/prctl.h for arch_prctl, a call only x86-64
+// has).
 const (
 	futexWait          = 0
 	futexWake          = 1
@@ -178,8 +179,10 @@ func decodeFutex(p *printer) {
 }
 
 func decodeClone(p *printer) {
-	// x86-64 argument order: flags, stack, parent_tid, child_tid, tls.
-	flags, stack, ptid, ctid, tls := p.args[0], p.args[1], p.args[2], p.args[3], p.args[4]
+	// The architecture orders child_tid and tls; strace prints them in
+	// the same order everywhere.
+	flags, stack, ptid := p.args[0], p.args[1], p.args[2]
+	ctid, tls := p.args[sysabi.CloneChildTIDArg], p.args[sysabi.CloneTLSArg]
 	p.sep()
 	p.str("child_stack=")
 	p.ptr(stack)
@@ -310,7 +313,8 @@ func decodeClone3(p *printer) {
 
 func decodeExecve(p *printer) {
 	argv := 1
-	if p.nr == unix.SYS_EXECVEAT {
+	at := p.is("execveat")
+	if at {
 		p.kind(sysabi.ArgDirFD, 0)
 		argv = 2
 	}
@@ -319,7 +323,7 @@ func decodeExecve(p *printer) {
 	p.argv(p.args[argv])
 	p.sep()
 	p.envp(p.args[argv+1])
-	if p.nr == unix.SYS_EXECVEAT {
+	if at {
 		p.kind(sysabi.ArgAtFlags, 4)
 	}
 }
@@ -427,7 +431,7 @@ func (p *printer) varsComment(n int) {
 }
 
 func decodeSockopt(p *printer) {
-	get := p.nr == unix.SYS_GETSOCKOPT
+	get := p.is("getsockopt")
 	p.kind(sysabi.ArgFD, 0)
 	level, opt := uint64(uint32(p.args[1])), uint64(uint32(p.args[2]))
 	p.sep()

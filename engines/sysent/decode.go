@@ -260,8 +260,8 @@ func (p *printer) sockProto(domain, v uint64) {
 // appendSpecialReturn handles the return values strace annotates using
 // the arguments; ok is false for everything else.
 func appendSpecialReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) ([]byte, bool) {
-	switch nr {
-	case unix.SYS_FCNTL:
+	switch callName(nr) {
+	case "fcntl":
 		switch args[1] {
 		case unix.F_GETFL:
 			b = appendHex(b, uint64(ret))
@@ -290,7 +290,7 @@ func appendSpecialReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) 
 			b = appendXval(b, lockTypes, uint64(ret), "")
 			return append(b, ')'), true
 		}
-	case unix.SYS_PRCTL:
+	case "prctl":
 		if args[0] == unix.PR_GET_DUMPABLE {
 			b = strconv.AppendInt(b, ret, 10)
 			if name, ok := dumpables.lookup(uint64(ret)); ok {
@@ -300,7 +300,7 @@ func appendSpecialReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) 
 			}
 			return b, true
 		}
-	case unix.SYS_POLL, unix.SYS_PPOLL:
+	case "poll", "ppoll":
 		b = strconv.AppendInt(b, ret, 10)
 		if ret == 0 {
 			return append(b, " (Timeout)"...), true
@@ -308,7 +308,7 @@ func appendSpecialReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) 
 		p := printer{b: b, args: *args, mem: mem, exit: true, ret: ret}
 		if start := len(p.b); p.revents(args[0], args[1], uint64(ret)) {
 			// revents wrote " ([...]"; ppoll adds the time left.
-			if nr == unix.SYS_PPOLL && args[2] != 0 {
+			if callName(nr) == "ppoll" && args[2] != 0 {
 				if ts := p.read(args[2], 16); ts != nil {
 					p.str(", left ")
 					p.timespec(ts)
@@ -319,7 +319,7 @@ func appendSpecialReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) 
 			p.b = p.b[:start]
 		}
 		return p.b, true
-	case unix.SYS_SELECT, unix.SYS_PSELECT6:
+	case "select", "pselect6":
 		b = strconv.AppendInt(b, ret, 10)
 		if ret == 0 {
 			b = append(b, " (Timeout)"...)

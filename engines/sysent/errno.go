@@ -103,7 +103,8 @@ func appendErrno(b []byte, e unix.Errno) []byte {
 	return append(b, ')')
 }
 
-// signalNames is strace's x86-64 signal table. Signal 32 is the kernel's
+// signalNames is strace's signal table for the generic signal numbers
+// (asm-generic/signal.h), which x86-64 and arm64 share. Signal 32 is the kernel's
 // SIGRTMIN; 33 and up print as SIGRT_1, SIGRT_2, ...: strace numbers real
 // time signals from the kernel's SIGRTMIN, not glibc's (which is 34).
 var signalNames = [...]string{

@@ -198,6 +198,20 @@ func newPrinter(b []byte, nr int, args [6]uint64, mem Mem) printer {
 	return printer{b: b, nr: nr, args: args, mem: mem}
 }
 
+// callName is the name of system call nr on this architecture, "" for
+// numbers the table does not know. The decoders tell calls apart by name,
+// not number: numbers differ between architectures, and some calls
+// (poll, select) exist on one only.
+func callName(nr int) string {
+	if !sysabi.Known(nr) {
+		return ""
+	}
+	return sysabi.Name(nr)
+}
+
+// is reports whether the call being printed is the one called name.
+func (p *printer) is(name string) bool { return callName(p.nr) == name }
+
 // call appends "name(" and the arguments.
 func (p *printer) call(exit bool, ret int64) {
 	p.exit, p.ret = exit, ret
@@ -329,8 +343,8 @@ func (p *printer) buf(addr uint64, n uint64, hex bool) {
 // appendReturn is FormatReturn; with args (and maybe mem) it adds the
 // annotations strace derives from them.
 func appendReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) []byte {
-	switch nr {
-	case unix.SYS_EXIT, unix.SYS_EXIT_GROUP:
+	switch callName(nr) {
+	case "exit", "exit_group":
 		return append(b, " = ?"...)
 	}
 	if IsError(ret) {

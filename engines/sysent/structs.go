@@ -10,8 +10,9 @@ import (
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
 
-// Decoders for arguments that point at structures. Layouts are the x86-64
-// kernel ABI ones. strace prints most structures abbreviated by default
+// Decoders for arguments that point at structures. Layouts are the 64-bit
+// kernel ABI's; where they differ between architectures (struct stat,
+// struct epoll_event) the sizes and offsets are sysabi's. strace prints most structures abbreviated by default
 // (without -v), e.g. {st_mode=S_IFREG|0644, st_size=35007, ...}; these
 // print the same subset.
 
@@ -35,7 +36,7 @@ func (p *printer) structArg(k sysabi.Kind, i int) {
 		// The rest of a sleep is written only when a signal interrupted
 		// it, and not for an absolute one (TIMER_ABSTIME); otherwise it
 		// may hold anything, and strace shows the address.
-		if !p.exit || p.mem == nil || !p.interrupted() || (p.nr == unix.SYS_CLOCK_NANOSLEEP && p.args[1]&unix.TIMER_ABSTIME != 0) ||
+		if !p.exit || p.mem == nil || !p.interrupted() || (p.is("clock_nanosleep") && p.args[1]&unix.TIMER_ABSTIME != 0) ||
 			!p.decodeStruct(sysabi.ArgTimespecOut, i, v) {
 			p.hex(v)
 		}
@@ -56,19 +57,19 @@ func (p *printer) structArg(k sysabi.Kind, i int) {
 func (p *printer) decodeStruct(k sysabi.Kind, i int, v uint64) bool {
 	switch k {
 	case sysabi.ArgStatOut:
-		st := p.read(v, 144)
+		st := p.read(v, sysabi.SizeStat)
 		if st == nil {
 			return false
 		}
-		mode := le.Uint32(st[24:])
+		mode := le.Uint32(st[sysabi.StatModeOffset:])
 		p.str("{st_mode=")
 		p.fileMode(mode)
 		if t := mode & unix.S_IFMT; t == unix.S_IFCHR || t == unix.S_IFBLK {
 			p.str(", st_rdev=")
-			p.makedev(le.Uint64(st[40:]))
+			p.makedev(le.Uint64(st[sysabi.StatRdevOffset:]))
 		} else {
 			p.str(", st_size=")
-			p.dec(int64(le.Uint64(st[48:])))
+			p.dec(int64(le.Uint64(st[sysabi.StatSizeOffset:])))
 		}
 		p.str(", ...}")
 	case sysabi.ArgStatxOut:
@@ -198,14 +199,14 @@ func (p *printer) decodeStruct(k sysabi.Kind, i int, v uint64) bool {
 	case sysabi.ArgMsghdrOut:
 		return p.msghdr(v, uint64(p.ret))
 	case sysabi.ArgEpollEventIn:
-		ev := p.read(v, 12)
+		ev := p.read(v, sysabi.SizeEpollEvent)
 		if ev == nil {
 			return false
 		}
 		p.epollEvent(ev)
 	case sysabi.ArgEpollEventsOut:
 		n := min(uint64(p.ret), maxElems)
-		evs := p.read(v, int(n)*12)
+		evs := p.read(v, int(n)*sysabi.SizeEpollEvent)
 		if evs == nil && n > 0 {
 			return false
 		}
@@ -214,7 +215,7 @@ func (p *printer) decodeStruct(k sysabi.Kind, i int, v uint64) bool {
 			if j > 0 {
 				p.str(", ")
 			}
-			p.epollEvent(evs[j*12:])
+			p.epollEvent(evs[j*sysabi.SizeEpollEvent:])
 		}
 		if uint64(p.ret) > n {
 			p.str(", ...")
@@ -647,7 +648,7 @@ func (p *printer) msghdr(v, limit uint64) bool {
 func (p *printer) epollEvent(ev []byte) {
 	p.str("{events=")
 	p.flags(epollEvs, uint64(le.Uint32(ev)), "EPOLL???")
-	data := le.Uint64(ev[4:])
+	data := le.Uint64(ev[sysabi.EpollEventDataOffset:])
 	p.str(", data={u32=")
 	p.udec(uint64(uint32(data)))
 	p.str(", u64=")
