@@ -387,8 +387,8 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 // childReturn reports whether ev is a new thread's or process's return
 // from the clone its parent made.
 func childReturn(ev *core.Event) bool {
-	switch ev.Syscall.Nr {
-	case unix.SYS_CLONE, unix.SYS_CLONE3, unix.SYS_FORK, unix.SYS_VFORK:
+	switch sysabi.Name(ev.Syscall.Nr) {
+	case "clone", "clone3", "fork", "vfork":
 		return ev.Syscall.Ret == 0
 	}
 	return false

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -71,7 +71,7 @@ func startOTLP(rawURL string, out *pipeline.Output) (*otlpSink, error) {
 	host, _ := os.Hostname()
 	res := resource.NewSchemaless(
 		attribute.String("service.name", "utrace-bpf"),
-		attribute.String("service.version", version),
+		attribute.String("service.version", Version),
 		attribute.String("host.name", host),
 	)
 	s := &otlpSink{url: u.String(), exp: &countingExporter{Exporter: exp}, wallOffset: wallOffset()}

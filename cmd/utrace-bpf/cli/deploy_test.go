@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -61,7 +61,7 @@ func checkConfig(t *testing.T, where string, data []byte) *Config {
 }
 
 func TestKubernetesDaemonSet(t *testing.T) {
-	raw, err := os.ReadFile("../../configs/deploy/kubernetes.yaml")
+	raw, err := os.ReadFile("../../../configs/deploy/kubernetes.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestKubernetesDaemonSet(t *testing.T) {
 		if len(cfg.Engines) == 0 {
 			t.Errorf("%s: %s has no engines", where, cfgPath)
 		}
-		shipped, err := os.ReadFile("../../configs/monitor.yaml")
+		shipped, err := os.ReadFile("../../../configs/monitor.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +218,7 @@ func TestKubernetesDaemonSet(t *testing.T) {
 }
 
 func TestSystemdUnit(t *testing.T) {
-	f, err := os.Open("../../configs/deploy/utrace-bpf.service")
+	f, err := os.Open("../../../configs/deploy/utrace-bpf.service")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	// The config it names is the one the repository ships for it.
 	cfgPath := flag("config")
-	data, err := os.ReadFile(filepath.Join("../../configs", path.Base(cfgPath)))
+	data, err := os.ReadFile(filepath.Join("../../../configs", path.Base(cfgPath)))
 	if err != nil {
 		t.Fatalf("%s: -c %s: no configs/%s to install there: %v", where, cfgPath, path.Base(cfgPath), err)
 	}
