@@ -32,7 +32,7 @@ import (
 const doorbell = unix.Signal(62)
 
 // kernelSigaction is struct sigaction as rt_sigaction(2) takes it on
-// x86-64.
+// x86-64 and arm64 (asm-generic's with sa_restorer, which both define).
 type kernelSigaction struct {
 	handler  uintptr
 	flags    uint64
