@@ -100,10 +100,16 @@ const volatile __u64 wakeup_bytes = 64 << 10;
 #define ENOMEM 12
 #define EINVAL 22
 
-#define NR_exit 60
-#define NR_restart_syscall 219
-#define NR_exit_group 231
-#define NR_execveat 322
+/*
+ * The system calls the programs single out, by number. The numbers are the
+ * architecture's (exit is 60 on x86-64, 93 on arm64), so package loader
+ * sets them at load time from core/sysabi, their one table (-1 until it
+ * does).
+ */
+const volatile __s32 nr_exit = -1;
+const volatile __s32 nr_exit_group = -1;
+const volatile __s32 nr_restart_syscall = -1;
+const volatile __s32 nr_execveat = -1;
 
 #define ERESTART_RESTARTBLOCK 516
 

@@ -76,6 +76,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "capture.h"
+#include "regs.h"
 #include "targets.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -109,17 +110,6 @@ static __always_inline void syscall_hdr(struct rec_syscall *r, struct task_struc
 	r->size = size;
 	r->nregion = nregion;
 	r->resumes = 0;
-}
-
-/* regs_args reads the six argument registers, which x86-64 keeps across the call. */
-static __always_inline void regs_args(struct pt_regs *regs, __u64 *args)
-{
-	args[0] = regs->di;
-	args[1] = regs->si;
-	args[2] = regs->dx;
-	args[3] = regs->r10;
-	args[4] = regs->r8;
-	args[5] = regs->r9;
 }
 
 /* submit_fixed writes a syscall record without regions. */
@@ -160,7 +150,7 @@ static __always_inline void keep_call(struct call_state *cs, long nr, const __u6
 {
 	/* exit and exit_group do not return: nothing is in progress. */
 	cs->nr = nr;
-	cs->active = nr != NR_exit && nr != NR_exit_group;
+	cs->active = nr != nr_exit && nr != nr_exit_group;
 	cs->time = cs->active && (f->opts & OPT_ENTER_TIME) ? bpf_ktime_get_ns() : 0;
 	for (int i = 0; i < 6; i++)
 		cs->args[i] = args[i];
@@ -205,13 +195,15 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 			ts->enter_time = bpf_ktime_get_ns();
 			ts->enter_nr = nr;
 			/*
-			 * exit and exit_group never return: count them now (by
-			 * constant index: 6.1's verifier loses nr's value).
+			 * exit and exit_group never return: count them now, at
+			 * the index of the load-time constant, whose value the
+			 * verifier reads from the frozen .rodata (6.1's loses
+			 * nr's). The mask bounds it where no loader set it.
 			 */
-			if (nr == NR_exit)
-				ts->s.nr[NR_exit].calls++;
-			else if (nr == NR_exit_group)
-				ts->s.nr[NR_exit_group].calls++;
+			if (nr == nr_exit)
+				ts->s.nr[nr_exit & (SYSCALL_MAX - 1)].calls++;
+			else if (nr == nr_exit_group)
+				ts->s.nr[nr_exit_group & (SYSCALL_MAX - 1)].calls++;
 		}
 	}
 	if (!(bits & TID_BIT_SYSCALL))
@@ -222,45 +214,45 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	/* exit and exit_group have no exit record to carry them. */
 	record = (f->events & EVBIT(EV_SYSCALL_ENTRY)) &&
-		 (!(f->opts & OPT_EXIT_ENTRIES) || nr == NR_exit || nr == NR_exit_group);
-	regs_args(regs, args);
+		 (!(f->opts & OPT_EXIT_ENTRIES) || nr == nr_exit || nr == nr_exit_group);
+	syscall_args(regs, args);
 	if (!(f->opts & OPT_CAPTURE)) {
 		if (record)
-			submit_fixed(task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
+			submit_fixed(task, EV_SYSCALL_ENTRY, nr, 0, args, user_sp(regs));
 		return 0;
 	}
 
 	cs = bpf_task_storage_get(&calls, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cs) {
 		if (record)
-			submit_fixed(task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
+			submit_fixed(task, EV_SYSCALL_ENTRY, nr, 0, args, user_sp(regs));
 		return 0;
 	}
 	spec = cap_spec_of(nr);
 	if (!spec || !spec->nentry) {
 		/* Nothing to copy: no scratch buffer, no regions to keep. */
-		keep_call(cs, nr, args, regs->sp, f);
+		keep_call(cs, nr, args, user_sp(regs), f);
 		cs->len = 0;
 		cs->nregion = 0;
 		cs->faulted = 0;
 		if (record)
-			submit_call(task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp, 0,
-				    nr == NR_restart_syscall ? cs->restart : 0);
+			submit_call(task, EV_SYSCALL_ENTRY, nr, 0, args, user_sp(regs), 0,
+				    nr == nr_restart_syscall ? cs->restart : 0);
 		return 0;
 	}
 	s = scratch_buf();
 	if (!s) {
 		if (record)
-			submit_fixed(task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp);
+			submit_fixed(task, EV_SYSCALL_ENTRY, nr, 0, args, user_sp(regs));
 		return 0;
 	}
-	cap_begin(s, nr, args, regs->sp, 0, sizeof(struct rec_syscall), sizeof(struct rec_syscall) + CALL_BUF, false);
+	cap_begin(s, nr, args, user_sp(regs), 0, sizeof(struct rec_syscall), sizeof(struct rec_syscall) + CALL_BUF, false);
 	bpf_loop(spec->nentry > CAP_ITEMS ? CAP_ITEMS : spec->nentry, entry_item, 0, 0);
 	s = scratch_buf(); /* the state is the map's: look again after the loop */
 	if (!s)
 		return 0;
 
-	keep_call(cs, nr, args, regs->sp, f);
+	keep_call(cs, nr, args, user_sp(regs), f);
 	len = clamp(s->st.off - sizeof(struct rec_syscall), CALL_BUF);
 	cs->nregion = s->st.nregion;
 	if (len && bpf_probe_read_kernel(cs->buf, len, &s->buf[sizeof(struct rec_syscall)]))
@@ -269,9 +261,9 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 	cs->faulted = s->st.faulted;
 
 	if (record) {
-		syscall_hdr((struct rec_syscall *)s->buf, task, EV_SYSCALL_ENTRY, nr, 0, args, regs->sp, 0,
+		syscall_hdr((struct rec_syscall *)s->buf, task, EV_SYSCALL_ENTRY, nr, 0, args, user_sp(regs), 0,
 			    sizeof(struct rec_syscall) + len, cs->nregion);
-		if (nr == NR_restart_syscall)
+		if (nr == nr_restart_syscall)
 			((struct rec_syscall *)s->buf)->resumes = cs->restart;
 		output_scratch(s, sizeof(struct rec_syscall) + len, EV_SYSCALL_ENTRY);
 	}
@@ -333,10 +325,10 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	f = task_flags_of(task);
 	if (!f)
 		return 0;
-	nr = regs->orig_ax;
+	nr = syscall_nr(regs);
 	cs = f->opts & OPT_CAPTURE ? bpf_task_storage_get(&calls, task, 0, 0) : 0;
 	/*
-	 * rt_sigreturn sets orig_ax to -1 as it restores the interrupted
+	 * rt_sigreturn sets the number to -1 as it restores the interrupted
 	 * registers: the entry says which call this is. (A call a ptracer
 	 * skipped has -1 too, but then sys_enter did not run, and there is
 	 * no entry in progress.)
@@ -347,7 +339,7 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	 * What restart_syscall will resume, whether or not this call is
 	 * traced: strace knows it from having seen the call.
 	 */
-	if (ret == -ERESTART_RESTARTBLOCK && nr != NR_restart_syscall && nr >= 0 && (f->opts & OPT_CAPTURE)) {
+	if (ret == -ERESTART_RESTARTBLOCK && nr != nr_restart_syscall && nr >= 0 && (f->opts & OPT_CAPTURE)) {
 		if (!cs)
 			cs = bpf_task_storage_get(&calls, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (cs)
@@ -359,10 +351,10 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	if (f->ntrig && trigger_match(f, task, nr, ret, 0) >= 0)
 		return 0;
 
-	regs_args(regs, args);
-	sp = regs->sp;
+	syscall_args(regs, args);
+	sp = user_sp(regs);
 	if (!(f->opts & OPT_CAPTURE)) {
-		submit_fixed(task, EV_SYSCALL_EXIT, nr, ret, args, regs->sp);
+		submit_fixed(task, EV_SYSCALL_EXIT, nr, ret, args, user_sp(regs));
 		return 0;
 	}
 	if (cs && cs->active && restart_code(ret) && sigkill_pending(task)) {
@@ -389,7 +381,7 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	if (!len && !retry && !exit_items) {
 		/* No regions: straight into the ring buffer. */
 		submit_call(task, EV_SYSCALL_EXIT, nr, ret, args, sp, enter_time,
-			    nr == NR_restart_syscall && cs ? cs->restart : 0);
+			    nr == nr_restart_syscall && cs ? cs->restart : 0);
 		return 0;
 	}
 	s = scratch_buf();
@@ -415,7 +407,7 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	len = clamp(s->st.off, SCRATCH_BUF);
 	syscall_hdr((struct rec_syscall *)s->buf, task, EV_SYSCALL_EXIT, nr, ret, args, sp, enter_time, len, s->st.nregion);
-	if (nr == NR_restart_syscall && cs)
+	if (nr == nr_restart_syscall && cs)
 		((struct rec_syscall *)s->buf)->resumes = cs->restart;
 	output_scratch(s, len, EV_SYSCALL_EXIT);
 	return 0;
@@ -586,7 +578,7 @@ int utrace_exec_failed(struct syscall_exit_ctx *ctx)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_flags *f;
 	struct rec_exec *r;
-	struct pt_regs *regs;
+	__u64 args[6];
 	const char *path;
 	const char *const *argv;
 	long ret = ctx->ret;
@@ -596,13 +588,15 @@ int utrace_exec_failed(struct syscall_exit_ctx *ctx)
 	f = task_flags_of(task);
 	if (!f || !wants(f, task, EV_EXEC))
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	if (ctx->nr == NR_execveat) {
-		path = (const char *)regs->si;
-		argv = (const char *const *)regs->dx;
+	syscall_args((struct pt_regs *)bpf_task_pt_regs(task), args);
+	if (ctx->nr == nr_execveat) {
+		/* execveat(dirfd, path, argv, envp, flags) */
+		path = (const char *)args[1];
+		argv = (const char *const *)args[2];
 	} else {
-		path = (const char *)regs->di;
-		argv = (const char *const *)regs->si;
+		/* execve(path, argv, envp) */
+		path = (const char *)args[0];
+		argv = (const char *const *)args[1];
 	}
 	r = reserve(sizeof(*r), EV_EXEC);
 	if (!r)
@@ -658,7 +652,7 @@ static __always_inline void emit_unfinished(struct task_struct *p)
 	r = (struct rec_syscall *)s->buf;
 	syscall_hdr(r, p, EV_SYSCALL_ENTRY, cs->nr, 0, cs->args, cs->sp, cs->time, sizeof(*r) + len, cs->nregion);
 	r->h.flags |= REC_UNFINISHED;
-	if (cs->nr == NR_restart_syscall)
+	if (cs->nr == nr_restart_syscall)
 		r->resumes = cs->restart;
 	cs->active = 0;
 	output_scratch(s, sizeof(*r) + len, EV_SYSCALL_ENTRY);
@@ -994,7 +988,6 @@ int utrace_trig_exit(struct syscall_exit_ctx *ctx)
 	struct task_flags *f = task_flags_of(task);
 	struct trig_entry *e = 0;
 	struct trig_pending *p;
-	struct pt_regs *regs;
 	long nr = ctx->nr, ret = ctx->ret;
 	int i;
 
@@ -1017,13 +1010,7 @@ int utrace_trig_exit(struct syscall_exit_ctx *ctx)
 	p->time = bpf_ktime_get_ns();
 	p->nr = nr;
 	p->ret = ret;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	p->args[0] = regs->di;
-	p->args[1] = regs->si;
-	p->args[2] = regs->dx;
-	p->args[3] = regs->r10;
-	p->args[4] = regs->r8;
-	p->args[5] = regs->r9;
+	syscall_args((struct pt_regs *)bpf_task_pt_regs(task), p->args);
 	p->index = i;
 	p->_pad = 0;
 	if (e)

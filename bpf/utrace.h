@@ -132,7 +132,7 @@ struct trig_pending {
 	__u64 time;          /* bpf_ktime_get_ns() at the call's exit; never 0 */
 	__s64 nr;            /* system call number */
 	__s64 ret;           /* its return value */
-	__u64 args[6];       /* di, si, dx, r10, r8, r9 at exit */
+	__u64 args[6];       /* the arguments at exit (regs.h) */
 	__u32 index;         /* the trigger that matched: trig[index] */
 	__u32 _pad;
 	char path[PATH_LEN]; /* the path argument read at entry, "" if none */
@@ -215,9 +215,9 @@ struct rec_hdr {
  */
 struct rec_syscall {
 	struct rec_hdr h;
-	__s64 nr;          /* syscall number (orig_ax); -1 when a ptracer skipped the call */
+	__s64 nr;          /* syscall number (regs.h); -1 when a ptracer skipped the call */
 	__s64 ret;         /* exit: return value, -errno on failure; entry: 0 */
-	__u64 args[6];     /* di, si, dx, r10, r8, r9: at exit those of the call's entry, where it was seen */
+	__u64 args[6];     /* the arguments (regs.h): at exit those of the call's entry, where it was seen */
 	__u64 enter_time;  /* exit: bpf_ktime_get_ns() at the call's entry; 0 when it was not seen */
 	__u64 sp;          /* the stack pointer at the call's entry (or exit, when that was not seen) */
 	__u32 size;        /* bytes in the whole record, regions included */

@@ -255,6 +255,9 @@ func makeMaps(o *Options) (*objects, error) {
 	if err := spec.Variables[utraceVarStrLimit].Set(uint32(o.StringLimit)); err != nil {
 		return nil, fmt.Errorf("setting str_limit: %w", err)
 	}
+	if err := setSyscallNumbers(spec); err != nil {
+		return nil, err
+	}
 	objs, err := loadObjects(spec)
 	if err != nil {
 		return nil, explainLoad("maps", err)

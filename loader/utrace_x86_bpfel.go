@@ -320,6 +320,10 @@ const (
 	utraceProgUtraceSysExit         = "utrace_sys_exit"
 	utraceProgUtraceTrigEnter       = "utrace_trig_enter"
 	utraceProgUtraceTrigExit        = "utrace_trig_exit"
+	utraceVarNrExecveat             = "nr_execveat"
+	utraceVarNrExit                 = "nr_exit"
+	utraceVarNrExitGroup            = "nr_exit_group"
+	utraceVarNrRestartSyscall       = "nr_restart_syscall"
 	utraceVarStrLimit               = "str_limit"
 	utraceVarUnusedCallState        = "unused_call_state"
 	utraceVarUnusedCapSpec          = "unused_cap_spec"
@@ -424,6 +428,10 @@ type utraceMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type utraceVariableSpecs struct {
+	NrExecveat        *ebpf.VariableSpec `ebpf:"nr_execveat"`
+	NrExit            *ebpf.VariableSpec `ebpf:"nr_exit"`
+	NrExitGroup       *ebpf.VariableSpec `ebpf:"nr_exit_group"`
+	NrRestartSyscall  *ebpf.VariableSpec `ebpf:"nr_restart_syscall"`
 	StrLimit          *ebpf.VariableSpec `ebpf:"str_limit"`
 	UnusedCallState   *ebpf.VariableSpec `ebpf:"unused_call_state"`
 	UnusedCapSpec     *ebpf.VariableSpec `ebpf:"unused_cap_spec"`
@@ -513,6 +521,10 @@ func (m *utraceMaps) Close() error {
 //
 // It can be passed to loadUtraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type utraceVariables struct {
+	NrExecveat        *ebpf.Variable `ebpf:"nr_execveat"`
+	NrExit            *ebpf.Variable `ebpf:"nr_exit"`
+	NrExitGroup       *ebpf.Variable `ebpf:"nr_exit_group"`
+	NrRestartSyscall  *ebpf.Variable `ebpf:"nr_restart_syscall"`
 	StrLimit          *ebpf.Variable `ebpf:"str_limit"`
 	UnusedCallState   *ebpf.Variable `ebpf:"unused_call_state"`
 	UnusedCapSpec     *ebpf.Variable `ebpf:"unused_cap_spec"`

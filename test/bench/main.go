@@ -54,7 +54,7 @@ import (
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
 )
 
-//go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64 floor ../../bpf/floor.bpf.c -- -I../../bpf
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64,arm64 floor ../../bpf/floor.bpf.c -- -I../../bpf
 
 func main() {
 	only := flag.String("only", "passive", "section to run (passive, compare, startup, triggers, stepper)")

@@ -17,6 +17,11 @@
 //	@@@ BPF FAIL object program: error
 //
 // The exit status is 1 if any program failed to load.
+//
+// Objects that bpf2go built for another architecture (NAME_arm64_bpfel.o
+// on x86-64, NAME_x86_bpfel.o on arm64) are left out, with a line that
+// says so: their CO-RE relocations name that architecture's registers,
+// which this kernel's struct pt_regs does not have.
 package main
 
 import (
@@ -25,6 +30,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -45,6 +51,10 @@ func main() {
 	}
 	failed := false
 	for _, file := range os.Args[1:] {
+		if arch, ok := objectArch(file); ok && arch != hostArch {
+			fmt.Printf("bpfcheck: %s left out: built for %s\n", filepath.Base(file), arch)
+			continue
+		}
 		ok, err := check(file)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bpfcheck: %v\n", err)
@@ -55,6 +65,23 @@ func main() {
 	if failed {
 		os.Exit(1)
 	}
+}
+
+// hostArch is bpf2go's name of the architecture bpfcheck runs on.
+var hostArch = map[string]string{"amd64": "x86", "arm64": "arm64"}[runtime.GOARCH]
+
+// objectArch returns the architecture in the name bpf2go gave file
+// (NAME_ARCH_bpfel.o), if it has one.
+func objectArch(file string) (string, bool) {
+	base, ok := strings.CutSuffix(filepath.Base(file), "_bpfel.o")
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndexByte(base, '_')
+	if i < 0 {
+		return "", false
+	}
+	return base[i+1:], true
 }
 
 // check loads each program of file and reports whether all loaded.
