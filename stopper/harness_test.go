@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
 	"github.com/utrace-bpf/utrace-bpf/test/testenv"
@@ -199,3 +200,13 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+// sysUnlink is the call the C library's unlink makes: unlink where the
+// ABI has it, unlinkat where it has not (arm64).
+var sysUnlink = func() int {
+	if nr, ok := sysabi.Number("unlink"); ok {
+		return nr
+	}
+	nr, _ := sysabi.Number("unlinkat")
+	return nr
+}()

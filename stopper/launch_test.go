@@ -50,7 +50,7 @@ func TestLaunchWithSeccompFilter(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "keep")
 			os.WriteFile(path, nil, 0o644)
 			var set core.SyscallSet
-			set.Add(unix.SYS_UNLINK)
+			set.Add(sysUnlink)
 			set.Add(unix.SYS_GETPID)
 			p, in, out := launched(t, stp, &set, mode, path)
 			var mu sync.Mutex
@@ -60,7 +60,7 @@ func TestLaunchWithSeccompFilter(t *testing.T) {
 					mu.Lock()
 					seen = append(seen, fmt.Sprintf("entry %d", ev.Syscall.Nr))
 					mu.Unlock()
-					if ev.Syscall.Nr == unix.SYS_UNLINK {
+					if ev.Syscall.Nr == sysUnlink {
 						ev.Syscall.Ret = -int64(unix.EPERM)
 						return core.Resume | core.SyscallAbort
 					}
@@ -98,8 +98,8 @@ func TestLaunchWithSeccompFilter(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			// The "ready" line calls getpid first.
-			nr := map[string]int{"unlink": unix.SYS_UNLINK, "getpid": unix.SYS_GETPID}[mode]
-			if exp := fmt.Sprintf("[entry 39 exit 39 entry %d exit %d]", nr, nr); fmt.Sprint(seen) != exp {
+			nr := map[string]int{"unlink": sysUnlink, "getpid": unix.SYS_GETPID}[mode]
+			if exp := fmt.Sprintf("[entry %d exit %d entry %d exit %d]", unix.SYS_GETPID, unix.SYS_GETPID, nr, nr); fmt.Sprint(seen) != exp {
 				t.Errorf("reports %v, want %s", seen, exp)
 			}
 		})

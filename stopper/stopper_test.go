@@ -104,7 +104,7 @@ func TestAbortUnlinkWithEPERM(t *testing.T) {
 	p := start(t, "unlink", path)
 	p.expect("ready")
 	eng := &syscallEngine{entry: func(e *core.Engine, ev *core.Event) core.Action {
-		if ev.Syscall.Nr == unix.SYS_UNLINK {
+		if ev.Syscall.Nr == sysUnlink {
 			ev.Syscall.Ret = -int64(unix.EPERM)
 			return core.Resume | core.SyscallAbort
 		}
