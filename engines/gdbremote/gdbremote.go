@@ -4,20 +4,28 @@
 // work on one process at once (Linux allows one ptracer per thread; here
 // the debugger is one engine among many).
 //
-// The target is x86-64 Linux, all-stop, and the aim is gdbserver's
-// behaviour: gdb prints the same under both. The engine is written only
-// against package core: it holds threads with Control(Stop) and a Stop
-// from its callbacks, reads and writes registers (the general ones, the
-// XSAVE area for x87, SSE and AVX, the debug registers) and memory with
-// Examine, steps with SingleStep, and learns of breakpoint hits as
-// synchronous SIGTRAP reports. Its breakpoints (Z0) are its own: it writes
-// the int3 bytes while threads of the process run and takes them out again
-// whenever gdb holds the process, so gdb's memory reads, and other engines
-// examining a thread gdb holds, see the program's own bytes; while they are
-// in, they are the tracer's breakpoint shadows (core.Tracer.Shadow), so no
-// engine's Examine sees them then either. Hardware
-// breakpoints and watchpoints (Z1, Z2, Z4) are the debug registers, one
-// set written into every thread before it runs.
+// The target is Linux on x86-64 or arm64, all-stop, and the aim is
+// gdbserver's behaviour: gdb prints the same under both. The engine is
+// written only against package core: it holds threads with Control(Stop)
+// and a Stop from its callbacks, reads and writes registers and memory
+// with Examine, steps with SingleStep, and learns of breakpoint hits as
+// synchronous SIGTRAP reports. Its breakpoints (Z0) are its own: it
+// writes the breakpoint instructions (int3, brk #0) while threads of the
+// process run and takes them out again whenever gdb holds the process,
+// so gdb's memory reads, and other engines examining a thread gdb holds,
+// see the program's own bytes; while they are in, their bytes are the
+// tracer's breakpoint shadows (core.Tracer.Shadow), so no engine's
+// Examine sees them then either.
+//
+// What differs between the architectures is in their own files: the
+// register set gdb sees and its target description (x86-64: the general,
+// x87, SSE and AVX registers; arm64: x0-x30, sp, pc, cpsr and the FP/SIMD
+// registers), the breakpoint instruction and where its trap leaves the
+// PC, and hardware breakpoints and watchpoints. On x86-64 those (Z1, Z2,
+// Z4) are the debug registers, one set written into every thread before
+// it runs. On arm64 the server offers none: Z1-Z4 get the empty reply, so
+// gdb's hbreak and hardware watchpoints fail to insert; "set
+// can-use-hw-watchpoints 0" makes gdb watch by single-stepping instead.
 //
 // Events gdb can catch are core reports: system calls (QCatchSyscalls)
 // synchronous entries and exits filtered to gdb's list, forks (fork-events)
