@@ -4,20 +4,28 @@
 // work on one process at once (Linux allows one ptracer per thread; here
 // the debugger is one engine among many).
 //
-// The target is x86-64 Linux, all-stop, and the aim is gdbserver's
-// behaviour: gdb prints the same under both. The engine is written only
-// against package core: it holds threads with Control(Stop) and a Stop
-// from its callbacks, reads and writes registers (the general ones, the
-// XSAVE area for x87, SSE and AVX, the debug registers) and memory with
-// Examine, steps with SingleStep, and learns of breakpoint hits as
-// synchronous SIGTRAP reports. Its breakpoints (Z0) are its own: it writes
-// the int3 bytes while threads of the process run and takes them out again
-// whenever gdb holds the process, so gdb's memory reads, and other engines
-// examining a thread gdb holds, see the program's own bytes; while they are
-// in, they are the tracer's breakpoint shadows (core.Tracer.Shadow), so no
-// engine's Examine sees them then either. Hardware
-// breakpoints and watchpoints (Z1, Z2, Z4) are the debug registers, one
-// set written into every thread before it runs.
+// The target is Linux on x86-64 or arm64, all-stop, and the aim is
+// gdbserver's behaviour: gdb prints the same under both. The engine is
+// written only against package core: it holds threads with Control(Stop)
+// and a Stop from its callbacks, reads and writes registers and memory
+// with Examine, steps with SingleStep, and learns of breakpoint hits as
+// synchronous SIGTRAP reports. Its breakpoints (Z0) are its own: it
+// writes the breakpoint instructions (int3, brk #0) while threads of the
+// process run and takes them out again whenever gdb holds the process,
+// so gdb's memory reads, and other engines examining a thread gdb holds,
+// see the program's own bytes; while they are in, their bytes are the
+// tracer's breakpoint shadows (core.Tracer.Shadow), so no engine's
+// Examine sees them then either.
+//
+// What differs between the architectures is in their own files: the
+// register set gdb sees and its target description (x86-64: the general,
+// x87, SSE and AVX registers; arm64: x0-x30, sp, pc, cpsr and the FP/SIMD
+// registers), the breakpoint instruction and where its trap leaves the
+// PC, and hardware breakpoints and watchpoints. On x86-64 those (Z1, Z2,
+// Z4) are the debug registers, one set written into every thread before
+// it runs. On arm64 the server offers none: Z1-Z4 get the empty reply, so
+// gdb's hbreak and hardware watchpoints fail to insert; "set
+// can-use-hw-watchpoints 0" makes gdb watch by single-stepping instead.
 //
 // Events gdb can catch are core reports: system calls (QCatchSyscalls)
 // synchronous entries and exits filtered to gdb's list, forks (fork-events)
@@ -82,9 +90,6 @@ const (
 	activeSync   = core.EventSignalAll | core.EventExec
 )
 
-// siKernel is the si_code of the SIGTRAP an int3 raises.
-const siKernel = 0x80
-
 // why a thread stopped for gdb.
 type why uint8
 
@@ -92,7 +97,7 @@ const (
 	whyNone          why = iota // held because the server asked; nothing to report
 	whyLaunch                   // the launched program, held at its exec
 	whyStep                     // a single step finished
-	whyBreak                    // one of our breakpoints; rip is rewound to it
+	whyBreak                    // one of our breakpoints; the PC is rewound to it
 	whySignal                   // a signal for gdb to decide about; it was not delivered
 	whyExec                     // the process exec'd a new program
 	whyHW                       // a debug register fired: a hardware breakpoint or watchpoint
@@ -194,19 +199,21 @@ type stub struct {
 	allStop  bool // new threads start held
 	queue    []event
 	bps      map[uint64]bool // gdb's breakpoints
-	// inserted are the addresses where an int3 of ours is in memory;
-	// the bytes they replaced are the tracer's shadows (core.Tracer.Shadow),
-	// which every engine's Examine shows in their place.
+	// inserted are the addresses where a breakpoint instruction of ours
+	// is in memory; the bytes it replaced are the tracer's shadows
+	// (core.Tracer.Shadow), which every engine's Examine shows in their
+	// place.
 	inserted  map[uint64]bool
-	ever      map[uint64]bool // every address that ever held one of our int3 bytes
+	ever      map[uint64]bool // every address that ever held one of our breakpoints
 	pass      map[int]bool    // QPassSignals, as Linux numbers
 	execStop  bool            // gdb wants exec events
 	forkStop  bool            // gdb wants fork events
 	vforkStop bool            // and vfork events
 	forked    map[int]bool    // the children reported to gdb
 	// The hardware breakpoints and watchpoints, the same in every
-	// thread; hwGen counts their changes.
-	hw    [4]hwSlot
+	// thread (archDebugRegs' slots, made at the first Z1-Z4); hwGen
+	// counts their changes.
+	hw    []hwSlot
 	hwGen uint64
 	// gdb's catch syscall: on, and the calls (nil: all); declared are
 	// the calls the syscalls option named.
@@ -402,7 +409,7 @@ func (g *stub) StartAtExec(tid int) {
 
 // ReportClone follows new threads of the process (Base attaches to them
 // before they run). Child processes are not followed, but their copy of
-// memory is cleaned of our int3 bytes; when gdb asked for fork events, a
+// memory is cleaned of our breakpoints; when gdb asked for fork events, a
 // fork (a child with its own copy of memory) stops the parent for gdb,
 // which then detaches from the child (D;PID, gdb's detach-on-fork); the
 // child runs on meanwhile, as the engine debugs one process. A child
@@ -451,10 +458,7 @@ func (g *stub) ReportClone(e *core.Engine, action core.Action, ev *core.Event) c
 	return t.resume()
 }
 
-// vforkCalls are the calls that make a vfork child.
-var vforkCalls = []int{unix.SYS_VFORK, unix.SYS_CLONE, unix.SYS_CLONE3}
-
-// cleanChild takes our int3 bytes out of a new child process, which got a
+// cleanChild takes our breakpoints out of a new child process, which got a
 // copy of the parent's memory with them in it and would die of the first
 // it ran into. The child waits at its first stop while its parent's CLONE
 // report runs. A child sharing the parent's memory (vfork, posix_spawn) is
@@ -585,7 +589,7 @@ func (g *stub) ReportSignal(e *core.Engine, action core.Action, ev *core.Event) 
 		return g.quiesced(t, 0) | keep
 	}
 	sig := ev.Signal.Signo
-	if sig == int(unix.SIGTRAP) && ev.Signal.Code == siKernel && len(g.ever) > 0 {
+	if sig == int(unix.SIGTRAP) && ev.Signal.Code == swBreakCode && len(g.ever) > 0 {
 		ever := make(map[uint64]bool, len(g.ever))
 		for a := range g.ever {
 			ever[a] = true
@@ -763,7 +767,7 @@ func (g *stub) Summary(w io.Writer) {
 
 // shutdown stops the server goroutine. The tracer has let go of the
 // threads by now, so breakpoints still in memory are taken out through
-// /proc/PID/mem directly; a process left with int3 bytes would die of the
+// /proc/PID/mem directly; a process left with our breakpoints would die of the
 // next one it ran into.
 func (g *stub) shutdown() {
 	g.once.Do(func() {
@@ -786,12 +790,15 @@ func (g *stub) shutdown() {
 				g.Out.Warn("%s: process %d keeps the breakpoints of gdb: %v", g.Name(), g.target, err)
 			}
 			for addr := range g.inserted {
-				orig, ok := g.tracer.Unshadow(g.target, addr)
-				if !ok || f == nil {
-					continue
-				}
-				if _, err := f.WriteAt([]byte{orig}, int64(addr)); err != nil {
-					g.Out.Warn("%s: process %d keeps the breakpoint at %#x: %v", g.Name(), g.target, addr, err)
+				for i := range breakpointInsn {
+					a := addr + uint64(i)
+					orig, ok := g.tracer.Unshadow(g.target, a)
+					if !ok || f == nil {
+						continue
+					}
+					if _, err := f.WriteAt([]byte{orig}, int64(a)); err != nil {
+						g.Out.Warn("%s: process %d keeps the breakpoint at %#x: %v", g.Name(), g.target, addr, err)
+					}
 				}
 			}
 			if f != nil {

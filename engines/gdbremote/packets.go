@@ -188,7 +188,9 @@ func (s *session) query(d string) string {
 		if s.swbreak {
 			r += ";swbreak+"
 		}
-		if s.hwbreak {
+		if s.hwbreak && archDebugRegs != nil {
+			// Stops at hardware breakpoints are reported as such;
+			// without any, gdb is not told it could see them.
 			r += ";hwbreak+"
 		}
 		s.g.mu.Lock()
@@ -742,9 +744,9 @@ func (s *session) writeMemBin(arg string) string {
 	return s.writeMem(addr, []byte(data))
 }
 
-// writeMem writes memory; where an int3 of ours is in memory, the new byte
-// becomes the one it replaced (Examine keeps the int3 and records the
-// byte as the shadow).
+// writeMem writes memory; where a breakpoint instruction of ours is in
+// memory, the new bytes become the ones it replaced (Examine keeps the
+// instruction and records the bytes as its shadows).
 func (s *session) writeMem(addr uint64, b []byte) string {
 	if len(b) == 0 {
 		return "OK"
@@ -765,8 +767,8 @@ func (s *session) writeMem(addr uint64, b []byte) string {
 }
 
 // breakpoint answers Z and z: software breakpoints (type 0) are the
-// engine's int3 bytes, hardware breakpoints and watchpoints (1-4) debug
-// registers (hwPoint).
+// engine's breakpoint instructions, hardware breakpoints and watchpoints
+// (1-4) the architecture's debug registers (hwPoint).
 func (s *session) breakpoint(d string) string {
 	typ, rest, ok := strings.Cut(d[1:], ",")
 	if !ok {
@@ -789,8 +791,9 @@ func (s *session) breakpoint(d string) string {
 		return errBadPacket
 	}
 	if s.gOther != 0 {
-		// A forked child: its copy of memory was cleaned of our int3
-		// bytes at the fork, and debug registers are not inherited.
+		// A forked child: its copy of memory was cleaned of our
+		// breakpoints at the fork, and debug registers are not
+		// inherited.
 		if d[0] == 'z' {
 			return "OK"
 		}
@@ -818,13 +821,14 @@ func (s *session) breakpoint(d string) string {
 	if t == nil {
 		return errState
 	}
-	// The int3 goes in when the threads run; check now that it can.
+	// The instruction goes in when the threads run; check now that it
+	// can.
 	err = t.e.Examine(func(st core.Stopped) error {
-		var b [1]byte
-		if n, err := st.ReadMemory(uintptr(addr), b[:]); n != 1 {
+		b := make([]byte, len(breakpointInsn))
+		if n, err := st.ReadMemory(uintptr(addr), b); n != len(b) {
 			return fmt.Errorf("read: %v", err)
 		}
-		if n, err := st.WriteMemory(uintptr(addr), b[:]); n != 1 {
+		if n, err := st.WriteMemory(uintptr(addr), b); n != len(b) {
 			return fmt.Errorf("write: %v", err)
 		}
 		return nil
@@ -851,7 +855,7 @@ func (s *session) removeNow(addr uint64) string {
 	}
 	ok := false
 	t.e.Examine(func(st core.Stopped) error {
-		ok = s.g.restoreByte(st, tgid, addr)
+		ok = s.g.restoreInsn(st, tgid, addr)
 		return nil
 	})
 	if !ok {

@@ -16,16 +16,6 @@ import (
 // XSAVE area (PTRACE_GETREGSET NT_X86_XSTATE), or from the FXSAVE area
 // (NT_PRFPREG) where there is no XSAVE, decoded as gdbserver decodes them
 // (gdbserver/i387-fp.c), so gdb prints the same values under both.
-type reg struct {
-	name  string
-	bits  int
-	typ   string
-	group string
-	// get returns the register's bytes in target order from f, or nil
-	// when f lacks the state it comes from; set stores them.
-	get func(f *regFile) []byte
-	set func(f *regFile, v []byte)
-}
 
 // regFile is the state the registers are read from and written to.
 type regFile struct {
@@ -40,9 +30,7 @@ type regFile struct {
 	gpDirty, fpDirty bool
 }
 
-func le64(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
-
-func gpr(name string, p func(*unix.PtraceRegs) *uint64) reg {
+func gpr(name string, p func(*unix.PtraceRegs) *uint64) reg[regFile] {
 	typ := "int64"
 	switch name {
 	case "rbp", "rsp":
@@ -50,7 +38,7 @@ func gpr(name string, p func(*unix.PtraceRegs) *uint64) reg {
 	case "rip":
 		typ = "code_ptr"
 	}
-	return reg{name: name, bits: 64, typ: typ,
+	return reg[regFile]{name: name, bits: 64, typ: typ,
 		get: func(f *regFile) []byte {
 			if f.gp == nil {
 				return nil
@@ -64,8 +52,8 @@ func gpr(name string, p func(*unix.PtraceRegs) *uint64) reg {
 		}}
 }
 
-func reg32(name, typ string, p func(*unix.PtraceRegs) *uint64) reg {
-	return reg{name: name, bits: 32, typ: typ,
+func reg32(name, typ string, p func(*unix.PtraceRegs) *uint64) reg[regFile] {
+	return reg[regFile]{name: name, bits: 32, typ: typ,
 		get: func(f *regFile) []byte {
 			if f.gp == nil {
 				return nil
@@ -94,8 +82,8 @@ const (
 
 // fpField is a register at off in the floating point area, size bytes
 // there, shown zero-extended to bits; feat is its XSAVE component.
-func fpField(name string, bits int, typ, group string, off, size int, feat uint64, mask uint64) reg {
-	return reg{name: name, bits: bits, typ: typ, group: group,
+func fpField(name string, bits int, typ, group string, off, size int, feat uint64, mask uint64) reg[regFile] {
+	return reg[regFile]{name: name, bits: bits, typ: typ, group: group,
 		get: func(f *regFile) []byte {
 			if f.fp == nil || off+size > len(f.fp) || feat == xfeatAVX && !f.xsave {
 				return nil
@@ -137,7 +125,7 @@ func (f *regFile) touch(feat uint64) {
 // ftag is the x87 tag word as gdb wants it, two bits a register, made
 // from the FXSAVE area's abridged one bit a register and the registers'
 // contents (gdbserver's i387_ftag).
-var ftag = reg{name: "ftag", bits: 32, typ: "int", group: "float",
+var ftag = reg[regFile]{name: "ftag", bits: 32, typ: "int", group: "float",
 	get: func(f *regFile) []byte {
 		if f.fp == nil {
 			return nil
@@ -194,8 +182,12 @@ const (
 	regEflags = 17
 )
 
-var regs = func() []reg {
-	r := []reg{
+// expedited are the registers a stop reply carries, as gdbserver's: the
+// frame pointer, the stack pointer and the PC.
+var expedited = []int{regRBP, regRSP, regRIP}
+
+var regs = func() []reg[regFile] {
+	r := []reg[regFile]{
 		gpr("rax", func(r *unix.PtraceRegs) *uint64 { return &r.Rax }),
 		gpr("rbx", func(r *unix.PtraceRegs) *uint64 { return &r.Rbx }),
 		gpr("rcx", func(r *unix.PtraceRegs) *uint64 { return &r.Rcx }),
@@ -280,102 +272,14 @@ func (l layout) count() int {
 	return firstYMMH
 }
 
-// appendReg appends register n of f in the 'g'/'p' encoding: target byte
-// order, 'x' digits when it is unavailable.
-func appendReg(b []byte, n int, f *regFile) []byte {
-	rg := regs[n]
-	var v []byte
-	if f != nil {
-		v = rg.get(f)
-	}
-	if v == nil {
-		for range rg.bits / 4 {
-			b = append(b, 'x')
-		}
-		return b
-	}
-	for _, c := range v[:rg.bits/8] {
-		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
-	}
-	return b
-}
-
-// encodeRegs is the 'g' reply for f.
-func encodeRegs(f *regFile, l layout) string {
-	b := make([]byte, 0, regsGDigits+16*32)
-	for n := range l.count() {
-		b = appendReg(b, n, f)
-	}
-	return string(b)
-}
-
-// setReg stores the hex value v (target byte order) of register n in f.
-// All-'x' values are accepted and dropped, as are writes to state f lacks.
-func setReg(f *regFile, n int, v string) error {
-	if n < 0 || n >= len(regs) {
-		return fmt.Errorf("no register %d", n)
-	}
-	rg := regs[n]
-	if len(v) != rg.bits/4 {
-		return fmt.Errorf("register %s: want %d hex digits, got %d", rg.name, rg.bits/4, len(v))
-	}
-	if strings.Trim(v, "x") == "" {
-		return nil
-	}
-	b, err := unhex(v)
-	if err != nil {
-		return err
-	}
-	rg.set(f, b)
-	return nil
-}
-
-// decodeRegs applies a 'G' packet's data to f.
-func decodeRegs(f *regFile, data string, l layout) error {
-	if len(data)%2 != 0 {
-		return fmt.Errorf("bad register block length %d", len(data))
-	}
-	off := 0
-	for n := range l.count() {
-		w := regs[n].bits / 4
-		if off+w > len(data) {
-			// gdb may send fewer registers than described; the rest
-			// keep their values.
-			if n == 0 {
-				return fmt.Errorf("register block too short: %d digits", len(data))
-			}
-			break
-		}
-		if err := setReg(f, n, data[off:off+w]); err != nil {
-			return err
-		}
-		off += w
-	}
-	if off != len(data) {
-		return fmt.Errorf("register block of %d digits, want at most %d", len(data), off)
-	}
-	return nil
-}
-
 // xstateMax bounds the XSAVE area (11 KiB with AMX's tiles).
 const xstateMax = 16 << 10
 
-// loadRegs reads the registers of a stopped thread: the general ones,
-// and with fp the floating point area too, the XSAVE area where the
-// kernel has one, else the FXSAVE area. fpErr says why the floating point
-// registers could not be read; they are unavailable then.
-func loadRegs(st core.Stopped, fp bool) (f *regFile, fpErr error, err error) {
-	r, err := st.Registers()
-	if err != nil {
-		return nil, nil, err
-	}
-	f = &regFile{regs: r, gp: r.Raw()}
-	if fp {
-		fpErr = f.loadFP(st)
-	}
-	return f, fpErr, nil
-}
+// newRegFile is the register file of a thread with general registers r.
+func newRegFile(r *core.Registers) *regFile { return &regFile{regs: r, gp: r.Raw()} }
 
+// loadFP reads the floating point area: the XSAVE area where the kernel
+// has one, else the FXSAVE area.
 func (f *regFile) loadFP(st core.Stopped) error {
 	buf := make([]byte, xstateMax)
 	n, xerr := st.Regset(core.NoteXState, buf)
@@ -455,16 +359,7 @@ func targetXML(l layout) string {
 <field name="ID" start="21" end="21"/>
 </flags>
 `)
-	feature := func(from, to int) {
-		for n := from; n < to; n++ {
-			rg := regs[n]
-			fmt.Fprintf(&sb, `<reg name="%s" bitsize="%d" type="%s" regnum="%d"`, rg.name, rg.bits, rg.typ, n)
-			if rg.group != "" {
-				fmt.Fprintf(&sb, ` group="%s"`, rg.group)
-			}
-			sb.WriteString("/>\n")
-		}
-	}
+	feature := func(from, to int) { writeRegElems(&sb, regs, from, to) }
 	feature(0, firstXMM)
 	sb.WriteString(`</feature>
 <feature name="org.gnu.gdb.i386.sse">
@@ -517,55 +412,4 @@ func targetXML(l layout) string {
 	}
 	sb.WriteString("</target>\n")
 	return sb.String()
-}
-
-// Signal numbers. The protocol uses gdb's own numbering (gdb/signals.def),
-// which differs from Linux's past SIGTERM.
-var hostToGDB = map[int]int{
-	1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 10, 8: 8, 9: 9, 10: 30, 11: 11, 12: 31, 13: 13, 14: 14, 15: 15,
-	17: 20, 18: 19, 19: 17, 20: 18, 21: 21, 22: 22, 23: 16, 24: 24, 25: 25, 26: 26, 27: 27, 28: 28,
-	29: 23, 30: 32, 31: 12,
-}
-
-// gdbUnknown is GDB_SIGNAL_UNKNOWN.
-const gdbUnknown = 143
-
-// toGDB converts a Linux signal number to gdb's.
-func toGDB(sig int) int {
-	if sig == 0 {
-		return 0
-	}
-	if g, ok := hostToGDB[sig]; ok {
-		return g
-	}
-	switch {
-	case sig == 32:
-		return 77 // GDB_SIGNAL_REALTIME_32
-	case sig >= 33 && sig <= 63:
-		return 45 + sig - 33 // GDB_SIGNAL_REALTIME_33...
-	case sig == 64:
-		return 78
-	}
-	return gdbUnknown
-}
-
-// fromGDB converts gdb's signal number to Linux's; 0 if there is none.
-func fromGDB(g int) int {
-	if g == 0 {
-		return 0
-	}
-	for h, v := range hostToGDB {
-		if v == g {
-			return h
-		}
-	}
-	switch {
-	case g == 77:
-		return 32
-	case g >= 45 && g <= 75:
-		return 33 + g - 45
-	case g == 78:
-		return 64
-	}
-	return 0
 }

@@ -250,7 +250,7 @@ func (s *session) pendingThread(only map[*thread]action) *thread {
 }
 
 // setActive switches the threads between watching passively and reporting
-// to gdb. Going idle, a thread with an int3 trap still pending keeps
+// to gdb. Going idle, a thread with a breakpoint trap still pending keeps
 // watching signals until it has been dealt with.
 func (g *stub) setActive(on bool) {
 	g.mu.Lock()
@@ -502,7 +502,7 @@ func (s *session) memThread() *thread {
 	return first
 }
 
-// lift takes every int3 out of memory.
+// lift takes every breakpoint instruction out of memory.
 func (s *session) lift() error {
 	g := s.g
 	g.mu.Lock()
@@ -522,7 +522,7 @@ func (s *session) lift() error {
 	restored := map[uint64]bool{}
 	err := t.e.Examine(func(st core.Stopped) error {
 		for _, a := range ins {
-			if g.restoreByte(st, tgid, a) {
+			if g.restoreInsn(st, tgid, a) {
 				restored[a] = true
 			}
 		}
@@ -536,7 +536,8 @@ func (s *session) lift() error {
 	return err
 }
 
-// insert writes an int3 at every breakpoint not in memory yet.
+// insert writes a breakpoint instruction at every breakpoint not in
+// memory yet.
 func (s *session) insert() error {
 	g := s.g
 	g.mu.Lock()
@@ -558,14 +559,7 @@ func (s *session) insert() error {
 	var done []uint64
 	err := t.e.Examine(func(st core.Stopped) error {
 		for _, a := range want {
-			var b [1]byte
-			if n, _ := st.ReadMemory(uintptr(a), b[:]); n != 1 {
-				continue
-			}
-			if n, _ := st.WriteMemory(uintptr(a), breakpointInsn); n == 1 {
-				// In the same examination, so no other engine's
-				// sees the int3 unshadowed.
-				g.tracer.Shadow(tgid, a, b[0])
+			if g.insertInsn(st, tgid, a) {
 				done = append(done, a)
 			}
 		}
@@ -579,19 +573,64 @@ func (s *session) insert() error {
 	return err
 }
 
-// restoreByte takes our int3 at addr out of process tgid's memory: the
-// byte its shadow holds goes back. Called inside an Examine; false if the
-// byte could not be written, and the int3 stays (shadowed).
-func (g *stub) restoreByte(st core.Stopped, tgid int, addr uint64) bool {
-	orig, ok := g.tracer.Unshadow(tgid, addr)
-	if !ok {
-		return true
-	}
-	if n, _ := st.WriteMemory(uintptr(addr), []byte{orig}); n != 1 {
-		g.tracer.Shadow(tgid, addr, orig)
+// insertInsn writes our breakpoint instruction at addr in process tgid's
+// memory and shadows each byte it replaced. Called inside an Examine, so
+// no other engine's examination sees the instruction unshadowed; false
+// if it could not be written.
+func (g *stub) insertInsn(st core.Stopped, tgid int, addr uint64) bool {
+	orig := make([]byte, len(breakpointInsn))
+	if n, _ := st.ReadMemory(uintptr(addr), orig); n != len(orig) {
 		return false
 	}
+	n, _ := st.WriteMemory(uintptr(addr), breakpointInsn)
+	if n != len(orig) {
+		if n > 0 {
+			// Cut short: put back what was written.
+			st.WriteMemory(uintptr(addr), orig[:n])
+		}
+		return false
+	}
+	for i, b := range orig {
+		g.tracer.Shadow(tgid, addr+uint64(i), b)
+	}
 	return true
+}
+
+// restoreInsn takes our breakpoint instruction at addr out of process
+// tgid's memory: the bytes its shadows hold go back. Called inside an
+// Examine; false if they could not be written, and the instruction stays
+// (shadowed).
+func (g *stub) restoreInsn(st core.Stopped, tgid int, addr uint64) bool {
+	orig := make([]byte, len(breakpointInsn))
+	var have []int // the bytes shadowed: all of them, or none once restored
+	for i := range orig {
+		if b, ok := g.tracer.Unshadow(tgid, addr+uint64(i)); ok {
+			orig[i], have = b, append(have, i)
+		}
+	}
+	written := 0
+	if len(have) == len(orig) {
+		n, _ := st.WriteMemory(uintptr(addr), orig)
+		written = max(n, 0)
+	} else {
+		// Some bytes only: the others are not ours to write.
+		for written < len(have) {
+			i := have[written]
+			if n, _ := st.WriteMemory(uintptr(addr)+uintptr(i), orig[i:i+1]); n != 1 {
+				break
+			}
+			written++
+		}
+	}
+	if written == len(have) {
+		return true
+	}
+	// Shadow again what is still ours; a byte already written back is
+	// shadowed over itself, which changes nothing seen.
+	for _, i := range have {
+		g.tracer.Shadow(tgid, addr+uint64(i), orig[i])
+	}
+	return false
 }
 
 // stopAndReport stops the process for t's event and tells gdb.
@@ -641,7 +680,7 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "T%02xthread:%s;", toGDB(sig), s.threadID(t))
 	if f, err := s.regsOf(t, false); err == nil {
-		for _, n := range []int{regRBP, regRSP, regRIP} {
+		for _, n := range expedited {
 			fmt.Fprintf(&b, "%02x:%s;", n, appendReg(nil, n, f))
 		}
 	}
@@ -831,7 +870,7 @@ func (s *session) resume(acts map[*thread]action) {
 				return
 			case !done:
 				// The instruction blocks in the kernel (a system
-				// call): rip is past the breakpoint, which can go
+				// call): the PC is past the breakpoint, which can go
 				// in again. The step finishes on its own; a
 				// thread to continue just runs on then.
 				inFlight[t] = true
@@ -905,7 +944,7 @@ func sortedThreads(acts map[*thread]action) []*thread {
 	return ts
 }
 
-// atBreakpoint reports whether t's rip is at one of gdb's breakpoints.
+// atBreakpoint reports whether t's PC is at one of gdb's breakpoints.
 func (s *session) atBreakpoint(t *thread) bool {
 	pc, ok := s.pc(t)
 	if !ok {
