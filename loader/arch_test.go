@@ -146,7 +146,7 @@ func TestRegistersByArchitecture(t *testing.T) {
 		object, header string
 		regs           []string // the struct pt_regs fields the programs read
 	}{
-		{"utrace_x86_bpfel.o", "../bpf/vmlinux_x86.h", []string{"di", "dx", "orig_ax", "r10", "r8", "r9", "si", "sp"}},
+		{"utrace_x86_bpfel.o", "../bpf/vmlinux_x86.h", x86PtRegsFields},
 		{"utrace_arm64_bpfel.o", "../bpf/vmlinux_arm64.h", []string{"orig_x0", "regs", "sp", "syscallno"}},
 	} {
 		spec := loadSpec(t, c.object)
