@@ -134,11 +134,53 @@ func (p *Proc) Go(t testing.TB) {
 // ReadLine reads a line the program wrote on its standard output.
 func (p *Proc) ReadLine(t testing.TB) string {
 	t.Helper()
-	line, err := p.out.ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading output of pid %d: %v", p.Pid, err)
+	type result struct {
+		line string
+		err  error
 	}
-	return strings.TrimSuffix(line, "\n")
+	done := make(chan result, 1)
+	go func() {
+		line, err := p.out.ReadString('\n')
+		done <- result{line, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("reading output of pid %d: %v", p.Pid, r.err)
+		}
+		return strings.TrimSuffix(r.line, "\n")
+	case <-time.After(lineTimeout):
+		// A program that says nothing for this long is stuck: say how its
+		// threads are, rather than hang the test binary until its timeout.
+		t.Fatalf("pid %d said nothing for %v; its threads: %s", p.Pid, lineTimeout, threadStates(p.Pid))
+		return ""
+	}
+}
+
+// lineTimeout bounds the wait for a test program's next line.
+const lineTimeout = 60 * time.Second
+
+// threadStates lists the state and tracer of each thread of pid.
+func threadStates(pid int) string {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, e := range ents {
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, e.Name()))
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "[%s", e.Name())
+		for _, l := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(l, "State:") || strings.HasPrefix(l, "TracerPid:") {
+				fmt.Fprintf(&b, " %s", strings.Join(strings.Fields(l), " "))
+			}
+		}
+		b.WriteString("] ")
+	}
+	return b.String()
 }
 
 // CloseStdin closes the program's standard input, which ends programs
