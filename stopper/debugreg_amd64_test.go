@@ -84,12 +84,7 @@ func TestRegsetsDebugRegistersSiginfo(t *testing.T) {
 		}
 		return core.Resume
 	}}
-	attach(t, tr, p.pid, eng, core.EventSyscallEntry, core.EventSyscallEntry)
-	p.proceed()
-	if l := p.line(); l != "openat=-1" {
-		t.Errorf("program: %q", l)
-	}
-	p.exit()
+	runOpen(t, tr, p, eng)
 	mu.Lock()
 	defer mu.Unlock()
 	for _, e := range errs {
@@ -143,12 +138,7 @@ func TestShadowedMemory(t *testing.T) {
 		})
 		return core.Resume
 	}}
-	attach(t, tr, p.pid, eng, core.EventSyscallEntry, core.EventSyscallEntry)
-	p.proceed()
-	if l := p.line(); l != "openat=-1" {
-		t.Errorf("program: %q", l)
-	}
-	p.exit()
+	runOpen(t, tr, p, eng)
 	mu.Lock()
 	defer mu.Unlock()
 	want := []string{`shadowed '/'`, `written 'Q'`, `memory 0xcc, unshadow 'Q' true`}

@@ -210,3 +210,16 @@ var sysUnlink = func() int {
 	nr, _ := sysabi.Number("unlinkat")
 	return nr
 }()
+
+// runOpen attaches eng for synchronous syscall entries to p, the "open"
+// program waiting at its "ready" line, lets it make its openat and checks
+// that the call failed (the path does not exist) and the program ended.
+func runOpen(t *testing.T, tr *core.Tracer, p *proc, eng any) {
+	t.Helper()
+	attach(t, tr, p.pid, eng, core.EventSyscallEntry, core.EventSyscallEntry)
+	p.proceed()
+	if l := p.line(); l != "openat=-1" {
+		t.Errorf("program: %q", l)
+	}
+	p.exit()
+}

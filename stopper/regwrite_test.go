@@ -47,12 +47,7 @@ func TestRegisterWriteRefused(t *testing.T) {
 		}
 		return core.Resume
 	}}
-	attach(t, tr, p.pid, eng, core.EventSyscallEntry, core.EventSyscallEntry)
-	p.proceed()
-	if l := p.line(); l != "openat=-1" {
-		t.Errorf("program: %q", l)
-	}
-	p.exit()
+	runOpen(t, tr, p, eng)
 	mu.Lock()
 	defer mu.Unlock()
 	if !errors.Is(writeErr, refusedErrno) {

@@ -81,12 +81,7 @@ func TestStopAtOpenatReadsRegistersAndMemory(t *testing.T) {
 		}
 		return core.Resume
 	}}
-	attach(t, tr, p.pid, eng, core.EventSyscallEntry, core.EventSyscallEntry)
-	p.proceed()
-	if l := p.line(); l != "openat=-1" {
-		t.Errorf("program: %q", l)
-	}
-	p.exit()
+	runOpen(t, tr, p, eng)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) != 1 || seen[0] != fmt.Sprintf("%d %s", unix.SYS_OPENAT, path) {
