@@ -1,15 +1,14 @@
 package core
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"regexp"
 	"strings"
 
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,20 +18,13 @@ var ErrNoCgroup2 = errors.New("no cgroup v2 hierarchy is mounted (mount -t cgrou
 
 // Cgroup2Mount returns where the cgroup v2 hierarchy is mounted, or "".
 func Cgroup2Mount() string {
-	f, err := os.Open("/proc/self/mountinfo")
+	mounts, err := procfs.Self.Mounts()
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// "36 25 0:31 / /sys/fs/cgroup rw,... - cgroup2 cgroup2 rw"
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		if !ok || !strings.HasPrefix(post, "cgroup2 ") {
-			continue
-		}
-		if fields := strings.Fields(pre); len(fields) >= 5 && fields[3] == "/" {
-			return fields[4]
+	for _, m := range mounts {
+		if m.FSType == "cgroup2" && m.Root == "/" {
+			return m.Point
 		}
 	}
 	return ""
@@ -80,7 +72,7 @@ func CgroupPath(id uint64) string {
 		return ""
 	}
 	defer unix.Close(fd)
-	p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	p, err := procfs.Self.Fd(fd)
 	if err != nil {
 		return ""
 	}

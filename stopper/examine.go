@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"unsafe"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -101,7 +101,7 @@ func (s *stopped) transfer(addr uintptr, p []byte, op func(int, []byte, int64) (
 	return n, nil
 }
 
-func (s *stopped) path() string { return "/proc/" + strconv.Itoa(s.tid) + "/mem" }
+func (s *stopped) path() string { return procfs.Process(s.tid).Path("mem") }
 
 // file returns the thread's /proc/TID/mem, opened at the first access and
 // kept by the task (see task.mem): an examination at every stop (the

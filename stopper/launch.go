@@ -1,7 +1,6 @@
 package stopper
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -159,10 +159,10 @@ func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
 // did not see begin (a counter leaves those out, as strace -c does the
 // launcher's).
 func waitInRead(pid int) {
-	path := "/proc/" + strconv.Itoa(pid) + "/syscall"
+	dir := procfs.Process(pid)
 	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
-		b, err := os.ReadFile(path)
-		if err != nil || bytes.HasPrefix(b, []byte("0 0x3 ")) {
+		sc, err := dir.Syscall()
+		if err != nil || sc.Reads(3) {
 			return
 		}
 		time.Sleep(50 * time.Microsecond)

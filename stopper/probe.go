@@ -1,9 +1,10 @@
 package stopper
 
 import (
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 )
 
 // Kernel is what the running kernel lets the stopper do: whether this
@@ -22,13 +23,13 @@ type Kernel struct {
 // ProbeKernel reads the stopper's kernel settings from /proc.
 func ProbeKernel() Kernel {
 	k := Kernel{PtraceScope: -1}
-	if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+	if v, err := procfs.Sysctl("kernel.yama.ptrace_scope"); err == nil {
+		if n, err := strconv.Atoi(v); err == nil {
 			k.PtraceScope = n
 		}
 	}
-	if b, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail"); err == nil {
-		for _, a := range strings.Fields(string(b)) {
+	if v, err := procfs.Sysctl("kernel.seccomp.actions_avail"); err == nil {
+		for _, a := range strings.Fields(v) {
 			if a == "trace" {
 				k.SeccompTrace = true
 			}

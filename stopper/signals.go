@@ -1,11 +1,8 @@
 package stopper
 
 import (
-	"bytes"
-	"os"
-	"strconv"
-
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -14,16 +11,15 @@ import (
 // reports a signal before the kernel acts on its disposition, so this is
 // what the signal is about to do.
 func dispositions(tid int) (ignored, caught uint64, err error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	s, err := procfs.Process(tid).Status()
 	if err != nil {
 		return 0, 0, err
 	}
-	for line := range bytes.Lines(b) {
-		if v, ok := bytes.CutPrefix(line, []byte("SigIgn:")); ok {
-			ignored, _ = strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
-		} else if v, ok := bytes.CutPrefix(line, []byte("SigCgt:")); ok {
-			caught, _ = strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
-		}
+	if ignored, err = s.Mask("SigIgn"); err != nil {
+		return 0, 0, err
+	}
+	if caught, err = s.Mask("SigCgt"); err != nil {
+		return 0, 0, err
 	}
 	return ignored, caught, nil
 }

@@ -1,13 +1,12 @@
 package stopper
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -288,7 +287,7 @@ func (s *Stopper) eventStop(t *task, cause int) {
 			s.cont(t)
 			return
 		}
-		exe, _ := os.Readlink("/proc/" + strconv.Itoa(t.tid) + "/exe")
+		exe, _ := procfs.Process(t.tid).Exe()
 		s.report(t, core.Event{Type: core.EventExec, Exec: core.Exec{Filename: exe, OldTid: int(msg)}})
 	case unix.PTRACE_EVENT_SECCOMP:
 		// A trapped call of a launched program: its entry.
@@ -602,26 +601,22 @@ var monoBase, monoStart = func() (uint64, time.Time) {
 }()
 
 // tgidOf and tracerOf read /proc/TID/status.
-func tgidOf(tid int) int { return statusField(tid, "Tgid:") }
+func tgidOf(tid int) int { return statusField(tid, "Tgid") }
 
-func tracerOf(tid int) int { return statusField(tid, "TracerPid:") }
+func tracerOf(tid int) int { return statusField(tid, "TracerPid") }
 
+// statusField is 0 when the thread is gone.
 func statusField(tid int, name string) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	s, err := procfs.Process(tid).Status()
 	if err != nil {
 		return 0
 	}
-	for line := range bytes.Lines(b) {
-		if v, ok := bytes.CutPrefix(line, []byte(name)); ok {
-			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
-			return n
-		}
-	}
-	return 0
+	n, _ := s.Int(name)
+	return n
 }
 
 // ownChild reports whether t is a process this program started: its exit
 // status is for the program's own wait, not the stopper's.
 func ownChild(t *task) bool {
-	return t.tgid == t.tid && statusField(t.tid, "PPid:") == os.Getpid()
+	return t.tgid == t.tid && statusField(t.tid, "PPid") == os.Getpid()
 }

@@ -10,10 +10,10 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
 	"sync"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/engines/symbolize"
 )
@@ -73,7 +73,7 @@ func (s *stepper) start(e *core.Engine) {
 	s.started, s.tid = true, e.Tid()
 	s.mu.Unlock()
 	self, _ := os.Executable()
-	exe, _ := os.Readlink("/proc/" + strconv.Itoa(e.Tid()) + "/exe")
+	exe, _ := procfs.Process(e.Tid()).Exe()
 	if exe != "" && exe == self {
 		return // ReportExec starts it
 	}

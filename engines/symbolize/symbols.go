@@ -5,14 +5,13 @@
 package symbolize
 
 import (
-	"bufio"
 	"debug/elf"
 	"fmt"
-	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 )
 
 // Symbolizer names code addresses of a process from its memory map and the
@@ -37,25 +36,14 @@ type elfSyms struct {
 // later (dlopen) are named by their bare address.
 func New(pid int) *Symbolizer {
 	s := &Symbolizer{files: map[string]*elfSyms{}}
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/maps")
+	maps, err := procfs.Process(pid).Maps()
 	if err != nil {
 		return s
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// 55d0c0a00000-55d0c0a21000 r-xp 00002000 08:01 1234  /usr/bin/cat
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 || !strings.Contains(fields[1], "x") {
-			continue
+	for _, m := range maps {
+		if m.Exec() && m.Path != "" {
+			s.maps = append(s.maps, mapping{start: m.Start, end: m.End, off: m.Offset, path: m.Path})
 		}
-		lo, hi, _ := strings.Cut(fields[0], "-")
-		var m mapping
-		m.start, _ = strconv.ParseUint(lo, 16, 64)
-		m.end, _ = strconv.ParseUint(hi, 16, 64)
-		m.off, _ = strconv.ParseUint(fields[2], 16, 64)
-		m.path = fields[5]
-		s.maps = append(s.maps, m)
 	}
 	return s
 }

@@ -16,15 +16,14 @@ package readonly
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 )
@@ -115,7 +114,7 @@ func (r *Readonly) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 // descriptor and symbolic links are not followed).
 func (r *Readonly) inside(ev *core.Event, path string) bool {
 	if !filepath.IsAbs(path) {
-		cwd, err := os.Readlink("/proc/" + strconv.Itoa(ev.Tid) + "/cwd")
+		cwd, err := procfs.Process(ev.Tid).Cwd()
 		if err != nil {
 			return false
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cilium/ebpf/link"
 
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
 	"golang.org/x/sys/unix"
 )
@@ -233,8 +234,8 @@ func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 // machine describes this machine and the tools' versions.
 func machine() string {
 	kernel := "?"
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		kernel = strings.TrimSpace(string(b))
+	if r, err := procfs.Sysctl("kernel.osrelease"); err == nil {
+		kernel = r
 	}
 	cpu := "?"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {

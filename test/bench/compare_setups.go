@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 )
 
@@ -191,10 +192,10 @@ func startBlocked(argv []string) (*blocked, error) {
 	if err := b.cmd.Start(); err != nil {
 		return nil, err
 	}
-	// "0 0x0 ..." in /proc/PID/syscall is read(0, ...): start-up is done.
-	file := fmt.Sprintf("/proc/%d/syscall", b.cmd.Process.Pid)
+	// Blocked in read(0, ...): start-up is done.
+	dir := procfs.Process(b.cmd.Process.Pid)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		if s, err := os.ReadFile(file); err == nil && strings.HasPrefix(string(s), "0 0x0 ") {
+		if sc, err := dir.Syscall(); err == nil && sc.Reads(0) {
 			return b, nil
 		}
 		if time.Now().After(deadline) {

@@ -50,6 +50,7 @@ import (
 	"github.com/cilium/ebpf/link"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
 )
@@ -333,9 +334,9 @@ func (w workload) start() (*proc, error) {
 	}
 	p.pid = p.cmd.Process.Pid
 	// Wait until it blocks in read(0, ...): start-up done.
-	file := fmt.Sprintf("/proc/%d/syscall", p.pid)
+	dir := procfs.Process(p.pid)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		if b, err := os.ReadFile(file); err == nil && strings.HasPrefix(string(b), "0 0x0 ") {
+		if sc, err := dir.Syscall(); err == nil && sc.Reads(0) {
 			return p, nil
 		}
 		if time.Now().After(deadline) {

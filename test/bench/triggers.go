@@ -51,6 +51,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
 )
@@ -341,9 +342,9 @@ func startOpener(opener string, args ...string) (*exec.Cmd, io.WriteCloser, erro
 	if err := cmd.Start(); err != nil {
 		return nil, nil, err
 	}
-	file := fmt.Sprintf("/proc/%d/syscall", cmd.Process.Pid)
+	dir := procfs.Process(cmd.Process.Pid)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		if b, err := os.ReadFile(file); err == nil && strings.HasPrefix(string(b), "0 0x0 ") {
+		if sc, err := dir.Syscall(); err == nil && sc.Reads(0) {
 			return cmd, stdin, nil
 		}
 		if time.Now().After(deadline) {

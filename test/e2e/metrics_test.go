@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
 )
 
@@ -369,13 +370,13 @@ func (b *bpftrace) stop(t *testing.T) map[string]float64 {
 func waitChildBlocked(t *testing.T, pid int) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-		for _, f := range tasks {
-			b, _ := os.ReadFile(f)
-			for _, child := range strings.Fields(string(b)) {
-				sc, _ := os.ReadFile("/proc/" + child + "/syscall")
-				exe, _ := os.Readlink("/proc/" + child + "/exe")
-				if strings.HasPrefix(string(sc), "0 0x0 ") && filepath.Base(exe) != filepath.Base(bin) {
+		tids, _ := procfs.Process(pid).Tasks()
+		for _, tid := range tids {
+			children, _ := procfs.Thread(pid, tid).Children()
+			for _, child := range children {
+				sc, err := procfs.Process(child).Syscall()
+				exe, _ := procfs.Process(child).Exe()
+				if err == nil && sc.Reads(0) && filepath.Base(exe) != filepath.Base(bin) {
 					return
 				}
 			}

@@ -1,32 +1,15 @@
 package e2e
 
 import (
-	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"golang.org/x/sys/unix"
 )
-
-// niceOfTask reads a thread's nice value from /proc/PID/task/TID/stat
-// (field 19).
-func niceOfTask(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 17 {
-		return 0, fmt.Errorf("%s: short stat", path)
-	}
-	return strconv.Atoi(f[16])
-}
 
 // utrace-bpf's own threads run at nice -20 so that a saturated machine does
 // not starve it; the program run launches starts at the caller's nice value.
@@ -54,16 +37,16 @@ func TestTracerNice(t *testing.T) {
 	tracer, errb := attachSync(t, target.Process.Pid, "signals:rules=SIGUSR1=ignore")
 	defer tracer.Process.Kill()
 	time.Sleep(100 * time.Millisecond) // let the runtime start its threads
-	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", tracer.Process.Pid))
-	if err != nil || len(tasks) < 2 {
-		t.Fatalf("threads of utrace-bpf: %v %v\n%s", tasks, err, errb.String())
+	tids, err := procfs.Process(tracer.Process.Pid).Tasks()
+	if err != nil || len(tids) < 2 {
+		t.Fatalf("threads of utrace-bpf: %v %v\n%s", tids, err, errb.String())
 	}
-	for _, task := range tasks {
-		if n, err := niceOfTask(task); err != nil || n != -20 {
-			t.Errorf("%s: nice %d (%v), want -20", task, n, err)
+	for _, tid := range tids {
+		if st, err := procfs.Thread(tracer.Process.Pid, tid).Stat(); err != nil || st.Nice != -20 {
+			t.Errorf("thread %d: nice %d (%v), want -20", tid, st.Nice, err)
 		}
 	}
-	if n, err := niceOfTask(fmt.Sprintf("/proc/%d/stat", target.Process.Pid)); err != nil || n != ours {
-		t.Errorf("attached program's nice %d (%v), want %d: attaching must not change it", n, err, ours)
+	if st, err := procfs.Process(target.Process.Pid).Stat(); err != nil || st.Nice != ours {
+		t.Errorf("attached program's nice %d (%v), want %d: attaching must not change it", st.Nice, err, ours)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -109,15 +110,14 @@ func Start(t testing.TB, attr *syscall.SysProcAttr, path string, args ...string)
 func (p *Proc) waitBlocked(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	file := fmt.Sprintf("/proc/%d/syscall", p.Pid)
+	dir := procfs.Process(p.Pid)
 	for {
-		// "0 0x0 ..." is read(0, ...); see proc(5).
-		b, err := os.ReadFile(file)
-		if err == nil && strings.HasPrefix(string(b), "0 0x0 ") {
+		sc, err := dir.Syscall()
+		if err == nil && sc.Reads(0) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("pid %d did not block reading stdin (%s: %q, %v)", p.Pid, file, b, err)
+			t.Fatalf("pid %d did not block reading stdin (%+v, %v)", p.Pid, sc, err)
 		}
 		time.Sleep(time.Millisecond)
 	}

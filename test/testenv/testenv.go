@@ -8,12 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
@@ -93,21 +93,16 @@ func WaitTraced(t testing.TB, p *progs.Proc) {
 
 // StatusField reads one field of /proc/PID/status ("" if there is none).
 func StatusField(pid int, field string) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, field+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
+	s, _ := procfs.Process(pid).Status()
+	v, _ := s.Field(field)
+	return v
 }
 
 // State is the one-letter state in /proc/PID/stat ("" if gone).
 func State(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	s, err := procfs.Process(pid).Stat()
 	if err != nil {
 		return ""
 	}
-	s := string(b)
-	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])[0]
+	return string(s.State)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
@@ -130,9 +131,9 @@ func attachTo(cfg *Config, pids []int, follow bool, sigs <-chan os.Signal) error
 	}
 	if s.needsPtrace() {
 		for _, pid := range pids {
-			if tracer := statusField(pid, "TracerPid"); tracer != "0" && tracer != "" {
+			if tracer := tracerOf(pid); tracer != 0 {
 				s.abort()
-				return badInput("-p %d: already traced by process %s; the engines need ptrace (detach the other debugger first)", pid, tracer)
+				return badInput("-p %d: already traced by process %d; the engines need ptrace (detach the other debugger first)", pid, tracer)
 			}
 		}
 	}
@@ -162,26 +163,16 @@ func parsePids(list string) ([]int, error) {
 		if pid == os.Getpid() {
 			return nil, badInput("-p %d: that is utrace-bpf itself", pid)
 		}
-		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		stat, err := procfs.Process(pid).Stat()
 		if err != nil {
 			return nil, badInput("-p %d: no such process", pid)
 		}
-		if isKernelThread(stat) {
+		if stat.Kernel() {
 			return nil, badInput("-p %d: a kernel thread; utrace-bpf traces user processes", pid)
 		}
 		pids = append(pids, pid)
 	}
 	return pids, nil
-}
-
-func isKernelThread(stat []byte) bool {
-	s := string(stat)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 7 {
-		return false
-	}
-	flags, _ := strconv.ParseUint(f[6], 10, 64)
-	return flags&0x00200000 != 0 // PF_KTHREAD
 }
 
 // waitForInterrupt returns on a signal from sigs, or when every traced
@@ -198,6 +189,17 @@ func waitForInterrupt(sigs <-chan os.Signal, pids []int) {
 	case <-sigs:
 	case <-gone:
 	}
+}
+
+// tracerOf returns the process that ptraces pid: 0 for none, or when pid
+// cannot be read (the attach then says why).
+func tracerOf(pid int) int {
+	s, err := procfs.Process(pid).Status()
+	if err != nil {
+		return 0
+	}
+	n, _ := s.Int("TracerPid")
+	return n
 }
 
 func enginesCmd() *cobra.Command {
@@ -221,18 +223,4 @@ func enginesCmd() *cobra.Command {
 			w.Flush()
 		},
 	}
-}
-
-// statusField reads one field of /proc/PID/status.
-func statusField(pid int, field string) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 )
 
@@ -120,16 +120,15 @@ func (s *session) adopt(tid, tgid, rule int) {
 // rules were armed and match one: once, at start; the kernel selects the
 // others as they exec or fork. It returns how many it attached to.
 func (s *session) scanRunning() int {
-	ents, err := os.ReadDir("/proc")
+	pids, err := procfs.Pids()
 	if err != nil {
 		s.out.Warn("looking for running processes: %v", err)
 		return 0
 	}
 	n := 0
 	self := os.Getpid()
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
+	for _, pid := range pids {
+		if pid == self {
 			continue
 		}
 		p, ok := loader.ReadProcess(pid)

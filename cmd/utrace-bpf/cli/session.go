@@ -1,16 +1,14 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
@@ -292,17 +290,10 @@ func (t *textSink) Write(p []byte) (int, error) {
 
 // threadsOf lists the threads of a process from /proc/PID/task.
 func threadsOf(pid int) []int {
-	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	tids, err := procfs.Process(pid).Tasks()
 	if err != nil {
 		return []int{pid}
 	}
-	var tids []int
-	for _, e := range ents {
-		if n, err := strconv.Atoi(e.Name()); err == nil {
-			tids = append(tids, n)
-		}
-	}
-	sort.Ints(tids)
 	return tids
 }
 
@@ -315,15 +306,13 @@ var needCaps = []struct {
 
 // checkPrivileges explains what is missing before anything is started.
 func checkPrivileges() error {
-	b, err := os.ReadFile("/proc/self/status")
+	s, err := procfs.Self.Status()
 	if err != nil {
 		return nil // let the kernel say no
 	}
-	var eff uint64
-	for line := range bytes.Lines(b) {
-		if v, ok := bytes.CutPrefix(line, []byte("CapEff:")); ok {
-			eff, _ = strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
-		}
+	eff, err := s.Mask("CapEff")
+	if err != nil {
+		return nil // likewise
 	}
 	const capSysAdmin = 21
 	var missing []string
