@@ -1,9 +1,7 @@
 package loader
 
 import (
-	"os"
-	"strconv"
-
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,14 +28,13 @@ const TracerNice = -20
 func SetNice(n int) (orig int) {
 	orig = niceOf(0)
 	for range 5 {
-		tasks, err := os.ReadDir("/proc/self/task")
+		tids, err := procfs.Self.Tasks()
 		if err != nil {
 			return orig
 		}
 		changed := false
-		for _, t := range tasks {
-			tid, err := strconv.Atoi(t.Name())
-			if err != nil || niceOf(tid) == n {
+		for _, tid := range tids {
+			if niceOf(tid) == n {
 				continue
 			}
 			if unix.Setpriority(unix.PRIO_PROCESS, tid, n) != nil {

@@ -1,18 +1,17 @@
 package loader
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 )
 
 // Target is a rule that selects processes in the kernel, for a system-wide
@@ -164,57 +163,24 @@ type Process struct {
 // ReadProcess reads what rules are matched against from /proc/PID. It
 // reports false for a kernel thread and for a process that is gone.
 func ReadProcess(pid int) (*Process, bool) {
-	dir := "/proc/" + strconv.Itoa(pid)
-	stat, err := os.ReadFile(dir + "/stat")
-	if err != nil {
+	d := procfs.Process(pid)
+	st, err := d.Stat()
+	if err != nil || st.Kernel() {
 		return nil, false
 	}
-	// "pid (comm) state ppid ..."; the comm may hold spaces and ')'.
-	open, end := bytes.IndexByte(stat, '('), bytes.LastIndexByte(stat, ')')
-	if open < 0 || end < open {
-		return nil, false
-	}
-	f := bytes.Fields(stat[end+1:])
-	if len(f) < 7 {
-		return nil, false
-	}
-	const pfKthread = 0x00200000 // include/linux/sched.h
-	if flags, _ := strconv.ParseUint(string(f[6]), 10, 64); flags&pfKthread != 0 {
-		return nil, false
-	}
-	p := &Process{Comm: string(stat[open+1 : end]), Pid: pid, UID: -1, GID: -1}
-	p.Ppid, _ = strconv.Atoi(string(f[1]))
-	if status, err := os.ReadFile(dir + "/status"); err == nil {
-		for line := range bytes.Lines(status) {
-			// "Uid:\treal\teffective\tsaved\tfs"
-			if v, ok := bytes.CutPrefix(line, []byte("Uid:")); ok {
-				p.UID = firstInt(v)
-			} else if v, ok := bytes.CutPrefix(line, []byte("Gid:")); ok {
-				p.GID = firstInt(v)
-			}
+	p := &Process{Comm: st.Comm, Pid: pid, Ppid: st.Ppid, UID: -1, GID: -1}
+	if s, err := d.Status(); err == nil {
+		// The real ids, the first of Uid's and Gid's four.
+		if uid, err := s.Int("Uid"); err == nil {
+			p.UID = uid
+		}
+		if gid, err := s.Int("Gid"); err == nil {
+			p.GID = gid
 		}
 	}
-	p.Exe, _ = os.Readlink(dir + "/exe")
-	if cg, err := os.ReadFile(dir + "/cgroup"); err == nil {
-		for line := range bytes.Lines(cg) {
-			if v, ok := bytes.CutPrefix(line, []byte("0::")); ok {
-				p.Cgroup = string(bytes.TrimSpace(v))
-			}
-		}
-	}
+	p.Exe, _ = d.Exe()
+	p.Cgroup, _ = d.Cgroup()
 	return p, true
-}
-
-func firstInt(b []byte) int {
-	f := bytes.Fields(b)
-	if len(f) == 0 {
-		return -1
-	}
-	n, err := strconv.Atoi(string(f[0]))
-	if err != nil {
-		return -1
-	}
-	return n
 }
 
 // Matches reports whether rule t selects process p, as the kernel would

@@ -1,12 +1,11 @@
 package loader
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,32 +17,21 @@ const tracefsDir = "/sys/kernel/tracing"
 // part of it), or "" when it is not. A debugfs mount with a tracing
 // directory counts, as on old systems.
 func tracefsMount() string {
-	f, err := os.Open("/proc/self/mountinfo")
+	mounts, err := procfs.Self.Mounts()
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
 	debugfs := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-		fields := strings.Fields(sc.Text())
-		sep := -1
-		for i, f := range fields {
-			if f == "-" {
-				sep = i
-				break
-			}
-		}
-		if sep < 5 || sep+1 >= len(fields) || fields[3] != "/" {
+	for _, m := range mounts {
+		if m.Root != "/" {
 			continue
 		}
-		switch fields[sep+1] {
+		switch m.FSType {
 		case "tracefs":
-			return fields[4]
+			return m.Point
 		case "debugfs":
-			if _, err := os.Stat(fields[4] + "/tracing/events"); err == nil && debugfs == "" {
-				debugfs = fields[4] + "/tracing"
+			if _, err := os.Stat(m.Point + "/tracing/events"); err == nil && debugfs == "" {
+				debugfs = m.Point + "/tracing"
 			}
 		}
 	}

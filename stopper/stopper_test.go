@@ -240,7 +240,7 @@ func TestHoldSignalUntilResume(t *testing.T) {
 // quiesceEngine holds the thread at every QUIESCE report and hands the
 // instruction pointer to the test.
 type quiesceEngine struct {
-	pcs chan uint64
+	pcs  chan uint64
 	hold bool
 }
 

@@ -2,12 +2,12 @@ package gdbremote
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 )
 
@@ -93,16 +93,12 @@ func (s *session) catchSyscalls(args string) string {
 
 // underSeccomp reports whether process pid runs under a seccomp filter.
 func underSeccomp(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	s, err := procfs.Process(pid).Status()
 	if err != nil {
 		return false
 	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "Seccomp:"); ok {
-			return strings.TrimSpace(v) == "2"
-		}
-	}
-	return false
+	mode, err := s.Int("Seccomp")
+	return err == nil && mode == 2 // SECCOMP_MODE_FILTER
 }
 
 // ReportSyscallEntry and ReportSyscallExit come while gdb catches system

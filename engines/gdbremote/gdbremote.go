@@ -51,7 +51,6 @@ import (
 	"net"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +58,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 )
@@ -475,7 +475,7 @@ func (g *stub) cleanChild(parent, child int) bool {
 	if len(ins) == 0 {
 		return true
 	}
-	f, err := os.OpenFile("/proc/"+strconv.Itoa(child)+"/mem", os.O_RDWR, 0)
+	f, err := os.OpenFile(procfs.Process(child).Path("mem"), os.O_RDWR, 0)
 	if err != nil {
 		g.Out.Warn("%s: child %d keeps the breakpoints of its parent: %v", g.Name(), child, err)
 		return true
@@ -785,7 +785,7 @@ func (g *stub) shutdown() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if len(g.inserted) > 0 && !g.exited && g.target != 0 {
-			f, err := os.OpenFile("/proc/"+strconv.Itoa(g.target)+"/mem", os.O_RDWR, 0)
+			f, err := os.OpenFile(procfs.Process(g.target).Path("mem"), os.O_RDWR, 0)
 			if err != nil {
 				g.Out.Warn("%s: process %d keeps the breakpoints of gdb: %v", g.Name(), g.target, err)
 			}

@@ -3,13 +3,13 @@ package gdbremote
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 )
 
 // Error replies.
@@ -443,7 +443,7 @@ func (s *session) kill() {
 	go func() {
 		defer close(done)
 		for alive(pid, pid) {
-			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && zombie(b) {
+			if st, err := procfs.Process(pid).Stat(); err == nil && st.Dead() {
 				return
 			}
 			select {
@@ -455,12 +455,6 @@ func (s *session) kill() {
 		}
 	}()
 	<-done
-}
-
-func zombie(stat []byte) bool {
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X')
 }
 
 func (s *session) setThread(d string) string {
@@ -893,7 +887,7 @@ func (s *session) xfer(args string) string {
 		s.g.mu.Lock()
 		pid := s.g.target
 		s.g.mu.Unlock()
-		if data, err = os.ReadFile(fmt.Sprintf("/proc/%d/auxv", pid)); err != nil {
+		if data, err = procfs.Process(pid).Auxv(); err != nil {
 			return errMemory
 		}
 	case "exec-file":
@@ -909,7 +903,7 @@ func (s *session) xfer(args string) string {
 				return errNoThread
 			}
 		}
-		path, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		path, err := procfs.Process(pid).Exe()
 		if err != nil {
 			return errNoThread
 		}
@@ -960,11 +954,8 @@ func (s *session) siginfo() []byte {
 }
 
 func comm(pid, tid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/comm", pid, tid))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
+	c, _ := procfs.Thread(pid, tid).Comm()
+	return c
 }
 
 func xmlEscape(s string) string {

@@ -2,7 +2,6 @@ package gdbremote
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 )
 
 // serve accepts gdb connections, one session at a time, and keeps the
@@ -85,7 +85,7 @@ func (g *stub) releaseSignaled() {
 // signalPending reports whether a signal is pending for the thread or its
 // process.
 func signalPending(pid, tid int) bool {
-	return pendingMask(pid, tid, "SigPnd:")|pendingMask(pid, tid, "ShdPnd:") != 0
+	return pendingMask(pid, tid, "SigPnd")|pendingMask(pid, tid, "ShdPnd:") != 0
 }
 
 // session is one gdb connection.
@@ -274,22 +274,17 @@ func (g *stub) setActive(on bool) {
 
 // trapPending reports whether SIGTRAP is pending for the thread.
 func trapPending(pid, tid int) bool {
-	return pendingMask(pid, tid, "SigPnd:")&(1<<(unix.SIGTRAP-1)) != 0
+	return pendingMask(pid, tid, "SigPnd")&(1<<(unix.SIGTRAP-1)) != 0
 }
 
-// pendingMask reads a signal mask line of /proc/PID/task/TID/status.
+// pendingMask reads a signal mask of the thread's status.
 func pendingMask(pid, tid int, field string) uint64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/status", pid, tid))
+	s, err := procfs.Thread(pid, tid).Status()
 	if err != nil {
 		return 0
 	}
-	for line := range bytes.Lines(b) {
-		if v, ok := bytes.CutPrefix(line, []byte(field)); ok {
-			n, _ := strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
-			return n
-		}
-	}
-	return 0
+	n, _ := s.Mask(field)
+	return n
 }
 
 // wait runs until cond holds, applying events meanwhile; false when the
@@ -369,9 +364,9 @@ func (g *stub) ready() bool {
 	if time.Since(since) > 2*time.Second {
 		return true
 	}
-	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-	for _, e := range ents {
-		if tid, err := strconv.Atoi(e.Name()); err == nil && !known[tid] {
+	tids, _ := procfs.Process(pid).Tasks()
+	for _, tid := range tids {
+		if !known[tid] {
 			return false
 		}
 	}
@@ -385,7 +380,7 @@ func isSelf(pid int) bool {
 	if err != nil {
 		return false
 	}
-	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	exe, _ := procfs.Process(pid).Exe()
 	return exe == self
 }
 
@@ -477,8 +472,7 @@ func (s *session) markDead(t *thread) {
 }
 
 func alive(pid, tid int) bool {
-	_, err := os.Stat(fmt.Sprintf("/proc/%d/task/%d", pid, tid))
-	return err == nil
+	return procfs.Thread(pid, tid).Exists()
 }
 
 // memThread returns a held thread to reach the process's memory through,
