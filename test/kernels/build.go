@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -34,6 +35,9 @@ var (
 // gccFlags are those of progs.BuildIn, and -static: the VM has no C library.
 var gccFlags = []string{"-static", "-O2", "-Wall", "-Werror", "-pthread"}
 
+// debugFlags are those of the e2e tests' programs for gdb, and -static.
+var debugFlags = []string{"-static", "-g", "-O0", "-fno-omit-frame-pointer", "-Wall", "-Werror", "-pthread"}
+
 // tool is a command the matrix needs and the Debian package that has it.
 type tool struct{ cmd, pkg string }
 
@@ -55,37 +59,54 @@ func lookTools(tools ...tool) (map[string]string, error) {
 	return paths, nil
 }
 
-// stage builds into dir what run.sh needs, laid out as it expects:
-// bin/ (the test binaries, utrace-bpf, bpfcheck), progs/ (every
-// test/progs/c/*.c), src/ (the repository's files: each test binary runs
-// in src/PKG, where it finds its testdata and whatever else it reads, such
-// as ../bpf/*.h) and the scripts. The binaries are static: the VM has no
-// libraries.
-func stage(repo, dir string) error {
-	for _, d := range []string{"bin", "progs"} {
+// debugProg is the program of the smoke test's gdbremote step, in the
+// staged tree: test/progs/c/gdbadd.c built for a debugger (see stage).
+const debugProg = "debug/gdbadd"
+
+// stage builds into dir what run.sh needs on a's kernels, laid out as it
+// expects: bin/ (the test binaries of a.stagedPackages, utrace-bpf,
+// bpfcheck), progs/ (every test/progs/c/*.c, built by the C compiler cc),
+// debug/gdbadd (see debugProg), src/ (the repository's files: each test
+// binary runs in src/PKG, where it finds its testdata and whatever else it
+// reads, such as ../bpf/*.h) and the scripts. The binaries are static:
+// the VM has no libraries.
+func stage(repo, dir string, a *arch, cc string) error {
+	for _, d := range []string{"bin", "progs", path.Dir(debugProg)} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return err
 		}
 	}
-	goEnv := append(os.Environ(), "CGO_ENABLED=0")
-	var pkgs []string
-	for _, p := range packages {
-		pkgs = append(pkgs, "./"+p)
+	goEnv := append(os.Environ(), "CGO_ENABLED=0", "GOARCH="+a.name)
+	var cmds [][]string
+	if pkgs := a.stagedPackages(); len(pkgs) > 0 {
+		args := []string{"go", "test", "-c", "-o", filepath.Join(dir, "bin") + "/"}
+		for _, p := range pkgs {
+			args = append(args, "./"+p)
+		}
+		cmds = append(cmds, args)
 	}
-	cmds := [][]string{
-		append([]string{"go", "test", "-c", "-o", filepath.Join(dir, "bin") + "/"}, pkgs...),
-		{"go", "build", "-o", filepath.Join(dir, "bin", "utrace-bpf"), "./cmd/utrace-bpf"},
-		{"go", "build", "-o", filepath.Join(dir, "bin", "bpfcheck"), "./test/kernels/bpfcheck"},
-	}
+	cmds = append(cmds,
+		[]string{"go", "build", "-o", filepath.Join(dir, "bin", "utrace-bpf"), "./cmd/utrace-bpf"},
+		[]string{"go", "build", "-o", filepath.Join(dir, "bin", "bpfcheck"), "./test/kernels/bpfcheck"})
 	for _, args := range cmds {
 		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Dir = repo
 		cmd.Env = goEnv
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, out)
+			return fmt.Errorf("GOARCH=%s %s: %w\n%s", a.name, strings.Join(args, " "), err, out)
 		}
 	}
-	if err := buildProgs(filepath.Join(repo, "test", "progs", "c"), filepath.Join(dir, "progs")); err != nil {
+	src := filepath.Join(repo, "test", "progs", "c")
+	var progs []string // all of them, for the package tests
+	if len(a.stagedPackages()) == 0 {
+		progs = smokeProgs
+	}
+	if err := buildProgs(cc, src, filepath.Join(dir, "progs"), progs); err != nil {
+		return err
+	}
+	// gdb's breakpoint goes on a function -O2 would inline.
+	name := path.Base(debugProg)
+	if err := compile(cc, filepath.Join(dir, debugProg), filepath.Join(src, name+".c"), debugFlags...); err != nil {
 		return err
 	}
 	if err := copySources(repo, filepath.Join(dir, "src")); err != nil {
@@ -137,12 +158,24 @@ func copySources(repo, dst string) error {
 	return nil
 }
 
-// buildProgs compiles every C program of src into dst, as progs.BuildIn
-// would, but static.
-func buildProgs(src, dst string) error {
+// smokeProgs are the programs of test/progs that smoke.sh runs (as
+// $PROGS/name): what an architecture that runs only the smoke test needs
+// of them. Some of the others are written for x86-64 alone.
+var smokeProgs = []string{"opener", "signals"}
+
+// buildProgs compiles the C programs of src named in names (all if names
+// is nil) into dst with the C compiler cc, as progs.BuildIn would, but
+// static.
+func buildProgs(cc, src, dst string, names []string) error {
 	files, err := filepath.Glob(filepath.Join(src, "*.c"))
 	if err != nil || len(files) == 0 {
 		return fmt.Errorf("no C programs in %s", src)
+	}
+	if names != nil {
+		files = files[:0]
+		for _, n := range names {
+			files = append(files, filepath.Join(src, n+".c"))
+		}
 	}
 	var (
 		wg   sync.WaitGroup
@@ -155,10 +188,9 @@ func buildProgs(src, dst string) error {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			out := filepath.Join(dst, strings.TrimSuffix(filepath.Base(f), ".c"))
-			args := append(append([]string{}, gccFlags...), "-o", out, f)
-			if msg, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+			if err := compile(cc, out, f, gccFlags...); err != nil {
 				mu.Lock()
-				errs = append(errs, fmt.Errorf("gcc %s: %w\n%s(-static needs the C library's archives: Debian package libc6-dev)", strings.Join(args, " "), err, msg))
+				errs = append(errs, err)
 				mu.Unlock()
 			}
 		})
@@ -167,10 +199,74 @@ func buildProgs(src, dst string) error {
 	return errors.Join(errs...)
 }
 
+// compile builds the C file src into the program out with cc and flags.
+func compile(cc, out, src string, flags ...string) error {
+	args := append(slices.Clone(flags), "-o", out, src)
+	if msg, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %s: %w\n%s(-static needs the C library's archives: Debian package %s)",
+			filepath.Base(cc), strings.Join(args, " "), err, msg, libcDev(cc))
+	}
+	return nil
+}
+
+// libcDev is the Debian package of the static C library the compiler cc
+// links with.
+func libcDev(cc string) string {
+	switch filepath.Base(cc) {
+	case "aarch64-linux-gnu-gcc":
+		return "libc6-dev-arm64-cross"
+	case "x86_64-linux-gnu-gcc":
+		return "libc6-dev-amd64-cross"
+	}
+	return "libc6-dev"
+}
+
+// foreignBusybox returns a static busybox for a, another architecture
+// than the host's, from Debian's busybox-static package: the candidate
+// version apt has, downloaded into cache once, or without apt's lists the
+// newest one in cache.
+func foreignBusybox(a *arch, cache string) (string, error) {
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return "", fmt.Errorf("kernel cache: %w", err)
+	}
+	const pkg = "busybox-static"
+	prefix := filepath.Join(cache, "busybox-"+a.name+"-")
+	have, err := candidates(a, pkg)
+	if err != nil || have[pkg] == "" {
+		cached, _ := filepath.Glob(prefix + "*")
+		if len(cached) == 0 {
+			return "", fmt.Errorf("%s:%s: apt has no candidate version (run apt-get update%s?), and none is in %s",
+				pkg, a.name, foreignHint(a), cache)
+		}
+		slices.Sort(cached)
+		return cached[len(cached)-1], nil
+	}
+	bin := prefix + strings.NewReplacer(":", "_", "/", "_").Replace(have[pkg])
+	if fileExists(bin) {
+		return bin, nil
+	}
+	deb, cleanup, err := aptDownload(a, pkg, cache)
+	if err != nil {
+		return "", err
+	}
+	defer cleanup()
+	if err := extract(deb, map[string]string{"./bin/busybox": bin}); err != nil {
+		return "", fmt.Errorf("extracting %s: %w", filepath.Base(deb), err)
+	}
+	if err := os.Chmod(bin, 0o755); err != nil {
+		return "", err
+	}
+	return bin, checkStatic(bin)
+}
+
 // system is what the initramfs takes from the host besides the staged tree.
 type system struct {
-	busybox string   // a static busybox: the shell and the coreutils
+	busybox string // a static busybox: the shell and the coreutils
+	// foreign says busybox is another architecture's: it cannot list its
+	// applets here, and the VM's /init makes their links.
+	foreign bool
 	dynamic []string // dynamically linked commands, copied with their libraries
+	modules []string // kernel modules the VM loads, in order (see netModules)
 }
 
 // hostCommands are the host's commands the VM gets in place of busybox's:
@@ -180,8 +276,9 @@ type system struct {
 var hostCommands = []tool{{"strace", "strace"}, {"true", "coreutils"}}
 
 // writeInitramfs writes the VM's root file system to path: /init, busybox
-// and its applets, the dynamic commands with their libraries, a minimal
-// /etc, and the staged tree as /utrace.
+// and its applets, the dynamic commands with their libraries, the modules
+// in /lib/modules with the order they load in (/lib/modules/load), a
+// minimal /etc, and the staged tree as /utrace.
 func writeInitramfs(path, staged string, sys system) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -227,7 +324,25 @@ func writeInitramfs(path, staged string, sys system) (err error) {
 	for _, bin := range sys.dynamic {
 		own[filepath.Base(bin)] = bin
 	}
-	if err := addBusybox(w, sys.busybox, own); err != nil {
+	if sys.foreign {
+		if err := w.CopyFile("bin/busybox", sys.busybox); err != nil {
+			return err
+		}
+		if err := w.Symlink("bin/sh", "busybox"); err != nil {
+			return err
+		}
+	} else if err := addBusybox(w, sys.busybox, own); err != nil {
+		return err
+	}
+	var load strings.Builder
+	for _, m := range sys.modules {
+		name := filepath.Base(m)
+		if err := w.CopyFile("lib/modules/"+name, m); err != nil {
+			return err
+		}
+		load.WriteString(name + "\n")
+	}
+	if err := w.File("lib/modules/"+loadList, 0o644, []byte(load.String())); err != nil {
 		return err
 	}
 	added := map[string]bool{}

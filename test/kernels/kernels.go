@@ -7,92 +7,136 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// flavor is the Debian kernel flavour the matrix boots: the cloud kernels
-// are small and have everything the tests need built in (BTF, BPF, the
-// ring buffer, task storage, syscall tracepoints, the 8250 serial console),
-// so the initramfs needs no modules.
-const flavor = "cloud-amd64"
-
 // A kernel is a kernel image to boot.
 type kernel struct {
 	Spec    string // as given to -kernels
+	Arch    *arch
 	Release string // uname -r, e.g. 6.1.0-57-cloud-amd64
 	Package string // the Debian package it came from, if any
 	Vmlinuz string
 	Config  string // its config-* file, "" if unknown
+	// Modules are the kernel modules the VM loads, in order: those of
+	// its network device, when not built in (see netModules).
+	Modules []string
 }
 
 // resolveKernel finds the kernel a -kernels entry names, downloading it
-// into cache if needed. spec is either the path of a vmlinuz file or a
-// version prefix: "6.1" is the newest linux-image-6.1.*-cloud-amd64
-// package apt knows (signed or unsigned: only vmlinuz matters), "6.12.117"
-// a particular 6.12.
+// into cache if needed. spec is [ARCH:]VERSION or [ARCH:]PATH: ARCH (by
+// default the host's) is amd64 or arm64; VERSION a version prefix, "6.1"
+// being the newest linux-image-6.1.*-cloud-ARCH package apt knows (signed
+// or unsigned: only vmlinuz matters) and "6.12.117" a particular 6.12;
+// PATH the path of a vmlinuz file, with its config-RELEASE and
+// modules-RELEASE (see writeModules) beside it if it has them.
 func resolveKernel(spec, cache string) (*kernel, error) {
-	if strings.ContainsRune(spec, '/') {
-		if _, err := os.Stat(spec); err != nil {
+	a, what, err := parseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	if strings.ContainsRune(what, '/') {
+		if _, err := os.Stat(what); err != nil {
 			return nil, fmt.Errorf("kernel %s: %w", spec, err)
 		}
-		k := &kernel{Spec: spec, Vmlinuz: spec, Release: strings.TrimPrefix(filepath.Base(spec), "vmlinuz-")}
-		if c := filepath.Join(filepath.Dir(spec), "config-"+k.Release); fileExists(c) {
+		k := &kernel{Spec: spec, Arch: a, Vmlinuz: what, Release: strings.TrimPrefix(filepath.Base(what), "vmlinuz-")}
+		dir := filepath.Dir(what)
+		if c := filepath.Join(dir, "config-"+k.Release); fileExists(c) {
 			k.Config = c
 		}
+		if k.Modules, err = readModules(dir, k.Release); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("kernel %s: %w", spec, err)
+		}
 		return k, nil
-	}
-	if !regexp.MustCompile(`^[0-9]+(\.[0-9]+)*$`).MatchString(spec) {
-		return nil, fmt.Errorf("kernel %q: want host, a version such as 6.1, or the path of a vmlinuz file", spec)
 	}
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return nil, fmt.Errorf("kernel cache: %w", err)
 	}
-	pkgs, aptErr := aptKernels(spec)
+	pkgs, aptErr := aptKernels(a, what)
 	if aptErr == nil && len(pkgs) > 0 {
 		pkg := pkgs[0]
-		k := &kernel{Spec: spec, Package: pkg, Release: releaseOf(pkg)}
+		k := &kernel{Spec: spec, Arch: a, Package: pkg, Release: releaseOf(pkg)}
 		k.Vmlinuz = filepath.Join(cache, "vmlinuz-"+k.Release)
 		k.Config = filepath.Join(cache, "config-"+k.Release)
 		if fileExists(k.Vmlinuz) && fileExists(k.Config) {
-			return k, nil
+			if k.Modules, err = readModules(cache, k.Release); err == nil {
+				return k, nil
+			}
 		}
-		if err := download(pkg, k.Release, cache); err != nil {
+		if err := download(a, pkg, k.Release, cache); err != nil {
+			return nil, fmt.Errorf("kernel %s: %w", spec, err)
+		}
+		if k.Modules, err = readModules(cache, k.Release); err != nil {
 			return nil, fmt.Errorf("kernel %s: %w", spec, err)
 		}
 		return k, nil
 	}
 	// Without apt (or without its lists), take the newest cached one.
-	if k := cachedKernel(spec, cache); k != nil {
+	if k := cachedKernel(a, what, cache); k != nil {
+		k.Spec = spec
 		return k, nil
 	}
 	if aptErr != nil {
 		return nil, fmt.Errorf("kernel %s: %w (and none in %s)", spec, aptErr, cache)
 	}
-	return nil, fmt.Errorf("kernel %s: apt knows no package %s with a candidate version, and none is in %s (run apt-get update?)",
-		spec, pkgPattern(spec), cache)
+	return nil, fmt.Errorf("kernel %s: apt knows no package %s with a candidate version, and none is in %s (run apt-get update%s?)",
+		spec, pkgPattern(a, what), cache, foreignHint(a))
 }
 
-// pkgPattern is the regular expression of the names of the kernel packages
-// of a version prefix. The prefix must end at a component: 6.1 matches
-// linux-image-6.1.0-57-cloud-amd64, not linux-image-6.12.117+deb12-cloud-amd64.
-func pkgPattern(spec string) string {
-	return "^linux-image-" + regexp.QuoteMeta(spec) + "([^0-9][^ ]*)?-" + flavor + "(-unsigned)?$"
+// parseSpec splits a -kernels entry other than "host" into its
+// architecture and the version or path.
+func parseSpec(spec string) (*arch, string, error) {
+	a := hostArch()
+	what := spec
+	if name, rest, ok := strings.Cut(spec, ":"); ok {
+		var err error
+		if a, err = archNamed(name); err != nil {
+			return nil, "", fmt.Errorf("kernel %q: %w", spec, err)
+		}
+		what = rest
+	}
+	if a == nil {
+		return nil, "", fmt.Errorf("kernel %q: the matrix does not know this host's architecture %s: name one (amd64:, arm64:)", spec, runtime.GOARCH)
+	}
+	if !strings.ContainsRune(what, '/') && !regexp.MustCompile(`^[0-9]+(\.[0-9]+)*$`).MatchString(what) {
+		return nil, "", fmt.Errorf("kernel %q: want host, or [ARCH:] and a version such as 6.1 or the path of a vmlinuz file", spec)
+	}
+	return a, what, nil
 }
 
-// aptKernels lists the packages that match spec and have a candidate
-// version, newest first (unsigned before signed at the same version).
-func aptKernels(spec string) ([]string, error) {
-	out, err := exec.Command("apt-cache", "search", "--names-only", pkgPattern(spec)).Output()
+// foreignHint says how apt learns of another architecture's packages.
+func foreignHint(a *arch) string {
+	if a.native() {
+		return ""
+	}
+	return ", after dpkg --add-architecture " + a.name
+}
+
+// pkgPattern is the regular expression of the names of a's kernel
+// packages of a version prefix. The prefix must end at a component: 6.1
+// matches linux-image-6.1.0-57-cloud-amd64, not
+// linux-image-6.12.117+deb12-cloud-amd64.
+func pkgPattern(a *arch, spec string) string {
+	return "^linux-image-" + regexp.QuoteMeta(spec) + "([^0-9][^ ]*)?-" + a.flavor() + "(-unsigned)?$"
+}
+
+// aptKernels lists a's kernel packages that match spec and have a
+// candidate version, newest first (unsigned before signed at the same
+// version).
+func aptKernels(a *arch, spec string) ([]string, error) {
+	out, err := exec.Command("apt-cache", "search", "--names-only", pkgPattern(a, spec)).Output()
 	if err != nil {
 		return nil, fmt.Errorf("apt-cache search: %w%s", err, stderrOf(err))
 	}
-	re := regexp.MustCompile(pkgPattern(spec))
+	re := regexp.MustCompile(pkgPattern(a, spec))
 	var names []string
 	for line := range strings.Lines(string(out)) {
 		if name, _, _ := strings.Cut(line, " "); re.MatchString(name) {
@@ -104,27 +148,44 @@ func aptKernels(spec string) ([]string, error) {
 	}
 	// apt-cache search also lists packages that some source only mentions:
 	// keep those that can be downloaded.
-	out, err = exec.Command("apt-cache", append([]string{"policy"}, names...)...).Output()
+	have, err := candidates(a, names...)
+	if err != nil {
+		return nil, err
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return have[n] == "" })
+	slices.SortFunc(names, func(x, y string) int {
+		if c := compareRelease(releaseOf(y), releaseOf(x)); c != 0 {
+			return c
+		}
+		return strings.Compare(y, x) // "-unsigned" first
+	})
+	return names, nil
+}
+
+// candidates returns the candidate version apt has of each of a's packages
+// named, or "" if it has none.
+func candidates(a *arch, names ...string) (map[string]string, error) {
+	args := []string{"policy"}
+	for _, n := range names {
+		args = append(args, n+":"+a.name)
+	}
+	out, err := exec.Command("apt-cache", args...).Output()
 	if err != nil {
 		return nil, fmt.Errorf("apt-cache policy: %w%s", err, stderrOf(err))
 	}
-	have := map[string]bool{}
+	have := map[string]string{}
 	var cur string
 	for line := range strings.Lines(string(out)) {
 		if !strings.HasPrefix(line, " ") {
-			cur = strings.TrimSuffix(strings.TrimSpace(line), ":")
+			// "name:" for the host's architecture, "name:arm64:" for another.
+			cur = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(line), ":"), ":"+a.name)
 		} else if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Candidate:"); ok {
-			have[cur] = strings.TrimSpace(v) != "(none)"
+			if v = strings.TrimSpace(v); v != "(none)" {
+				have[cur] = v
+			}
 		}
 	}
-	names = slices.DeleteFunc(names, func(n string) bool { return !have[n] })
-	slices.SortFunc(names, func(a, b string) int {
-		if c := compareRelease(releaseOf(b), releaseOf(a)); c != 0 {
-			return c
-		}
-		return strings.Compare(b, a) // "-unsigned" first
-	})
-	return names, nil
+	return have, nil
 }
 
 // releaseOf is the kernel release (uname -r) of a kernel package.
@@ -132,11 +193,11 @@ func releaseOf(pkg string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(pkg, "linux-image-"), "-unsigned")
 }
 
-// compareRelease orders kernel releases by their version numbers:
-// 6.1.0-57 before 6.1.0-50, 6.12.117+deb12 before 6.12.107+deb12.
+// compareRelease orders kernel releases of one flavour by their version
+// numbers: 6.1.0-57 before 6.1.0-50, 6.12.117+deb12 before 6.12.107+deb12.
 func compareRelease(a, b string) int {
 	num := func(r string) []int {
-		r = strings.TrimSuffix(r, "-"+flavor)
+		r, _, _ = strings.Cut(r, "-cloud-")
 		r, _, _ = strings.Cut(r, "+")
 		var n []int
 		for _, f := range strings.FieldsFunc(r, func(c rune) bool { return c < '0' || c > '9' }) {
@@ -148,72 +209,112 @@ func compareRelease(a, b string) int {
 	return slices.Compare(num(a), num(b))
 }
 
-// cachedKernel returns the newest kernel of spec in cache, or nil.
-func cachedKernel(spec, cache string) *kernel {
-	re := regexp.MustCompile(strings.Replace(pkgPattern(spec), "^linux-image-", "^vmlinuz-", 1))
+// cachedKernel returns the newest of a's kernels of spec in cache that was
+// downloaded whole, or nil.
+func cachedKernel(a *arch, spec, cache string) *kernel {
+	re := regexp.MustCompile(strings.Replace(pkgPattern(a, spec), "^linux-image-", "^vmlinuz-", 1))
 	ents, _ := os.ReadDir(cache)
-	var best string
+	var best *kernel
 	for _, e := range ents {
-		if re.MatchString(e.Name()) {
-			r := strings.TrimPrefix(e.Name(), "vmlinuz-")
-			if best == "" || compareRelease(r, best) > 0 {
-				best = r
-			}
+		if !re.MatchString(e.Name()) {
+			continue
+		}
+		r := strings.TrimPrefix(e.Name(), "vmlinuz-")
+		if best != nil && compareRelease(r, best.Release) <= 0 {
+			continue
+		}
+		mods, err := readModules(cache, r)
+		if err != nil {
+			continue
+		}
+		best = &kernel{Arch: a, Release: r, Vmlinuz: filepath.Join(cache, e.Name()), Modules: mods}
+		if c := filepath.Join(cache, "config-"+r); fileExists(c) {
+			best.Config = c
 		}
 	}
-	if best == "" {
-		return nil
-	}
-	k := &kernel{Spec: spec, Release: best, Vmlinuz: filepath.Join(cache, "vmlinuz-"+best)}
-	if c := filepath.Join(cache, "config-"+best); fileExists(c) {
-		k.Config = c
-	}
-	return k
+	return best
 }
 
-// download fetches pkg with apt-get download and keeps only its
-// boot/vmlinuz-release and boot/config-release in cache.
-func download(pkg, release, cache string) error {
-	tmp, err := os.MkdirTemp(cache, "download-")
+// download fetches a's package pkg with apt-get download and keeps in
+// cache only its boot/vmlinuz-release and boot/config-release, and the
+// modules of the VM's network device (see writeModules).
+func download(a *arch, pkg, release, cache string) error {
+	deb, cleanup, err := aptDownload(a, pkg, cache)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.Command("apt-get", "download", "-q", pkg)
-	cmd.Dir = tmp
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("apt-get download %s: %w\n%s", pkg, err, out)
-	}
-	debs, _ := filepath.Glob(filepath.Join(tmp, "*.deb"))
-	if len(debs) != 1 {
-		return fmt.Errorf("apt-get download %s: found %d .deb files, want 1", pkg, len(debs))
-	}
+	defer cleanup()
 	want := map[string]string{
 		"./boot/vmlinuz-" + release: filepath.Join(cache, "vmlinuz-"+release),
 		"./boot/config-" + release:  filepath.Join(cache, "config-"+release),
 	}
-	if err := extract(debs[0], want); err != nil {
-		return fmt.Errorf("extracting %s: %w", filepath.Base(debs[0]), err)
+	if err := extract(deb, want); err != nil {
+		return fmt.Errorf("extracting %s: %w", filepath.Base(deb), err)
+	}
+	if err := writeModules(deb, filepath.Join(cache, "config-"+release), release, cache); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(deb), err)
 	}
 	return nil
+}
+
+// aptDownload fetches a's package pkg into a new directory of dir with
+// apt-get download, and returns the .deb and a function that removes it.
+func aptDownload(a *arch, pkg, dir string) (deb string, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp(dir, "download-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	cmd := exec.Command("apt-get", "download", "-q", pkg+":"+a.name)
+	cmd.Dir = tmp
+	if out, err := cmd.CombinedOutput(); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("apt-get download %s:%s: %w\n%s", pkg, a.name, err, out)
+	}
+	debs, _ := filepath.Glob(filepath.Join(tmp, "*.deb"))
+	if len(debs) != 1 {
+		cleanup()
+		return "", nil, fmt.Errorf("apt-get download %s:%s: found %d .deb files, want 1", pkg, a.name, len(debs))
+	}
+	return debs[0], cleanup, nil
 }
 
 // extract copies the members of a .deb's data archive named in files (as
 // dpkg-deb --fsys-tarfile names them) to their destinations.
 func extract(deb string, files map[string]string) error {
+	found, err := extractFunc(deb, func(name string) string { return files[name] })
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for name := range files {
+		if !found[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("not in the package: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// extractFunc copies each regular file of a .deb's data archive for which
+// dst returns a path there, and returns the names of those it copied.
+func extractFunc(deb string, dst func(name string) string) (map[string]bool, error) {
 	cmd := exec.Command("dpkg-deb", "--fsys-tarfile", deb)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, err
 	}
-	found := 0
+	found := map[string]bool{}
 	tr := tar.NewReader(bufio.NewReader(out))
-	for found < len(files) {
+	for {
 		h, err := tr.Next()
 		if err == io.EOF {
 			break
@@ -221,33 +322,23 @@ func extract(deb string, files map[string]string) error {
 		if err != nil {
 			cmd.Process.Kill()
 			cmd.Wait()
-			return fmt.Errorf("reading data archive: %w", err)
+			return nil, fmt.Errorf("reading data archive: %w", err)
 		}
-		dst, ok := files[h.Name]
-		if !ok || h.Typeflag != tar.TypeReg {
+		to := dst(h.Name)
+		if to == "" || h.Typeflag != tar.TypeReg {
 			continue
 		}
-		if err := writeFileAtomic(dst, tr); err != nil {
+		if err := writeFileAtomic(to, tr); err != nil {
 			cmd.Process.Kill()
 			cmd.Wait()
-			return err
+			return nil, err
 		}
-		found++
+		found[h.Name] = true
 	}
-	io.Copy(io.Discard, out)
 	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("dpkg-deb: %w: %s", err, stderr.Bytes())
+		return nil, fmt.Errorf("dpkg-deb: %w: %s", err, stderr.Bytes())
 	}
-	if found < len(files) {
-		var missing []string
-		for name, dst := range files {
-			if !fileExists(dst) {
-				missing = append(missing, name)
-			}
-		}
-		return fmt.Errorf("not in the package: %s", strings.Join(missing, ", "))
-	}
-	return nil
+	return found, nil
 }
 
 // writeFileAtomic writes r to path through a temporary file, so that an
@@ -271,16 +362,17 @@ func writeFileAtomic(path string, r io.Reader) error {
 }
 
 // configNeeds are the kernel options the tests and the VM need built in
-// (=y): the initramfs has no modules.
+// (=y): the initramfs loads no modules but those of netModules. Each
+// architecture adds its own (arch.config).
 var configNeeds = []string{
 	"BPF_SYSCALL", "BPF_JIT", "BPF_EVENTS", "DEBUG_INFO_BTF", "FTRACE_SYSCALLS",
 	"SECCOMP_FILTER", "UNIX", "BLK_DEV_INITRD", "DEVTMPFS", "TMPFS", "PROC_FS",
-	"SERIAL_8250_CONSOLE",
+	"INET", "PCI",
 }
 
-// checkConfig reports the options of configNeeds that a kernel config file
-// does not have built in.
-func checkConfig(path string) ([]string, error) {
+// readConfig returns the options a kernel config file sets, without their
+// CONFIG_ prefix.
+func readConfig(path string) (map[string]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -291,16 +383,32 @@ func checkConfig(path string) ([]string, error) {
 			set[strings.TrimPrefix(k, "CONFIG_")] = v
 		}
 	}
+	return set, nil
+}
+
+// checkConfig reports the options of configNeeds and a.config that a
+// kernel config file does not have built in, and those of netModules it
+// has neither built in nor as a module.
+func checkConfig(a *arch, path string) ([]string, error) {
+	set, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
 	var bad []string
-	for _, opt := range configNeeds {
+	for _, opt := range append(slices.Clone(configNeeds), a.config...) {
 		switch v := set[opt]; v {
 		case "y":
 		case "":
 			bad = append(bad, "CONFIG_"+opt+" is not set")
 		case "m":
-			bad = append(bad, "CONFIG_"+opt+"=m (a module; the initramfs loads none)")
+			bad = append(bad, "CONFIG_"+opt+"=m (a module; the initramfs loads none but the network device's)")
 		default:
 			bad = append(bad, "CONFIG_"+opt+"="+v)
+		}
+	}
+	for _, m := range netModules {
+		if v := set[m.option]; v != "y" && v != "m" {
+			bad = append(bad, fmt.Sprintf("CONFIG_%s is %q, not y or m: the VM has no network, and gdb cannot reach gdbremote", m.option, v))
 		}
 	}
 	return bad, nil

@@ -11,18 +11,39 @@
 // (the VM has no gcc; see progs.PrebuiltEnv), busybox, strace, the
 // repository's files (some tests read them) and the scripts run.sh and
 // smoke.sh; it reads the results from the serial console, so the VM needs
-// no disk, network or kernel modules. The row "host" runs the same
-// binaries and scripts on the running kernel (as root), with tracefs as it
-// finds it. The VMs mount proc, sysfs, devtmpfs and bpffs but not tracefs:
-// utrace-bpf has to mount it itself when it needs the per-syscall
-// tracepoints, and the table's TRACEFS column shows where it was mounted
-// before and after the run.
+// no disk. The row "host" runs the same binaries and scripts on the
+// running kernel (as root), with tracefs as it finds it. The VMs mount
+// proc, sysfs, devtmpfs and bpffs but not tracefs: utrace-bpf has to mount
+// it itself when it needs the per-syscall tracepoints, and the table's
+// TRACEFS column shows where it was mounted before and after the run.
+//
+// The smoke test runs the CLI as a user does: the syscall log, the
+// counter, fault injection (by seccomp and by a kernel trigger on an
+// attached process), signals, the process tree, and gdb through the
+// gdbremote engine: the matrix runs gdb on the host, which reaches the
+// engine in the VM through qemu's user-mode network (a forwarded port of
+// 127.0.0.1), breaks in a function of a test program, reads registers and
+// continues to the exit (see gdb.go). The VM loads the modules of its
+// virtio-net card, which Debian's cloud kernels build as modules, from
+// the kernel's package (see netModules).
+//
+// Kernels of another architecture than the host's boot the same way under
+// that architecture's qemu: "arm64:6.12" is Debian's newest 6.12 cloud
+// kernel for arm64, booted by qemu-system-aarch64 -M virt -cpu max, with
+// utrace-bpf built by GOARCH=arm64, the test programs by the cross
+// compiler (aarch64-linux-gnu-gcc -static) and busybox from Debian's
+// busybox-static for arm64; gdb is gdb-multiarch. Such rows run the smoke
+// test only (the table says n/a for the packages): stopper's tests run
+// the host's strace, and some test programs are written for x86-64 alone.
+// apt learns of another architecture's packages after dpkg
+// --add-architecture arm64 and apt-get update.
 //
 // Each run also loads every program of the committed BPF objects on its
 // own (test/kernels/bpfcheck) and keeps the verifier's log of those the
 // kernel rejects. That is informational, since the loader chooses between
 // variants of some programs by the kernel's features; it is shown when the
-// loader's tests fail.
+// loader's tests fail (or, where they do not run, when the smoke test
+// fails).
 //
 // Usage:
 //
@@ -31,14 +52,19 @@
 // The flags are:
 //
 //	-kernels list
-//		comma-separated kernels (default 6.1,6.12,host): "host", a version
-//		prefix of a Debian cloud kernel package ("6.1" is the newest
-//		linux-image-6.1.*-cloud-amd64 apt knows, "6.12.117" a particular
-//		one), or the path of a vmlinuz file
+//		comma-separated kernels (default 6.1,6.12,host): "host", or
+//		[ARCH:]VERSION or [ARCH:]PATH. ARCH is amd64 or arm64, by default
+//		the host's; VERSION a version prefix of a Debian cloud kernel
+//		package ("6.1" is the newest linux-image-6.1.*-cloud-amd64 apt
+//		knows, "arm64:6.12" the newest linux-image-6.12.*-cloud-arm64,
+//		"6.12.117" a particular one); PATH the path of a vmlinuz file,
+//		with its config-RELEASE and modules-RELEASE/ (as the cache has
+//		them) beside it if it has them
 //	-cache dir
 //		where downloaded kernels are kept (default $UTRACE_KERNEL_CACHE,
-//		or /var/cache/utrace-bpf/kernels); with no apt lists, the newest
-//		cached kernel of a version is used
+//		or /var/cache/utrace-bpf/kernels), with the modules of their
+//		network device and another architecture's busybox; with no apt
+//		lists, the newest cached kernel of a version is used
 //	-run pkg=regexp
 //		run only the tests of package pkg (core, loader or stopper) that
 //		match regexp; repeatable. Meant for chasing one failure: the
@@ -69,10 +95,13 @@
 //
 // The exit status is 1 if any kernel failed any test or smoke step, 2 if
 // the matrix could not run. The work directory, whose path is printed, has
-// each kernel's full log (NAME.log). The commands the matrix needs are
-// named with their Debian packages if missing (qemu-system-x86,
-// busybox-static, gcc, libc6-dev, strace); it installs nothing itself. The
-// initramfs is written by the matrix (newc format), so cpio is not needed.
+// each kernel's full log (NAME.log) and gdb's (NAME.gdb.log). The commands
+// the matrix needs are named with their Debian packages if missing
+// (qemu-system-x86, busybox-static, gcc, libc6-dev, strace, gdb; for arm64
+// qemu-system-arm, gcc-aarch64-linux-gnu, libc6-dev-arm64-cross,
+// gdb-multiarch; xz-utils to unpack modules); it installs nothing itself.
+// The initramfs is written by the matrix (newc format), so cpio is not
+// needed.
 package main
 
 import (
@@ -84,6 +113,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -130,7 +160,7 @@ func (r runPatterns) Set(v string) error {
 
 func main() {
 	cfg := config{run: runPatterns{}}
-	kernels := flag.String("kernels", "6.1,6.12,host", "comma-separated kernels: host, a Debian cloud kernel version prefix (6.1, 6.12), or the path of a vmlinuz")
+	kernels := flag.String("kernels", "6.1,6.12,host", "comma-separated kernels: host, or [ARCH:]VERSION (a Debian cloud kernel version prefix: 6.1, 6.12, arm64:6.12) or [ARCH:]PATH of a vmlinuz; ARCH amd64 or arm64, the host's by default")
 	defCache := os.Getenv("UTRACE_KERNEL_CACHE")
 	if defCache == "" {
 		defCache = "/var/cache/utrace-bpf/kernels"
@@ -179,6 +209,7 @@ func main() {
 // A row is one kernel's run.
 type row struct {
 	spec    string  // as in -kernels
+	arch    *arch   // the kernel's, or the host's
 	kernel  *kernel // nil for the host
 	notes   []string
 	log     string
@@ -187,14 +218,19 @@ type row struct {
 	err     error // the run did not complete
 }
 
-// steps are the steps of run.sh that decide a row, in the table's order.
-var steps = append(slices.Clone(packages), "smoke")
+// steps are the steps of run.sh that decide a row, in the table's order:
+// those of the packages its architecture runs (arch.stagedPackages), and
+// the smoke test.
+func (r *row) steps() []string { return append(r.arch.stagedPackages(), "smoke") }
+
+// allSteps are the table's step columns.
+var allSteps = append(slices.Clone(packages), "smoke")
 
 func (r *row) ok() bool {
 	if r.err != nil || r.rep == nil || !r.rep.Done {
 		return false
 	}
-	for _, name := range steps {
+	for _, name := range r.steps() {
 		if s := r.rep.Steps[name]; s == nil || s.Status != "PASS" {
 			return false
 		}
@@ -202,34 +238,62 @@ func (r *row) ok() bool {
 	return true
 }
 
+// A build is what the rows of one architecture run: the staged tree
+// (see stage) and what the VMs' initramfs takes from the host.
+type build struct {
+	arch   *arch
+	staged string
+	sys    system
+	qemu   string // the system emulator, for VMs
+	gdb    string // the gdb that runs the smoke test's client side
+}
+
 // matrix runs every kernel of cfg and prints the table. It reports whether
 // all passed; an error means it could not run.
 func matrix(cfg config) (bool, error) {
-	var vms []string
-	host := false
-	for _, k := range cfg.kernels {
-		if k == "host" {
-			host = true
+	// The architectures of the rows, and those that boot VMs.
+	host := hostArch()
+	var archs []*arch
+	vms := map[*arch]bool{}
+	for _, spec := range cfg.kernels {
+		a := host
+		if spec == "host" {
+			if host == nil {
+				return false, fmt.Errorf(`the row "host": the matrix does not know this host's architecture %s`, runtime.GOARCH)
+			}
+			if os.Geteuid() != 0 {
+				return false, errors.New(`the row "host" runs the tests as root (BPF and ptrace): run as root, or leave host out of -kernels`)
+			}
 		} else {
-			vms = append(vms, k)
+			var err error
+			if a, _, err = parseSpec(spec); err != nil {
+				return false, err
+			}
+			vms[a] = true
+		}
+		if !slices.Contains(archs, a) {
+			archs = append(archs, a)
 		}
 	}
-	need := append([]tool{{"go", "golang"}, {"gcc", "gcc"}, {"git", "git"}}, hostCommands...)
+	need := []tool{{"go", "golang"}, {"git", "git"}}
 	if len(vms) > 0 {
-		need = append(need, tool{"qemu-system-x86_64", "qemu-system-x86"}, tool{"busybox", "busybox-static"},
-			tool{"ldd", "libc-bin"}, tool{"apt-cache", "apt"}, tool{"apt-get", "apt"}, tool{"dpkg-deb", "dpkg"})
+		need = append(need, tool{"apt-cache", "apt"}, tool{"apt-get", "apt"}, tool{"dpkg-deb", "dpkg"})
+	}
+	for _, a := range archs {
+		need = append(need, a.compiler(), gdbTool(a))
+		if a.native() {
+			need = append(need, hostCommands...)
+		}
+		if vms[a] {
+			need = append(need, a.qemu)
+			if a.native() {
+				need = append(need, tool{"busybox", "busybox-static"}, tool{"ldd", "libc-bin"})
+			}
+		}
 	}
 	tools, err := lookTools(need...)
 	if err != nil {
 		return false, err
-	}
-	if len(vms) > 0 {
-		if err := checkStatic(tools["busybox"]); err != nil {
-			return false, fmt.Errorf("%w: the VM needs a static busybox (Debian package busybox-static)", err)
-		}
-	}
-	if host && os.Geteuid() != 0 {
-		return false, errors.New(`the row "host" runs the tests as root (BPF and ptrace): run as root, or leave host out of -kernels`)
 	}
 	repo, err := repoRoot()
 	if err != nil {
@@ -249,29 +313,42 @@ func matrix(cfg config) (bool, error) {
 		return false, err
 	}
 	fmt.Printf("work directory: %s\n", work)
-	staged := filepath.Join(work, "utrace")
 	start := time.Now()
-	if err := stage(repo, staged); err != nil {
-		return false, fmt.Errorf("building: %w", err)
-	}
-	if err := writeEnv(filepath.Join(staged, "env.sh"), cfg); err != nil {
-		return false, err
-	}
-	initrd := filepath.Join(work, "initramfs.cpio")
-	if len(vms) > 0 {
-		sys := system{busybox: tools["busybox"]}
-		for _, t := range hostCommands {
-			sys.dynamic = append(sys.dynamic, tools[t.cmd])
+	builds := map[*arch]*build{}
+	for _, a := range archs {
+		b := &build{arch: a, staged: filepath.Join(work, a.name), qemu: tools[a.qemu.cmd], gdb: tools[gdbTool(a).cmd]}
+		if err := stage(repo, b.staged, a, tools[a.compiler().cmd]); err != nil {
+			return false, fmt.Errorf("building for %s: %w", a.name, err)
 		}
-		if err := writeInitramfs(initrd, staged, sys); err != nil {
-			return false, fmt.Errorf("writing the initramfs: %w", err)
+		if err := writeEnv(filepath.Join(b.staged, "env.sh"), a, cfg); err != nil {
+			return false, err
 		}
+		switch {
+		case !vms[a]:
+		case a.native():
+			if err := checkStatic(tools["busybox"]); err != nil {
+				return false, fmt.Errorf("%w: the VM needs a static busybox (Debian package busybox-static)", err)
+			}
+			b.sys.busybox = tools["busybox"]
+			for _, t := range hostCommands {
+				b.sys.dynamic = append(b.sys.dynamic, tools[t.cmd])
+			}
+		default:
+			// Another architecture's VMs take busybox from its Debian package.
+			if b.sys.busybox, err = foreignBusybox(a, cfg.cache); err != nil {
+				return false, err
+			}
+			b.sys.foreign = true
+		}
+		builds[a] = b
 	}
 	fmt.Printf("built in %v\n", time.Since(start).Round(100*time.Millisecond))
 
 	for _, r := range rows {
 		r.log = filepath.Join(work, logName(r.spec))
-		r.run(cfg, staged, initrd, tools["qemu-system-x86_64"])
+		if err := r.run(cfg, builds[r.arch]); err != nil {
+			return false, err
+		}
 	}
 
 	printDetails(os.Stdout, rows)
@@ -297,7 +374,7 @@ func matrix(cfg config) (bool, error) {
 // newRow resolves a kernel of -kernels, downloading it if needed, and
 // checks its config.
 func newRow(spec, cache string) (*row, error) {
-	r := &row{spec: spec}
+	r := &row{spec: spec, arch: hostArch()}
 	if spec == "host" {
 		return r, nil
 	}
@@ -305,14 +382,14 @@ func newRow(spec, cache string) (*row, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.kernel = k
+	r.kernel, r.arch = k, k.Arch
 	what := k.Release
 	if k.Package != "" {
 		what += " (" + k.Package + ")"
 	}
 	fmt.Printf("kernel %s: %s\n", spec, what)
 	if k.Config != "" {
-		if r.notes, err = checkConfig(k.Config); err != nil {
+		if r.notes, err = checkConfig(k.Arch, k.Config); err != nil {
 			return nil, fmt.Errorf("kernel %s: %w", spec, err)
 		}
 		for _, n := range r.notes {
@@ -322,24 +399,46 @@ func newRow(spec, cache string) (*row, error) {
 	return r, nil
 }
 
-// run runs run.sh on the row's kernel: in a VM booted from initrd, or on
-// the host from the staged tree.
-func (r *row) run(cfg config, staged, initrd, qemu string) {
+// run runs run.sh on the row's kernel: in a VM booted from an initramfs
+// of b written beside the row's log, or on the host from b's staged tree.
+// It runs the client side of the smoke test's gdbremote step when the step
+// asks. An error means the VM could not be made.
+func (r *row) run(cfg config, b *build) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
 	defer cancel()
+	client := &gdbClient{gdb: b.gdb, arch: b.arch, exe: filepath.Join(b.staged, debugProg),
+		log: strings.TrimSuffix(r.log, ".log") + ".gdb.log"}
 	var cmd *exec.Cmd
 	if r.kernel == nil {
-		cmd = hostCommand(ctx, staged)
+		cmd = hostCommand(ctx, b.staged)
 	} else {
-		cmd = vmCommand(ctx, qemu, r.kernel, initrd, cfg.vm)
+		initrd := strings.TrimSuffix(r.log, ".log") + ".cpio"
+		sys := b.sys
+		sys.modules = r.kernel.Modules
+		if err := writeInitramfs(initrd, b.staged, sys); err != nil {
+			return fmt.Errorf("kernel %s: writing the initramfs: %w", r.spec, err)
+		}
+		port, err := freePort()
+		if err != nil {
+			return fmt.Errorf("kernel %s: a port for gdb: %w", r.spec, err)
+		}
+		client.addr = fmt.Sprintf("127.0.0.1:%d", port)
+		cmd = vmCommand(ctx, b.qemu, r.kernel, initrd, cfg.vm, port)
 	}
 	fmt.Printf("%s: running\n", r.spec)
 	start := time.Now()
-	r.rep, r.err = runLogged(ctx, cmd, r.log, func(line string) { progress(cfg, r, line) })
+	r.rep, r.err = runLogged(ctx, cmd, r.log, func(line string) {
+		if m := gdbListenLine.FindStringSubmatch(line); m != nil {
+			client.start(ctx, m[1])
+		}
+		progress(cfg, r, line)
+	})
+	client.finish(r.rep)
 	r.elapsed = time.Since(start)
 	if r.err != nil {
 		fmt.Printf("%s: %v\n", r.spec, r.err)
 	}
+	return nil
 }
 
 // progress prints a line of a kernel's output: all of them with -v, the
@@ -358,12 +457,12 @@ func progress(cfg config, r *row, line string) {
 	}
 }
 
-// writeEnv writes the settings run.sh reads.
-func writeEnv(path string, cfg config) error {
+// writeEnv writes the settings run.sh reads on a's kernels.
+func writeEnv(path string, a *arch, cfg config) error {
 	var b strings.Builder
 	// The test programs, prebuilt: run.sh sets U to its UTRACE_ROOT.
 	fmt.Fprintf(&b, "export %s=\"$U/progs\"\n", progs.PrebuiltEnv)
-	fmt.Fprintf(&b, "UTRACE_PACKAGES=%s\n", shellQuote(strings.Join(packages, " ")))
+	fmt.Fprintf(&b, "UTRACE_PACKAGES=%s\n", shellQuote(strings.Join(a.stagedPackages(), " ")))
 	fmt.Fprintf(&b, "UTRACE_TEST_TIMEOUT=%s\n", shellQuote(cfg.testTimeout.String()))
 	for pkg, re := range cfg.run {
 		fmt.Fprintf(&b, "UTRACE_RUN_%s=%s\n", pkg, shellQuote(re))
@@ -396,7 +495,7 @@ func printTable(w *os.File, rows []*row) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	head := []string{"KERNEL"}
-	for _, s := range steps {
+	for _, s := range allSteps {
 		head = append(head, strings.ToUpper(s))
 	}
 	head = append(head, "TRACEFS", "TOTAL")
@@ -409,7 +508,7 @@ func printTable(w *os.File, rows []*row) {
 			name += " " + r.kernel.Release
 		}
 		cells := []string{name}
-		for _, s := range steps {
+		for _, s := range allSteps {
 			cells = append(cells, cell(r, s))
 		}
 		cells = append(cells, tracefsCell(r), r.elapsed.Round(time.Second).String())
@@ -420,6 +519,9 @@ func printTable(w *os.File, rows []*row) {
 
 // cell is one step's result in the table.
 func cell(r *row, name string) string {
+	if !slices.Contains(r.steps(), name) {
+		return "n/a"
+	}
 	if r.rep == nil {
 		return "-"
 	}

@@ -99,6 +99,8 @@ func TestCompareRelease(t *testing.T) {
 		{"6.1.0-57-cloud-amd64", "6.1.0-50-cloud-amd64", 1},
 		{"6.12.107+deb12-cloud-amd64", "6.12.117+deb12-cloud-amd64", -1},
 		{"6.1.0-9-cloud-amd64", "6.1.0-10-cloud-amd64", -1},
+		{"6.12.118+deb12-cloud-arm64", "6.12.117+deb12-cloud-arm64", 1},
+		{"6.1.0-57-cloud-arm64", "6.1.0-57-cloud-arm64", 0},
 	} {
 		if got := compareRelease(tt.a, tt.b); got != tt.want {
 			t.Errorf("compareRelease(%s, %s) = %d, want %d", tt.a, tt.b, got, tt.want)
@@ -107,21 +109,54 @@ func TestCompareRelease(t *testing.T) {
 }
 
 func TestPkgPattern(t *testing.T) {
+	amd64, _ := archNamed("amd64")
+	arm64, _ := archNamed("arm64")
 	for _, tt := range []struct {
+		arch      *arch
 		spec, pkg string
 		want      bool
 	}{
-		{"6.1", "linux-image-6.1.0-57-cloud-amd64", true},
-		{"6.1", "linux-image-6.1.0-57-cloud-amd64-unsigned", true},
-		{"6.1", "linux-image-6.1.0-57-cloud-amd64-dbg", false},
-		{"6.1", "linux-image-6.12.117+deb12-cloud-amd64-unsigned", false},
-		{"6.12", "linux-image-6.12.117+deb12-cloud-amd64-unsigned", true},
-		{"6.12.117", "linux-image-6.12.117+deb12-cloud-amd64", true},
-		{"6.12.11", "linux-image-6.12.117+deb12-cloud-amd64", false},
-		{"6", "linux-image-cloud-amd64", false},
+		{amd64, "6.1", "linux-image-6.1.0-57-cloud-amd64", true},
+		{amd64, "6.1", "linux-image-6.1.0-57-cloud-amd64-unsigned", true},
+		{amd64, "6.1", "linux-image-6.1.0-57-cloud-amd64-dbg", false},
+		{amd64, "6.1", "linux-image-6.12.117+deb12-cloud-amd64-unsigned", false},
+		{amd64, "6.12", "linux-image-6.12.117+deb12-cloud-amd64-unsigned", true},
+		{amd64, "6.12.117", "linux-image-6.12.117+deb12-cloud-amd64", true},
+		{amd64, "6.12.11", "linux-image-6.12.117+deb12-cloud-amd64", false},
+		{amd64, "6", "linux-image-cloud-amd64", false},
+		{amd64, "6.12", "linux-image-6.12.118+deb12-cloud-arm64-unsigned", false},
+		{arm64, "6.12", "linux-image-6.12.118+deb12-cloud-arm64-unsigned", true},
+		{arm64, "6.1", "linux-image-6.1.0-57-cloud-amd64", false},
 	} {
-		if got := regexpMatch(pkgPattern(tt.spec), tt.pkg); got != tt.want {
-			t.Errorf("%s matches %s: %v, want %v", tt.spec, tt.pkg, got, tt.want)
+		if got := regexpMatch(pkgPattern(tt.arch, tt.spec), tt.pkg); got != tt.want {
+			t.Errorf("%s:%s matches %s: %v, want %v", tt.arch.name, tt.spec, tt.pkg, got, tt.want)
+		}
+	}
+}
+
+func TestParseSpec(t *testing.T) {
+	for _, tt := range []struct {
+		spec, arch, what string
+		err              bool
+	}{
+		{spec: "6.1", arch: hostArch().name, what: "6.1"},
+		{spec: "arm64:6.12", arch: "arm64", what: "6.12"},
+		{spec: "amd64:6.12.117", arch: "amd64", what: "6.12.117"},
+		{spec: "arm64:/boot/vmlinuz-6.12.118+deb12-cloud-arm64", arch: "arm64", what: "/boot/vmlinuz-6.12.118+deb12-cloud-arm64"},
+		{spec: "./vmlinuz", arch: hostArch().name, what: "./vmlinuz"},
+		{spec: "riscv64:6.12", err: true},
+		{spec: "arm64:", err: true},
+		{spec: "arm64:latest", err: true},
+		{spec: "6.x", err: true},
+	} {
+		a, what, err := parseSpec(tt.spec)
+		switch {
+		case tt.err && err == nil:
+			t.Errorf("parseSpec(%q) = %s, %q; want an error", tt.spec, a.name, what)
+		case !tt.err && err != nil:
+			t.Errorf("parseSpec(%q): %v", tt.spec, err)
+		case !tt.err && (a.name != tt.arch || what != tt.what):
+			t.Errorf("parseSpec(%q) = %s, %q; want %s, %q", tt.spec, a.name, what, tt.arch, tt.what)
 		}
 	}
 }

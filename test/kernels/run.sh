@@ -13,12 +13,13 @@
 # repository's files: each test binary runs in src/PKG) and env.sh,
 # where the harness sets UTRACE_PROGS_DIR (the prebuilt test programs),
 # UTRACE_PACKAGES, UTRACE_TEST_TIMEOUT and UTRACE_RUN_<pkg> (a -test.run
-# pattern).
+# pattern). UTRACE_GDB_LISTEN is for smoke.sh.
 U=${UTRACE_ROOT:-/utrace}
 # shellcheck source=/dev/null
 [ -f "$U/env.sh" ] && . "$U/env.sh"
 export CI=true
-packages=${UTRACE_PACKAGES:-core loader stopper}
+# UTRACE_PACKAGES may be empty: another architecture runs only the smoke test.
+packages=${UTRACE_PACKAGES-core loader stopper}
 
 now() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

@@ -4,8 +4,10 @@
 # then the command and its output; the exit status is the number of
 # failed steps. Runs under busybox sh in the VM and under sh on the host.
 #
-# Environment: UTRACE_ROOT (default /utrace) holds bin/utrace-bpf and the
-# test programs in progs/.
+# Environment: UTRACE_ROOT (default /utrace) holds bin/utrace-bpf, the
+# test programs in progs/ and debug/gdbadd; UTRACE_GDB_LISTEN is where the
+# gdbremote step's engine listens for the gdb the matrix runs on the host
+# (see test/kernels/gdb.go).
 U=${UTRACE_ROOT:-/utrace}
 BIN="$U/bin/utrace-bpf"
 PROGS="$U/progs"
@@ -149,6 +151,45 @@ elif ! hasre '^ +[0-9]+ /bin/true \[code 0\]$'; then
 	fail proctree 'no /bin/true child in the tree'
 else
 	pass proctree
+fi
+
+# 7. gdb through the gdbremote engine: run holds gdbadd (built -g -O0) at
+# its exec until gdb connects. Once the engine listens this prints
+# "@@@ GDB LISTEN address", and the matrix runs gdb on the host against
+# it, which breaks in add, reads registers and continues to the exit, and
+# checks gdb's side (test/kernels/gdb.go). Here: the engine served one
+# session, and the program ran as it does without gdb.
+cmd="$BIN run -e gdbremote:listen=${UTRACE_GDB_LISTEN-} -- $U/debug/gdbadd"
+out="$W/gdb.err"
+if [ -z "${UTRACE_GDB_LISTEN-}" ]; then
+	: >"$out"
+	fail gdbremote "UTRACE_GDB_LISTEN is not set: no network for gdb"
+else
+	$cmd >"$W/gdb.out" 2>"$out" </dev/null &
+	ut=$!
+	(sleep $limit && kill -KILL $ut) >/dev/null 2>&1 &
+	watchdog=$!
+	i=0
+	while ! has 'listening on' && kill -0 $ut 2>/dev/null && [ $i -lt $((limit * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	addr=$(sed -n 's/.*: listening on \([^;]*\);.*/\1/p' "$out")
+	[ -n "$addr" ] && echo "@@@ GDB LISTEN $addr"
+	wait $ut
+	rc=$?
+	kill $watchdog 2>/dev/null
+	if [ -z "$addr" ]; then
+		fail gdbremote "the engine did not say where it listens (exit status $rc)"
+	elif [ $rc -ne 3 ]; then
+		fail gdbremote "exit status $rc, want gdbadd's 3" "$out" "$W/gdb.out"
+	elif ! grep -qxF 'ok 1 read 1 got 0' "$W/gdb.out"; then
+		fail gdbremote 'gdbadd did not print "ok 1 read 1 got 0"' "$W/gdb.out" "$out"
+	elif ! hasre '^gdbremote: served .*: 1 gdb session\(s\), [1-9][0-9]* stop\(s\) reported$'; then
+		fail gdbremote 'the engine did not serve one gdb session with stops'
+	else
+		pass gdbremote
+	fi
 fi
 
 rm -rf "$W"

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -19,30 +21,54 @@ type vmConfig struct {
 	thread string // TCG's threading: single or multi
 }
 
+// guestGDB is where the smoke test's gdbremote step listens in a VM:
+// the address qemu's user-mode network gives the guest, and a port qemu
+// forwards a port of the host's loopback address to. The kernel passes
+// UTRACE_GDB_LISTEN=guestGDB on its command line to /init in the
+// environment; init.sh gives eth0 the address, and smoke.sh the engine.
+const (
+	guestAddr    = "10.0.2.15"
+	guestGDBPort = 2345
+)
+
 // vmCommand is qemu booting k with initrd under TCG (the host's KVM, if
 // any, may not run stock kernels, and TCG runs anywhere), the serial
-// console on standard output.
+// console on standard output, and a virtio-net card on qemu's user-mode
+// network, whose port gdbPort of the host's 127.0.0.1 qemu forwards to
+// guestGDBPort in the VM.
 //
 // mitigations=off spares TCG the page-table switches of every system call
 // (KPTI) and the other speculation barriers, which cost much under
 // emulation; the tests run as root, so the verifier does not depend on
 // them.
-func vmCommand(ctx context.Context, qemu string, k *kernel, initrd string, vm vmConfig) *exec.Cmd {
-	args := []string{
-		"-accel", "tcg,thread=" + vm.thread, "-cpu", "max",
+func vmCommand(ctx context.Context, qemu string, k *kernel, initrd string, vm vmConfig, gdbPort int) *exec.Cmd {
+	args := append(slices.Clone(k.Arch.machine),
+		"-accel", "tcg,thread="+vm.thread,
 		"-smp", fmt.Sprint(vm.cpus), "-m", vm.mem,
 		"-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
+		"-nic", fmt.Sprintf("user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:%d-:%d", gdbPort, guestGDBPort),
 		"-kernel", k.Vmlinuz, "-initrd", initrd,
-		"-append", "console=ttyS0 panic=-1 quiet mitigations=off",
-	}
+		"-append", fmt.Sprintf("console=%s panic=-1 quiet mitigations=off UTRACE_GDB_LISTEN=%s:%d", k.Arch.console, guestAddr, guestGDBPort),
+	)
 	return exec.CommandContext(ctx, qemu, args...)
 }
 
+// freePort returns a TCP port of 127.0.0.1 that nothing listens on now.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
 // hostCommand is run.sh on the host, in a process group of its own so
-// that a timeout ends the tests' children too.
+// that a timeout ends the tests' children too. The smoke test's gdbremote
+// step listens on a free port of the loopback address.
 func hostCommand(ctx context.Context, staged string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "sh", filepath.Join(staged, "run.sh"))
-	cmd.Env = append(os.Environ(), "UTRACE_ROOT="+staged)
+	cmd.Env = append(os.Environ(), "UTRACE_ROOT="+staged, "UTRACE_GDB_LISTEN=127.0.0.1:0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	return cmd
