@@ -29,8 +29,6 @@ rip            0x401795            0x401795 <add+15>
 )
 
 func TestCheckGDB(t *testing.T) {
-	amd64, _ := archNamed("amd64")
-	arm64, _ := archNamed("arm64")
 	for _, tt := range []struct {
 		name string
 		arch *arch
@@ -39,7 +37,7 @@ func TestCheckGDB(t *testing.T) {
 	}{
 		{"arm64", arm64, gdbArm64, ""},
 		{"amd64", amd64, gdbAmd64, ""},
-		{"other arch's registers", amd64, gdbArm64, "rdi"},
+		{"other arch's registers", amd64, gdbArm64, amd64.arg0},
 		{"wrong argument", arm64, strings.Replace(gdbArm64, "0x14                20", "0x15                21", 1), "x0"},
 		{"pc outside add", arm64, strings.Replace(gdbArm64, "<add+12>", "<main+12>", 1), "add"},
 		{"no breakpoint hit", arm64, strings.Replace(gdbArm64, "Breakpoint 1, add", "Program received signal SIGSEGV", 1), "Breakpoint 1, add"},

@@ -109,8 +109,6 @@ func TestCompareRelease(t *testing.T) {
 }
 
 func TestPkgPattern(t *testing.T) {
-	amd64, _ := archNamed("amd64")
-	arm64, _ := archNamed("arm64")
 	for _, tt := range []struct {
 		arch      *arch
 		spec, pkg string
