@@ -131,20 +131,20 @@ func checkGDB(a *arch, out []byte) string {
 }
 
 // finish waits for gdb, if it started, and adds its verdict to the smoke
-// step of rep: a failure fails the step.
-func (c *gdbClient) finish(rep *report) {
+// step of rep: a failure fails the step. It returns the verdict, nil if
+// gdb did not run.
+func (c *gdbClient) finish(rep *report) *item {
 	if c.done == nil {
-		return
+		return nil
 	}
 	<-c.done
-	s := rep.Steps["smoke"]
-	if s == nil {
-		return
+	if s := rep.Steps["smoke"]; s != nil {
+		s.Items = append(s.Items, c.res)
+		if c.res.Status != "PASS" {
+			s.Status = "FAIL"
+		}
 	}
-	s.Items = append(s.Items, c.res)
-	if c.res.Status != "PASS" {
-		s.Status = "FAIL"
-	}
+	return c.res
 }
 
 // quoteArgs quotes the arguments that have spaces, for a transcript.

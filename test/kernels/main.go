@@ -433,7 +433,9 @@ func (r *row) run(cfg config, b *build) error {
 		}
 		progress(cfg, r, line)
 	})
-	client.finish(r.rep)
+	if it := client.finish(r.rep); it != nil {
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%s: gdb on the host %s %s", r.spec, it.Status, it.Why)))
+	}
 	r.elapsed = time.Since(start)
 	if r.err != nil {
 		fmt.Printf("%s: %v\n", r.spec, r.err)

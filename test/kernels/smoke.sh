@@ -24,7 +24,15 @@ t() {
 }
 has() { grep -qF -- "$1" "$out"; }
 hasre() { grep -qE -- "$1" "$out"; }
-pass() { echo "@@@ SMOKE PASS $1"; }
+# pass NAME reports a passed step with the start of its output (default
+# $out), for the log: what the CLI printed on this kernel.
+pass() {
+	name=$1
+	shift
+	[ $# -gt 0 ] || set -- "$out"
+	echo "@@@ SMOKE PASS $name"
+	cat "$@" | head -n 30 | sed 's/^/    | /'
+}
 # fail NAME WHY [FILE...] reports a failed step with the command and the
 # output files (default $out).
 fail() {
@@ -121,7 +129,7 @@ elif ! hasre '^/etc/passwd [0-9]+$'; then
 elif [ $rc -ne 0 ]; then
 	fail attach "utrace-bpf exit status $rc after SIGINT, want 0" "$W/attach.out"
 else
-	pass attach
+	pass attach "$W/attach.out" "$W/opener.out"
 fi
 
 # 5. Signal deliveries: a SIGUSR1 the program raises and handles.
@@ -188,7 +196,7 @@ else
 	elif ! hasre '^gdbremote: served .*: 1 gdb session\(s\), [1-9][0-9]* stop\(s\) reported$'; then
 		fail gdbremote 'the engine did not serve one gdb session with stops'
 	else
-		pass gdbremote
+		pass gdbremote "$out" "$W/gdb.out"
 	fi
 fi
 
