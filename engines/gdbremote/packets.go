@@ -610,7 +610,8 @@ func (s *session) readReg(arg string) string {
 	if err != nil {
 		return errBadPacket
 	}
-	if n >= uint64(s.layout().count()) {
+	l := s.layout()
+	if n >= uint64(len(l.table())) {
 		return errBadPacket
 	}
 	t, e := s.heldThread()
@@ -621,13 +622,14 @@ func (s *session) readReg(arg string) string {
 	if err != nil {
 		return errNoThread
 	}
-	return string(appendReg(nil, int(n), f))
+	return string(appendReg(nil, l, int(n), f))
 }
 
 func (s *session) writeReg(arg string) string {
 	num, val, ok := strings.Cut(arg, "=")
 	n, err := strconv.ParseUint(num, 16, 16)
-	if !ok || err != nil || n >= uint64(s.layout().count()) {
+	l := s.layout()
+	if !ok || err != nil || n >= uint64(len(l.table())) {
 		return errBadPacket
 	}
 	t, e := s.heldThread()
@@ -642,7 +644,7 @@ func (s *session) writeReg(arg string) string {
 		if fpErr != nil && fpReg(int(n)) {
 			return fpErr
 		}
-		if err := setReg(f, int(n), val); err != nil {
+		if err := setReg(f, l, int(n), val); err != nil {
 			return errMalformed{err}
 		}
 		return f.store(st)

@@ -19,10 +19,10 @@ import (
 //   - regFile, the state of one stopped thread: newRegFile makes it from
 //     the general registers, loadFP adds the floating point ones, store
 //     writes back what changed;
-//   - regs, the table over regFile, and expedited, the registers a stop
-//     reply carries (the frame pointer, the stack pointer, the PC);
-//   - layout, the registers the machine has (layoutOf, count), and
-//     targetXML, their description;
+//   - layout, the registers the machine has (layoutOf), whose table is
+//     them numbered in turn, and targetXML, their description;
+//   - expedited, the registers a stop reply carries (the frame pointer,
+//     the stack pointer, the PC), which every layout numbers alike;
 //   - fpReg, whether a register needs the floating point state.
 
 // reg is one register of a table over the register file F.
@@ -136,18 +136,21 @@ func writeRegElems[F any](sb *strings.Builder, table []reg[F], from, to int) {
 
 // The running architecture's table, through the functions above.
 
-// appendReg appends register n of f in the 'g'/'p' encoding.
-func appendReg(b []byte, n int, f *regFile) []byte { return appendRegOf(b, &regs[n], f) }
+// appendReg appends register n of layout l from f in the 'g'/'p'
+// encoding.
+func appendReg(b []byte, l layout, n int, f *regFile) []byte {
+	return appendRegOf(b, &l.table()[n], f)
+}
 
 // encodeRegs is the 'g' reply for f.
-func encodeRegs(f *regFile, l layout) string { return encodeRegsOf(regs[:l.count()], f) }
+func encodeRegs(f *regFile, l layout) string { return encodeRegsOf(l.table(), f) }
 
-// setReg stores the hex value v of register n in f.
-func setReg(f *regFile, n int, v string) error { return setRegOf(regs, f, n, v) }
+// setReg stores the hex value v of register n of layout l in f.
+func setReg(f *regFile, l layout, n int, v string) error { return setRegOf(l.table(), f, n, v) }
 
 // decodeRegs applies a 'G' packet's data to f.
 func decodeRegs(f *regFile, data string, l layout) error {
-	return decodeRegsOf(regs[:l.count()], f, data)
+	return decodeRegsOf(l.table(), f, data)
 }
 
 // loadRegs reads the registers of a stopped thread: the general ones,

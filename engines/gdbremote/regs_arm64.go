@@ -6,8 +6,6 @@ import "github.com/utrace-bpf/utrace-bpf/core"
 
 type regFile = aarch64File
 
-var regs = aarch64Regs
-
 // expedited are the registers a stop reply carries, as gdbserver's: the
 // frame pointer, the stack pointer and the PC.
 var expedited = []int{a64FP, a64SP, a64PC}
@@ -41,8 +39,8 @@ func (f *regFile) store(st core.Stopped) error {
 // shows the same one.
 type layout struct{}
 
-// count is how many registers the layout has.
-func (layout) count() int { return a64NumRegs }
+// table is the layout's registers, in the order of their numbers.
+func (layout) table() []reg[regFile] { return aarch64Regs }
 
 // layoutOf is the register layout a thread shows.
 func layoutOf(*regFile) layout { return layout{} }

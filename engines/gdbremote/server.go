@@ -674,8 +674,10 @@ func (s *session) stopReply(t *thread, st stopInfo) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "T%02xthread:%s;", toGDB(sig), s.threadID(t))
 	if f, err := s.regsOf(t, false); err == nil {
+		// The zero layout numbers the expedited registers as every
+		// layout does, and needs no floating point state to learn.
 		for _, n := range expedited {
-			fmt.Fprintf(&b, "%02x:%s;", n, appendReg(nil, n, f))
+			fmt.Fprintf(&b, "%02x:%s;", n, appendReg(nil, layout{}, n, f))
 		}
 	}
 	switch {
