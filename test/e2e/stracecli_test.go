@@ -345,3 +345,34 @@ func TestStraceCommandInject(t *testing.T) {
 		})
 	}
 }
+
+// -A: the log added to the end of a file that exists, as strace adds it.
+func TestStraceCommandAppend(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sh", "-c", "cat /etc/hostname"}, dir: t.TempDir()}
+	const earlier = "a line from an earlier run\n"
+	logs := map[string]string{}
+	for _, tool := range []string{"strace", bin} {
+		out := filepath.Join(t.TempDir(), "log")
+		if err := os.WriteFile(out, []byte(earlier), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := straceArgs(out, []string{"-A", "-e", "trace=execve,openat,exit_group"}, w.argv)
+		if tool == bin {
+			args = append([]string{"strace"}, args...)
+		}
+		if r := execTool(t, tool, w.dir, args); r.code != 0 {
+			t.Fatalf("%v", r)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, kept := strings.CutPrefix(string(b), earlier)
+		if !kept || !strings.Contains(text, "execve(") {
+			t.Errorf("%s -A: the file holds %q, want %q and the run's log", tool, b, earlier)
+		}
+		logs[tool] = text
+	}
+	expectSameLines(t, logs["strace"], logs[bin])
+}

@@ -33,7 +33,10 @@ type Config struct {
 	Env        []string // run: the program's environment; nil: utrace-bpf's own
 	// SplitOutput writes each thread's lines to OutputFile.TID (strace -ff).
 	SplitOutput bool
-	Engines     []EngineSpec
+	// AppendOutput adds to the output files instead of truncating them
+	// (strace -A).
+	AppendOutput bool
+	Engines      []EngineSpec
 	// Metrics is the address /metrics is served on ("": none), and
 	// MetricsLinger how long it stays up after the summary.
 	Metrics       string
@@ -91,6 +94,7 @@ func loadConfig(v *viper.Viper, path string, engineFlags []string) (*Config, err
 		}
 	}
 	cfg.OutputFile = v.GetString("output.file")
+	cfg.AppendOutput = v.GetBool("output.append")
 	cfg.Format = v.GetString("output.format")
 	if cfg.Format == "" {
 		cfg.Format = "text"
@@ -149,7 +153,7 @@ func parseConfig(name string, data []byte) (*Config, error) {
 		key, val := root.Content[i], root.Content[i+1]
 		switch key.Value {
 		case "output":
-			if err := checkKeys(val, at, "output", "file", "format"); err != nil {
+			if err := checkKeys(val, at, "output", "file", "format", "append"); err != nil {
 				return nil, err
 			}
 		case "buffer_size":

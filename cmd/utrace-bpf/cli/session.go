@@ -128,13 +128,24 @@ func openOutput(cfg *Config) (*pipeline.Output, error) {
 		}
 		f.Close()
 		os.Remove(probe)
-		return pipeline.NewSplitOutput(cfg.OutputFile, cfg.Format == "json"), nil
+		o := pipeline.NewSplitOutput(cfg.OutputFile, cfg.Format == "json")
+		o.SplitAppend(cfg.AppendOutput)
+		return o, nil
 	}
-	f, err := os.Create(cfg.OutputFile)
+	f, err := createOutput(cfg.OutputFile, cfg.AppendOutput)
 	if err != nil {
 		return nil, badInput("output: %v", err)
 	}
 	return pipeline.NewOutput(f, f, cfg.Format == "json"), nil
+}
+
+// createOutput opens the log file name, emptied or (append, strace -A)
+// kept and written at its end.
+func createOutput(name string, append bool) (*os.File, error) {
+	if !append {
+		return os.Create(name)
+	}
+	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o666)
 }
 
 // attachThread attaches the whole pipeline to one thread, in order.

@@ -21,6 +21,7 @@ func straceCmd() *cobra.Command {
 prints, from the syscalls engine (or, with -c, the counter engine):
   -f          follow forks and threads        -o FILE      write the trace to FILE
   -ff         with -o FILE: each thread's lines in FILE.TID
+  -A          with -o FILE: add to FILE (FILE.TID) instead of emptying it
   -p PID      attach to PID (repeatable, or PID,PID)
   -e trace=SET    (names, %classes, /regex, !, ?; "-e SET" alone too)
   -e status=successful|failed   -z (successful only)   -Z (failed only)
@@ -64,6 +65,7 @@ type straceOptions struct {
 	follow     bool
 	split      bool // -ff
 	output     string
+	appendOut  bool // -A
 	pids       []int
 	trace      string
 	failed     bool
@@ -173,6 +175,8 @@ func (o *straceOptions) flag(c byte) error {
 		o.hex++
 	case 'q':
 		o.quiet++
+	case 'A':
+		o.appendOut = true
 	case 'w':
 		// -c's times are the calls' latencies (entry to exit) anyway.
 	default:
@@ -185,6 +189,8 @@ func (o *straceOptions) long(a string) error {
 	switch a {
 	case "--seccomp-bpf", "--quiet=attach":
 		return nil
+	case "--output-append-mode":
+		return o.flag('A')
 	}
 	name, _, _ := strings.Cut(a, "=")
 	return unsupported(name)
@@ -310,7 +316,7 @@ func injectRule(kind, spec string) (map[string]string, error) {
 // with -c, a counter; with -C, both) writing strace's text.
 func (o *straceOptions) config() (*Config, error) {
 	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output, Env: o.environ(),
-		SplitOutput: o.split && o.output != ""}
+		SplitOutput: o.split && o.output != "", AppendOutput: o.appendOut}
 	add := func(typ string, raw map[string]string) error {
 		t, err := pipeline.Lookup(typ)
 		if err != nil {
