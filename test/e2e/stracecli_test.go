@@ -376,3 +376,37 @@ func TestStraceCommandAppend(t *testing.T) {
 	}
 	expectSameLines(t, logs["strace"], logs[bin])
 }
+
+// -P PATH: the calls that name the file and those on descriptors open on
+// it (opened, dup'ed, inherited by children, closed), as strace shows
+// them, with every signal and exit line.
+func TestStraceCommandP(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.WriteFile(data, []byte("some data\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(data, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	script := `trap "echo usr1" USR1; kill -USR1 $$; cat data; cat < data; exec 5<data; cat <&5; exec 5<&-; stat -L link >/dev/null; cat /etc/hostname`
+	w := workload{argv: []string{"sh", "-c", script}, dir: dir}
+	for _, opts := range [][]string{
+		{"-P", data},
+		{"-P", "data", "-e", "trace=read,close,dup2"},
+		{"-P", "link"},
+		{"-P", "/etc/hostname", "-P", "data"},
+	} {
+		t.Run(strings.Join(opts, " "), func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, opts...)
+			if !strings.Contains(ours.log, "read(") {
+				t.Errorf("no read of the file:\n%s", ours.log)
+			}
+			expectSameLines(t, theirs.log, ours.log)
+			if !strings.Contains(ours.stderr, theirs.stderr) {
+				t.Errorf("standard error: strace %q, utrace-bpf %q", theirs.stderr, ours.stderr)
+			}
+		})
+	}
+}

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +25,7 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -ff         with -o FILE: each thread's lines in FILE.TID
   -A          with -o FILE: add to FILE (FILE.TID) instead of emptying it
   -p PID      attach to PID (repeatable, or PID,PID)
+  -P PATH     only calls accessing PATH (repeatable): by name or an fd open on it
   -e trace=SET    (names, %classes, /regex, !, ?; "-e SET" alone too)
   -e status=successful|failed   -z (successful only)   -Z (failed only)
   -T          time spent in each call         -t, -tt, -ttt, -r  time stamps
@@ -82,6 +85,7 @@ type straceOptions struct {
 	injects    []map[string]string // -e inject=, -e fault=: inject engines' options
 	quiet      int                 // -q count
 	signals    string              // -e signal=
+	paths      []string            // -P, with what symlinks among them resolve to
 	env        []string
 	cmd        []string
 }
@@ -140,6 +144,8 @@ func parseStrace(args []string) (*straceOptions, error) {
 		return nil, badInput("strace: -p and a command together are not supported: trace one or the other")
 	case o.failed && o.successful:
 		return nil, badInput("strace: -z and -Z (status=successful and failed) together select nothing")
+	case len(o.paths) > 0 && (o.count || o.countToo):
+		return nil, badInput("strace: -P with -c or -C is not supported: the counts are kept in the kernel, which does not know the calls' files")
 	}
 	return o, nil
 }
@@ -192,12 +198,23 @@ func (o *straceOptions) long(a string) error {
 	case "--output-append-mode":
 		return o.flag('A')
 	}
-	name, _, _ := strings.Cut(a, "=")
+	name, val, hasVal := strings.Cut(a, "=")
+	if opt, ok := straceLongArg[name]; ok && hasVal {
+		return o.withArg(opt, val)
+	}
 	return unsupported(name)
+}
+
+// straceLongArg are the long options with an argument (--NAME=VAL) and
+// the short option each stands for.
+var straceLongArg = map[string]byte{
+	"--trace-path": 'P',
 }
 
 func (o *straceOptions) withArg(c byte, val string) error {
 	switch c {
+	case 'P':
+		o.addPath(val)
 	case 'o':
 		o.output = val
 	case 'p':
@@ -232,6 +249,21 @@ func (o *straceOptions) withArg(c byte, val string) error {
 		return unsupported("-" + string(c))
 	}
 	return nil
+}
+
+// addPath adds a -P path and, as strace does, the file it names when it
+// is a symlink, saying so on standard error.
+func (o *straceOptions) addPath(p string) {
+	o.paths = append(o.paths, p)
+	real, err := filepath.EvalSymlinks(p)
+	if err == nil {
+		real, err = filepath.Abs(real)
+	}
+	if err != nil || real == p {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "strace: Requested path %q resolved into %q\n", p, real)
+	o.paths = append(o.paths, real)
 }
 
 // expr handles one -e QUALIFIER=SET.
@@ -337,6 +369,7 @@ func (o *straceOptions) config() (*Config, error) {
 			}
 		}
 		set("trace", o.trace != "", o.trace)
+		set("paths", len(o.paths) > 0, strings.Join(o.paths, ","))
 		set("timing", o.timing, "true")
 		set("failed", o.failed, "true")
 		set("successful", o.successful, "true")
