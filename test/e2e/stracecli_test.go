@@ -410,3 +410,28 @@ func TestStraceCommandP(t *testing.T) {
 		})
 	}
 }
+
+// -u USER: the command runs as USER, with its group and supplementary
+// groups: the same calls, results and output as under strace -u.
+func TestStraceCommandUser(t *testing.T) {
+	needRoot(t)
+	name := ""
+	for _, u := range []string{"postgres", "nobody", "daemon"} {
+		if _, err := runCmd("id", u); err == nil {
+			name = u
+			break
+		}
+	}
+	if name == "" {
+		t.Skip("no unprivileged user to run as")
+	}
+	w := workload{argv: []string{"sh", "-c", "id; cat /etc/shadow"}, dir: "/"}
+	theirs, ours := straceBoth(t, w, "-u", name, "-e", "trace=getuid,geteuid,getgid,getegid,getgroups,openat,write")
+	if !strings.Contains(ours.stdout, "("+name+")") || !strings.Contains(ours.log, "EACCES") {
+		t.Errorf("-u %s: the command did not run as %s:\n%s\n%s", name, name, ours.stdout, ours.log)
+	}
+	if theirs.stdout != ours.stdout {
+		t.Errorf("the command's output: strace %q, utrace-bpf %q", theirs.stdout, ours.stdout)
+	}
+	expectSameLines(t, theirs.log, ours.log)
+}

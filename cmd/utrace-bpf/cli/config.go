@@ -15,6 +15,7 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/loader"
+	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
 
 // defaultConfig runs when neither -c nor -e is given: an strace-like log of
@@ -31,6 +32,9 @@ type Config struct {
 	Format     string   // text or json
 	BufferSize int      // ring buffer bytes; 0: the loader's default
 	Env        []string // run: the program's environment; nil: utrace-bpf's own
+	// Credentials are, for run, the user the program runs as (strace -u);
+	// nil: utrace-bpf's.
+	Credentials *stopper.Credentials
 	// SplitOutput writes each thread's lines to OutputFile.TID (strace -ff).
 	SplitOutput bool
 	// AppendOutput adds to the output files instead of truncating them

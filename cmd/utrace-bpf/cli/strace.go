@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
+	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
 
 func straceCmd() *cobra.Command {
@@ -31,7 +34,9 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -T          time spent in each call         -t, -tt, -ttt, -r  time stamps
   -s N        show N bytes of strings (32)    -c           count, time and errors per call
   -C          the log and -c's table          -n           syscall numbers: [ 257] openat(...)
-  -q          accepted; -qq: no +++ exited lines  -E VAR=VAL, -E VAR  the command's environment
+  -q          accepted; -qq: no +++ exited lines
+  -u USER     run the command as USER (its uid, gid and groups)
+  -E VAR=VAL, -E VAR  the command's environment
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
   -S SORTBY   -c's order: time, calls, errors, name
@@ -87,6 +92,7 @@ type straceOptions struct {
 	signals    string              // -e signal=
 	paths      []string            // -P, with what symlinks among them resolve to
 	env        []string
+	user       string // -u
 	cmd        []string
 }
 
@@ -144,6 +150,8 @@ func parseStrace(args []string) (*straceOptions, error) {
 		return nil, badInput("strace: -p and a command together are not supported: trace one or the other")
 	case o.failed && o.successful:
 		return nil, badInput("strace: -z and -Z (status=successful and failed) together select nothing")
+	case o.user != "" && len(o.cmd) == 0:
+		return nil, badInput("strace: -u %s: only with a command to run", o.user)
 	case len(o.paths) > 0 && (o.count || o.countToo):
 		return nil, badInput("strace: -P with -c or -C is not supported: the counts are kept in the kernel, which does not know the calls' files")
 	}
@@ -209,12 +217,15 @@ func (o *straceOptions) long(a string) error {
 // the short option each stands for.
 var straceLongArg = map[string]byte{
 	"--trace-path": 'P',
+	"--user":       'u',
 }
 
 func (o *straceOptions) withArg(c byte, val string) error {
 	switch c {
 	case 'P':
 		o.addPath(val)
+	case 'u':
+		o.user = val
 	case 'o':
 		o.output = val
 	case 'p':
@@ -349,6 +360,13 @@ func injectRule(kind, spec string) (map[string]string, error) {
 func (o *straceOptions) config() (*Config, error) {
 	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output, Env: o.environ(),
 		SplitOutput: o.split && o.output != "", AppendOutput: o.appendOut}
+	if o.user != "" {
+		creds, err := userCredentials(o.user, o.cmd[0])
+		if err != nil {
+			return nil, err
+		}
+		cfg.Credentials = creds
+	}
 	add := func(typ string, raw map[string]string) error {
 		t, err := pipeline.Lookup(typ)
 		if err != nil {
@@ -410,6 +428,41 @@ func (o *straceOptions) config() (*Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// userCredentials are strace -u's: name's user, group and groups (as
+// initgroups finds them), and as the effective user and group those of
+// the program's file where it is setuid or setgid, as strace makes them.
+func userCredentials(name, prog string) (*stopper.Credentials, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, badInput("strace: -u %s: cannot find user %q", name, name)
+	}
+	id := func(s string) uint32 { n, _ := strconv.ParseUint(s, 10, 32); return uint32(n) }
+	c := &stopper.Credentials{Uid: id(u.Uid), Gid: id(u.Gid)}
+	gids, err := u.GroupIds()
+	if err != nil {
+		return nil, badInput("strace: -u %s: the user's groups: %v", name, err)
+	}
+	c.Groups = append(c.Groups, c.Gid)
+	for _, g := range gids {
+		if n := id(g); !slices.Contains(c.Groups, n) {
+			c.Groups = append(c.Groups, n)
+		}
+	}
+	c.Euid, c.Egid = c.Uid, c.Gid
+	if path, err := exec.LookPath(prog); err == nil {
+		if fi, err := os.Stat(path); err == nil {
+			st := fi.Sys().(*syscall.Stat_t)
+			if fi.Mode()&os.ModeSetuid != 0 {
+				c.Euid = st.Uid
+			}
+			if fi.Mode()&os.ModeSetgid != 0 {
+				c.Egid = st.Gid
+			}
+		}
+	}
+	return c, nil
 }
 
 // environ is the launched program's environment with -E's changes
