@@ -41,6 +41,7 @@ func init() {
 			{Name: "signals", Kind: pipeline.String, Doc: "the signals whose deliveries are logged, as strace -e signal=: names or numbers, ! for all but, none; default all"},
 			{Name: "hex", Kind: pipeline.Int, Default: "0", Doc: "strings in hex: 1 those not printable (strace -x), 2 all (strace -xx)"},
 			{Name: "strings", Kind: pipeline.Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
+			{Name: "detach_on", Kind: pipeline.String, Doc: "execve: stop tracing a process at its execve, logged as strace -b execve logs it: execve(\"/bin/true\", [\"/bin/true\"], 0x... /* 3 vars */ <detached ...> (a launched program's first execve excepted); JSON detached"},
 			{Name: "time", Kind: pipeline.String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
 		},
 		New: newSyscalls,
@@ -63,7 +64,8 @@ type syscalls struct {
 	pipeline.Base
 	set        *core.SyscallSet // the calls to log; nil: all
 	path       string
-	pt         *pathTrace // strace -P; nil: no such filter
+	pt         *pathTrace  // strace -P; nil: no such filter
+	detach     *execDetach // strace -b execve; nil: no detaching
 	failed     bool
 	successful bool
 	timing     bool      // strace -T
@@ -123,6 +125,9 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")),
 		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*pipeline.Record{},
 		pt: newPathTrace(opts.Str("paths"))}
+	if s.detach, err = newExecDetach(opts.Str("detach_on")); err != nil {
+		return nil, err
+	}
 	watched := set
 	if s.pt != nil {
 		watched = s.pt.watch(set)
@@ -242,6 +247,9 @@ func (s *syscalls) isLaunching(tid int, t uint64) bool {
 func (s *syscalls) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.launching[ev.Tid] && s.detach != nil {
+		s.detach.launched(ev.Tid)
+	}
 	if s.launching[ev.Tid] {
 		// Synchronous entries come straight from the stopper, ahead of
 		// the passive exec report: those from before the exec are the
@@ -382,6 +390,9 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 		// A new child's return from the parent's fork, which strace
 		// does not show either.
 		return core.Resume
+	}
+	if s.detach != nil && s.detach.at(ev) {
+		return s.detached(ev)
 	}
 	var mem sysent.Mem
 	if ev.Sync {

@@ -435,3 +435,30 @@ func TestStraceCommandUser(t *testing.T) {
 	}
 	expectSameLines(t, theirs.log, ours.log)
 }
+
+// -b execve: each process the command starts is logged up to its execve,
+// printed with " <detached ...>", and not after; the command's own execve
+// is not detached from.
+func TestStraceCommandDetachOnExec(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sh", "-c", "/bin/true; cat /etc/hostname; echo done"}, dir: t.TempDir()}
+	for _, opts := range [][]string{
+		{"-b", "execve"},
+		{"--detach-on=execve", "-e", "trace=execve,wait4,openat,write"},
+	} {
+		t.Run(strings.Join(opts, " "), func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, opts...)
+			if n := strings.Count(ours.log, " <detached ...>"); n != 2 {
+				t.Errorf("%d execve lines <detached ...>, want 2:\n%s", n, ours.log)
+			}
+			// strace sometimes prints a detached execve as
+			// "<unfinished ...>" (its own race: the line is cut before
+			// it learns the call was the one to detach at).
+			theirs.log = regexp.MustCompile(`(?m)^(\d+ +execve\(.*) <unfinished \.\.\.>$`).ReplaceAllString(theirs.log, "$1 <detached ...>")
+			expectSameLines(t, theirs.log, ours.log)
+			if theirs.stdout != ours.stdout {
+				t.Errorf("the program's output: strace %q, utrace-bpf %q", theirs.stdout, ours.stdout)
+			}
+		})
+	}
+}

@@ -36,6 +36,7 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -C          the log and -c's table          -n           syscall numbers: [ 257] openat(...)
   -q          accepted; -qq: no +++ exited lines
   -u USER     run the command as USER (its uid, gid and groups)
+  -b execve   stop tracing a process when it calls execve: <detached ...>
   -E VAR=VAL, -E VAR  the command's environment
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
@@ -93,6 +94,7 @@ type straceOptions struct {
 	paths      []string            // -P, with what symlinks among them resolve to
 	env        []string
 	user       string // -u
+	detachExec bool   // -b execve
 	cmd        []string
 }
 
@@ -152,6 +154,8 @@ func parseStrace(args []string) (*straceOptions, error) {
 		return nil, badInput("strace: -z and -Z (status=successful and failed) together select nothing")
 	case o.user != "" && len(o.cmd) == 0:
 		return nil, badInput("strace: -u %s: only with a command to run", o.user)
+	case o.detachExec && (o.count || o.countToo || len(o.injects) > 0):
+		return nil, badInput("strace: -b execve with -c, -C or -e inject= is not supported: only the log detaches")
 	case len(o.paths) > 0 && (o.count || o.countToo):
 		return nil, badInput("strace: -P with -c or -C is not supported: the counts are kept in the kernel, which does not know the calls' files")
 	}
@@ -218,6 +222,7 @@ func (o *straceOptions) long(a string) error {
 var straceLongArg = map[string]byte{
 	"--trace-path": 'P',
 	"--user":       'u',
+	"--detach-on":  'b',
 }
 
 func (o *straceOptions) withArg(c byte, val string) error {
@@ -226,6 +231,11 @@ func (o *straceOptions) withArg(c byte, val string) error {
 		o.addPath(val)
 	case 'u':
 		o.user = val
+	case 'b':
+		if val != "execve" {
+			return badInput("strace: Syscall '%s' for -b isn't supported", val)
+		}
+		o.detachExec = true
 	case 'o':
 		o.output = val
 	case 'p':
@@ -388,6 +398,7 @@ func (o *straceOptions) config() (*Config, error) {
 		}
 		set("trace", o.trace != "", o.trace)
 		set("paths", len(o.paths) > 0, strings.Join(o.paths, ","))
+		set("detach_on", o.detachExec, "execve")
 		set("timing", o.timing, "true")
 		set("failed", o.failed, "true")
 		set("successful", o.successful, "true")
