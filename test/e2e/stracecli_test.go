@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -460,5 +461,40 @@ func TestStraceCommandDetachOnExec(t *testing.T) {
 				t.Errorf("the program's output: strace %q, utrace-bpf %q", theirs.stdout, ours.stdout)
 			}
 		})
+	}
+}
+
+// --kill-on-exit (strace 6.4's, newer than the strace the other tests
+// compare with): the traced processes still running when utrace-bpf
+// exits are killed; without it they are left running.
+func TestStraceCommandKillOnExit(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!; sleep 0.2"}, dir: t.TempDir()}
+	for _, kill := range []bool{true, false} {
+		opts := []string{"-e", "trace=execve"}
+		if kill {
+			opts = append(opts, "--kill-on-exit")
+		}
+		r := runTraced(t, w, bin, func(out string) []string {
+			return append([]string{"strace"}, straceArgs(out, opts, w.argv)...)
+		})
+		pid, err := strconv.Atoi(strings.TrimSpace(r.stdout))
+		if err != nil || r.code != 0 {
+			t.Fatalf("%v", r)
+		}
+		if !strings.Contains(r.log, `execve("/usr/bin/sleep"`) {
+			t.Errorf("the background sleep was not traced:\n%s", r.log)
+		}
+		gone := false
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline) && !gone; time.Sleep(10 * time.Millisecond) {
+			st := statusField(strconv.Itoa(pid), "State")
+			gone = st == "" || strings.HasPrefix(st, "Z")
+		}
+		if !gone {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		if gone != kill {
+			t.Errorf("--kill-on-exit %v: the traced sleep gone after the run: %v", kill, gone)
+		}
 	}
 }

@@ -40,7 +40,10 @@ type Config struct {
 	// AppendOutput adds to the output files instead of truncating them
 	// (strace -A).
 	AppendOutput bool
-	Engines      []EngineSpec
+	// KillOnExit kills the traced processes still alive when the run
+	// ends, instead of leaving them running (strace --kill-on-exit).
+	KillOnExit bool
+	Engines    []EngineSpec
 	// Metrics is the address /metrics is served on ("": none), and
 	// MetricsLinger how long it stays up after the summary.
 	Metrics       string

@@ -37,6 +37,7 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -q          accepted; -qq: no +++ exited lines
   -u USER     run the command as USER (its uid, gid and groups)
   -b execve   stop tracing a process when it calls execve: <detached ...>
+  --kill-on-exit  kill the traced processes left when utrace-bpf exits
   -E VAR=VAL, -E VAR  the command's environment
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
@@ -95,6 +96,7 @@ type straceOptions struct {
 	env        []string
 	user       string // -u
 	detachExec bool   // -b execve
+	killOnExit bool   // --kill-on-exit
 	cmd        []string
 }
 
@@ -209,6 +211,9 @@ func (o *straceOptions) long(a string) error {
 		return nil
 	case "--output-append-mode":
 		return o.flag('A')
+	case "--kill-on-exit":
+		o.killOnExit = true
+		return nil
 	}
 	name, val, hasVal := strings.Cut(a, "=")
 	if opt, ok := straceLongArg[name]; ok && hasVal {
@@ -369,7 +374,8 @@ func injectRule(kind, spec string) (map[string]string, error) {
 // with -c, a counter; with -C, both) writing strace's text.
 func (o *straceOptions) config() (*Config, error) {
 	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output, Env: o.environ(),
-		SplitOutput: o.split && o.output != "", AppendOutput: o.appendOut}
+		SplitOutput: o.split && o.output != "", AppendOutput: o.appendOut,
+		KillOnExit: o.killOnExit}
 	if o.user != "" {
 		creds, err := userCredentials(o.user, o.cmd[0])
 		if err != nil {
