@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -202,7 +204,7 @@ func TestStraceCommandSortBy(t *testing.T) {
 // Options utrace-bpf strace does not have are refused, naming the option,
 // with exit status 2 and nothing run.
 func TestStraceCommandRefuses(t *testing.T) {
-	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=2+", "true"}, {"--decode-fds", "true"}, {"-o"}} {
+	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=2+", "true"}, {"-c", "-U", "min-time,name", "true"}, {"--decode-fds", "true"}, {"-o"}} {
 		r := run(t, "", append([]string{"strace"}, args...)...)
 		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "strace:") {
 			t.Errorf("strace %q: exit %d, stderr %q; want one line and status 2", args, r.code, r.stderr)
@@ -497,4 +499,85 @@ func TestStraceCommandKillOnExit(t *testing.T) {
 			t.Errorf("--kill-on-exit %v: the traced sleep gone after the run: %v", kill, gone)
 		}
 	}
+}
+
+// -U COLUMNS: -c's table with strace's columns in strace's order: the
+// same header and rules, and per row the same name, calls and errors
+// (the times are each run's own, checked for their format).
+func TestStraceCommandColumns(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sh", "-c", "cat /etc/hostname /nonexistent"}, dir: t.TempDir()}
+	timeCell := regexp.MustCompile(`^(\d+\.\d{2}|\d+\.\d{6}|\d+)$`)
+	for _, cols := range []string{"name,calls,errors,avg-time,total-time,time-percent", "calls,name", "syscall,count,error,time", "errors,total_time,name"} {
+		t.Run(cols, func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, "-c", "-w", "-U", cols, "-e", "trace=openat,read,close,execve")
+			a, b := summaryTable(theirs.log), summaryTable(ours.log)
+			if len(a) < 3 || len(a) != len(b) {
+				t.Fatalf("strace's table:\n%s\nutrace-bpf's:\n%s", theirs.log, ours.log)
+			}
+			for i := range a {
+				if len(a[i]) != len(b[i]) {
+					t.Errorf("row %d: strace %q, utrace-bpf %q", i, a[i], b[i])
+					continue
+				}
+				for j, cell := range a[i] {
+					if timeCell.MatchString(cell) && timeCell.MatchString(b[i][j]) && i > 1 && !isCountColumn(a[0][j]) {
+						continue
+					}
+					if cell != b[i][j] {
+						t.Errorf("row %d column %q: strace %q, utrace-bpf %q\nstrace:\n%s\nutrace-bpf:\n%s", i, a[0][j], cell, b[i][j], theirs.log, ours.log)
+					}
+				}
+			}
+		})
+	}
+}
+
+func isCountColumn(header string) bool {
+	return header == "calls" || header == "errors" || header == "syscall"
+}
+
+// summaryTable cuts -c's table into cells by the columns its rule of
+// dashes marks: the header, the rule, the rows sorted by name, the rule,
+// the total.
+func summaryTable(log string) [][]string {
+	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "-") {
+		return nil
+	}
+	var spans [][2]int
+	for i := 0; i < len(lines[1]); {
+		j := i
+		for j < len(lines[1]) && lines[1][j] == '-' {
+			j++
+		}
+		spans = append(spans, [2]int{i, j})
+		i = j + 1
+	}
+	cut := func(line string) []string {
+		var cells []string
+		for k, s := range spans {
+			end := s[1]
+			if k == len(spans)-1 || end > len(line) {
+				end = len(line)
+			}
+			if s[0] >= len(line) {
+				cells = append(cells, "")
+				continue
+			}
+			cells = append(cells, strings.TrimSpace(line[s[0]:end]))
+		}
+		return cells
+	}
+	var rows [][]string
+	for _, l := range lines {
+		rows = append(rows, cut(l))
+	}
+	name := slices.Index(rows[0], "syscall")
+	if name < 0 {
+		return nil
+	}
+	body := rows[2 : len(rows)-2]
+	sort.Slice(body, func(i, j int) bool { return body[i][name] < body[j][name] })
+	return rows
 }

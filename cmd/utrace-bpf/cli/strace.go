@@ -42,6 +42,7 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
   -S SORTBY   -c's order: time, calls, errors, name
+  -U COLUMNS  -c's columns: time-percent,total-time,avg-time,calls,errors,name
   -e inject=SET:error=E|retval=V[:delay_enter=D][:when=N], -e fault=SET[:error=E][:when=N]
   -w          accepted: -c's times are the calls' latencies
   --seccomp-bpf   accepted: launched programs get a seccomp filter anyway
@@ -89,6 +90,7 @@ type straceOptions struct {
 	numbers    bool                // -n
 	hex        int                 // -x count
 	sortBy     string              // -S
+	columns    string              // -U
 	injects    []map[string]string // -e inject=, -e fault=: inject engines' options
 	quiet      int                 // -q count
 	signals    string              // -e signal=
@@ -225,15 +227,18 @@ func (o *straceOptions) long(a string) error {
 // straceLongArg are the long options with an argument (--NAME=VAL) and
 // the short option each stands for.
 var straceLongArg = map[string]byte{
-	"--trace-path": 'P',
-	"--user":       'u',
-	"--detach-on":  'b',
+	"--trace-path":      'P',
+	"--user":            'u',
+	"--detach-on":       'b',
+	"--summary-columns": 'U',
 }
 
 func (o *straceOptions) withArg(c byte, val string) error {
 	switch c {
 	case 'P':
 		o.addPath(val)
+	case 'U':
+		o.columns = val
 	case 'u':
 		o.user = val
 	case 'b':
@@ -392,7 +397,7 @@ func (o *straceOptions) config() (*Config, error) {
 		if err != nil {
 			return badInput("strace: %v", err)
 		}
-		cfg.Engines = append(cfg.Engines, EngineSpec{Type: t, Name: typ, Options: opts, Where: "strace command line"})
+		cfg.Engines = append(cfg.Engines, EngineSpec{Type: t, Name: typ, Options: opts, Where: "strace"})
 		return nil
 	}
 	if !o.count {
@@ -439,6 +444,9 @@ func (o *straceOptions) config() (*Config, error) {
 		}
 		if o.sortBy != "" {
 			raw["sort"] = o.sortBy
+		}
+		if o.columns != "" {
+			raw["columns"] = o.columns
 		}
 		if err := add("counter", raw); err != nil {
 			return nil, err
