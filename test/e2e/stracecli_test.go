@@ -204,7 +204,7 @@ func TestStraceCommandSortBy(t *testing.T) {
 // Options utrace-bpf strace does not have are refused, naming the option,
 // with exit status 2 and nothing run.
 func TestStraceCommandRefuses(t *testing.T) {
-	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=2+", "true"}, {"-c", "-U", "min-time,name", "true"}, {"--decode-fds", "true"}, {"-o"}} {
+	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=0+2", "true"}, {"-e", "inject=openat:error=ENOENT:when=3..2", "true"}, {"-e", "fault=openat:when=4..+", "true"}, {"-c", "-U", "min-time,name", "true"}, {"--decode-fds", "true"}, {"-o"}} {
 		r := run(t, "", append([]string{"strace"}, args...)...)
 		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "strace:") {
 			t.Errorf("strace %q: exit %d, stderr %q; want one line and status 2", args, r.code, r.stderr)
@@ -338,6 +338,11 @@ func TestStraceCommandInject(t *testing.T) {
 		{"-e", "trace=openat,read", "-e", "inject=openat:retval=42:when=3"},
 		{"-e", "fault=openat:when=2"},
 		{"-e", "inject=openat:error=EACCES"},
+		{"-e", "trace=openat", "-e", "inject=openat:error=ENOENT:when=2..5+2"},
+		{"-e", "trace=openat", "-e", "inject=openat:error=EPERM:when=3+"},
+		{"-e", "trace=openat", "-e", "inject=openat:retval=7:when=2+3"},
+		{"-e", "trace=openat", "-e", "inject=openat:error=ENOENT:when=2..3"},
+		{"-e", "trace=openat", "-e", "fault=openat:when=4..6"},
 	} {
 		t.Run(strings.Join(opts, " "), func(t *testing.T) {
 			theirs, ours := straceBoth(t, w, opts...)

@@ -43,7 +43,8 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -x, -xx     strings in hex: those not printable, all
   -S SORTBY   -c's order: time, calls, errors, name
   -U COLUMNS  -c's columns: time-percent,total-time,avg-time,calls,errors,name
-  -e inject=SET:error=E|retval=V[:delay_enter=D][:when=N], -e fault=SET[:error=E][:when=N]
+  -e inject=SET:error=E|retval=V[:delay_enter=D][:when=W], -e fault=SET[:error=E][:when=W]
+              W: N, N+, N+S, N..M, N..M+S (the calls N, N+S, ... up to M)
   -w          accepted: -c's times are the calls' latencies
   --seccomp-bpf   accepted: launched programs get a seccomp filter anyway
 Any other option is refused with a line naming it and exit status 2.`,
@@ -337,7 +338,7 @@ func (o *straceOptions) expr(val string) error {
 }
 
 // injectRule maps strace's -e inject=SET:error=E|retval=V[:delay_enter=D]
-// [:when=N] (and -e fault=SET[:error=E][:when=N], whose error defaults to
+// [:when=W] (and -e fault=SET[:error=E][:when=W], whose error defaults to
 // ENOSYS) onto the inject engine's options.
 func injectRule(kind, spec string) (map[string]string, error) {
 	parts := strings.Split(spec, ":")
@@ -361,18 +362,59 @@ func injectRule(kind, spec string) (map[string]string, error) {
 			}
 			raw["delay"] = v
 		case "when":
-			if _, err := strconv.Atoi(v); err != nil {
-				return nil, badInput("strace: -e %s=%s: when=%s: only a single call number (when=N) is supported", kind, spec, v)
+			if err := whenRule(raw, v); err != nil {
+				return nil, badInput("strace: -e %s=%s: when=%s: %v", kind, spec, v, err)
 			}
-			raw["nth"] = v
 		default:
-			return nil, badInput("strace: -e %s=%s: %s= is not supported (error=, retval=, delay_enter= and when=N are)", kind, spec, k)
+			return nil, badInput("strace: -e %s=%s: %s= is not supported (error=, retval=, delay_enter= and when= are)", kind, spec, k)
 		}
 	}
 	if raw["error"] == "" && raw["retval"] == "" && raw["delay"] == "" {
 		return nil, badInput("strace: -e %s=%s: say what to inject (error=, retval= or delay_enter=)", kind, spec)
 	}
 	return raw, nil
+}
+
+// whenRule maps strace's when=FIRST[..LAST][+[STEP]] onto the inject
+// engine's first, last and step: when=N is the Nth matching call alone,
+// N+ every call from the Nth, N+S every Sth from the Nth, N..M those from
+// the Nth to the Mth, N..M+S every Sth of those.
+func whenRule(raw map[string]string, v string) error {
+	rng, step, stepped := strings.Cut(v, "+")
+	first, last, bounded := strings.Cut(rng, "..")
+	num := func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 65535 {
+			return 0, fmt.Errorf("%q: want a call number from 1 to 65535", s)
+		}
+		return n, nil
+	}
+	f, err := num(first)
+	if err != nil {
+		return err
+	}
+	raw["first"] = strconv.Itoa(f)
+	switch {
+	case bounded:
+		l, err := num(last)
+		if err != nil {
+			return err
+		}
+		if l < f {
+			return fmt.Errorf("%d is before %d", l, f)
+		}
+		raw["last"] = strconv.Itoa(l)
+	case !stepped:
+		raw["last"] = raw["first"]
+	}
+	if stepped && step != "" {
+		s, err := num(step)
+		if err != nil {
+			return err
+		}
+		raw["step"] = strconv.Itoa(s)
+	}
+	return nil
 }
 
 // config is the pipeline the options stand for: one syscalls engine (or,
