@@ -54,6 +54,9 @@ type LaunchOptions struct {
 	Stdin  *os.File
 	Stdout *os.File
 	Stderr *os.File
+	// Credentials, when not nil, are the user and groups the program
+	// runs as (strace -u).
+	Credentials *Credentials
 }
 
 // Process is a program started by Launch, stopped before its execve until
@@ -116,6 +119,9 @@ func (s *Stopper) Launch(argv []string, opts LaunchOptions) (*Process, error) {
 		shimEnv+"="+encodeShim(path, opts.Syscalls))
 	if opts.Nice != nil {
 		cmd.Env = append(cmd.Env, shimNiceEnv+"="+strconv.Itoa(*opts.Nice))
+	}
+	if opts.Credentials != nil {
+		cmd.Env = append(cmd.Env, shimCredEnv+"="+opts.Credentials.encode())
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
 	cmd.ExtraFiles = []*os.File{goR, readyW} // fds 3 and 4 in the shim
@@ -247,6 +253,15 @@ func runShim(spec string) {
 			unix.Setpriority(unix.PRIO_PROCESS, 0, n)
 		}
 	}
+	var creds *Credentials
+	if spec, ok := os.LookupEnv(shimCredEnv); ok {
+		os.Unsetenv(shimCredEnv)
+		c, err := decodeCredentials(spec)
+		if err != nil {
+			shimFail(err)
+		}
+		creds = c
+	}
 	argv0, err := unix.BytePtrFromString(path)
 	if err != nil {
 		shimFail(err)
@@ -274,6 +289,13 @@ func runShim(spec string) {
 	// in its counts), after the engines attached.
 	unix.RawSyscall(unix.SYS_FCNTL, 3, unix.F_SETFD, unix.FD_CLOEXEC)
 	unix.RawSyscall(unix.SYS_FCNTL, 4, unix.F_SETFD, unix.FD_CLOEXEC)
+	// The user is taken on before "ready": its calls are the launcher's,
+	// before the engines attach.
+	if creds != nil {
+		if err := creds.take(); err != nil {
+			shimFail(err)
+		}
+	}
 	var b [1]byte
 	unix.RawSyscall(unix.SYS_WRITE, 4, uintptr(unsafe.Pointer(&b[0])), 1)
 	for {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
@@ -23,6 +22,7 @@ func init() {
 		Options: []pipeline.Option{
 			{Name: "trace", Kind: pipeline.String, Doc: "system calls or classes to count, e.g. file,network or openat,read (default all)"},
 			{Name: "sort", Kind: pipeline.String, Default: "time", Doc: "order of the table: time, calls, errors or name"},
+			{Name: "columns", Kind: pipeline.String, Default: defaultColumns, Doc: "the table's columns, in order, as strace -U names them: time-percent, total-time, avg-time, calls, errors, name"},
 		},
 		New: newCounter,
 	})
@@ -33,6 +33,7 @@ func init() {
 type counter struct {
 	pipeline.Base
 	sortBy string
+	cols   []column
 	mu     sync.Mutex
 	tr     *core.Tracer
 	tids   map[int]bool              // threads still counting
@@ -46,6 +47,11 @@ func newCounter(name string, opts pipeline.Options, out *pipeline.Output) (pipel
 	default:
 		return nil, fmt.Errorf("sort %q: want time, calls, errors or name", c.sortBy)
 	}
+	cols, err := parseColumns(opts.Str("columns"))
+	if err != nil {
+		return nil, err
+	}
+	c.cols = cols
 	set, err := pipeline.SyscallSet(opts.Str("trace"))
 	if err != nil {
 		return nil, err
@@ -167,27 +173,10 @@ func (c *counter) Summary(w io.Writer) {
 		}
 		return sysabi.Name(a.nr) < sysabi.Name(b.nr)
 	})
-	fmt.Fprintf(w, "%% time     seconds  usecs/call     calls    errors syscall\n")
-	fmt.Fprintf(w, "------ ----------- ----------- --------- --------- ----------------\n")
+	writeHeader(w, c.cols)
 	for _, r := range rows {
-		writeCountRow(w, r.SyscallStats, sum.Time, sysabi.Name(r.nr))
+		writeRow(w, c.cols, r.SyscallStats, sum.Time, sysabi.Name(r.nr))
 	}
-	fmt.Fprintf(w, "------ ----------- ----------- --------- --------- ----------------\n")
-	writeCountRow(w, sum, sum.Time, "total")
-}
-
-func writeCountRow(w io.Writer, s core.SyscallStats, total time.Duration, name string) {
-	pct := 0.0
-	if total > 0 {
-		pct = 100 * float64(s.Time) / float64(total)
-	}
-	per := int64(0)
-	if s.Calls > 0 {
-		per = s.Time.Microseconds() / int64(s.Calls)
-	}
-	errs := ""
-	if s.Errors > 0 {
-		errs = fmt.Sprint(s.Errors)
-	}
-	fmt.Fprintf(w, "%6.2f %11.6f %11d %9d %9s %s\n", pct, s.Time.Seconds(), per, s.Calls, errs, name)
+	writeRule(w, c.cols)
+	writeRow(w, c.cols, sum, sum.Time, "total")
 }

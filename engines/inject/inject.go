@@ -33,6 +33,9 @@ func init() {
 			{Name: "delay", Kind: pipeline.Duration, Doc: "hold the thread this long before the call runs"},
 			{Name: "nth", Kind: pipeline.Int, Doc: "act on the nth matching call only (1 = the first)"},
 			{Name: "every", Kind: pipeline.Int, Doc: "act on every nth matching call"},
+			{Name: "first", Kind: pipeline.Int, Doc: "act on matching calls from the first-th on (strace when=FIRST..LAST+STEP)"},
+			{Name: "last", Kind: pipeline.Int, Doc: "with first: up to the last-th matching call (default: no end)"},
+			{Name: "step", Kind: pipeline.Int, Default: "1", Doc: "with first: every step-th matching call from the first-th"},
 			{Name: "probability", Kind: pipeline.Float, Default: "1", Doc: "act on a matching call with this probability"},
 			{Name: "seed", Kind: pipeline.Int, Default: "1", Doc: "seed of the random choice, for repeatable runs"},
 			{Name: "after", Kind: pipeline.Bool, Default: "false", Doc: "let the call run and change its result, stopping only matching calls through a kernel trigger: the cheap way for attached processes (the call's side effects happen)"},
@@ -55,9 +58,12 @@ type inject struct {
 	hasRet    bool
 	delay     time.Duration
 	nth, each int64
-	prob      float64
-	after     bool
-	log       bool
+	// first, last, step: the calls first, first+step, ... up to last (0:
+	// no end), strace's when=FIRST..LAST+STEP; first 0: no such range.
+	first, last, step int64
+	prob              float64
+	after             bool
+	log               bool
 
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -76,7 +82,7 @@ func newInject(name string, opts pipeline.Options, out *pipeline.Output) (pipeli
 	}
 	in := &inject{nrs: map[int]bool{}, path: opts.Str("path"), delay: opts.Dur("delay"), summary: opts.BoolVal("summary"),
 		nth: opts.IntVal("nth"), each: opts.IntVal("every"), prob: opts.FloatVal("probability"), after: opts.BoolVal("after"),
-		log: opts.BoolVal("log"),
+		log: opts.BoolVal("log"), first: opts.IntVal("first"), last: opts.IntVal("last"), step: opts.IntVal("step"),
 		rng: rand.New(rand.NewPCG(uint64(opts.IntVal("seed")), 0x7574726163652d62))}
 	var set core.SyscallSet
 	for _, nr := range nrs {
@@ -97,6 +103,16 @@ func newInject(name string, opts pipeline.Options, out *pipeline.Output) (pipeli
 	}
 	if in.errno != 0 && in.hasRet {
 		return nil, fmt.Errorf("error and retval exclude each other")
+	}
+	switch {
+	case in.first < 0 || in.last < 0:
+		return nil, fmt.Errorf("first %d, last %d: want call numbers from 1", in.first, in.last)
+	case in.step < 1:
+		return nil, fmt.Errorf("step %d: want 1 or more", in.step)
+	case in.last > 0 && in.first == 0:
+		return nil, fmt.Errorf("last without first")
+	case in.last > 0 && in.last < in.first:
+		return nil, fmt.Errorf("last %d is before first %d", in.last, in.first)
 	}
 	if in.prob < 0 || in.prob > 1 {
 		return nil, fmt.Errorf("probability %v: want 0..1", in.prob)
@@ -131,6 +147,8 @@ func (in *inject) choose() bool {
 	case in.nth > 0 && in.matched != in.nth:
 		return false
 	case in.each > 0 && in.matched%in.each != 0:
+		return false
+	case in.first > 0 && (in.matched < in.first || in.last > 0 && in.matched > in.last || (in.matched-in.first)%in.step != 0):
 		return false
 	case in.prob < 1 && in.rng.Float64() >= in.prob:
 		return false

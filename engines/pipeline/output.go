@@ -184,11 +184,20 @@ func NewSplitOutput(prefix string, json bool) *Output {
 	return o
 }
 
+// SplitAppend makes a split Output add to files that exist (strace -A
+// -ff) instead of emptying them. Call it before the first line.
+func (o *Output) SplitAppend(on bool) {
+	if o.split != nil {
+		o.split.append = on
+	}
+}
+
 // splitFiles are the files of a split Output, opened at a thread's first
 // line. Lines go to each file's buffer under the Output's lock and reach
 // the file when the buffer fills and on Flush.
 type splitFiles struct {
 	prefix string
+	append bool // add to existing files (strace -A -ff)
 	files  map[int]*splitFile
 	err    error // the first failure to open or write a file
 }
@@ -202,7 +211,11 @@ type splitFile struct {
 func (s *splitFiles) write(tid int, line []byte) {
 	sf := s.files[tid]
 	if sf == nil {
-		f, err := os.Create(s.prefix + "." + strconv.Itoa(tid))
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if s.append {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		f, err := os.OpenFile(s.prefix+"."+strconv.Itoa(tid), flags, 0o666)
 		if err != nil {
 			if s.err == nil {
 				s.err = err

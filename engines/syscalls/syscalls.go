@@ -32,6 +32,7 @@ func init() {
 		Options: []pipeline.Option{
 			{Name: "trace", Kind: pipeline.String, Doc: "system calls or classes (file, network, process, signal, memory, desc, ipc, or strace's %classes), e.g. openat,read or file (default all)"},
 			{Name: "path", Kind: pipeline.String, Doc: "only calls whose path argument starts with this"},
+			{Name: "paths", Kind: pipeline.String, Doc: "only calls that access these files (comma-separated), as strace -P: by a path argument equal to one, or a descriptor argument open on one (followed through open, dup, fcntl, close, fork and exec)"},
 			{Name: "failed", Kind: pipeline.Bool, Default: "false", Doc: "only calls that returned an error (strace -Z)"},
 			{Name: "successful", Kind: pipeline.Bool, Default: "false", Doc: "only calls that returned without an error (strace -z)"},
 			{Name: "timing", Kind: pipeline.Bool, Default: "false", Doc: "the time spent in each call, as strace -T: <0.000123>; JSON duration_ns"},
@@ -40,6 +41,7 @@ func init() {
 			{Name: "signals", Kind: pipeline.String, Doc: "the signals whose deliveries are logged, as strace -e signal=: names or numbers, ! for all but, none; default all"},
 			{Name: "hex", Kind: pipeline.Int, Default: "0", Doc: "strings in hex: 1 those not printable (strace -x), 2 all (strace -xx)"},
 			{Name: "strings", Kind: pipeline.Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
+			{Name: "detach_on", Kind: pipeline.String, Doc: "execve: stop tracing a process at its execve, logged as strace -b execve logs it: execve(\"/bin/true\", [\"/bin/true\"], 0x... /* 3 vars */ <detached ...> (a launched program's first execve excepted); JSON detached"},
 			{Name: "time", Kind: pipeline.String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
 		},
 		New: newSyscalls,
@@ -62,6 +64,8 @@ type syscalls struct {
 	pipeline.Base
 	set        *core.SyscallSet // the calls to log; nil: all
 	path       string
+	pt         *pathTrace  // strace -P; nil: no such filter
+	detach     *execDetach // strace -b execve; nil: no detaching
 	failed     bool
 	successful bool
 	timing     bool      // strace -T
@@ -119,7 +123,15 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"), successful: opts.BoolVal("successful"),
 		numbers: opts.BoolVal("numbers"), exits: opts.BoolVal("exits"), sigs: sigs,
 		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")),
-		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*pipeline.Record{}}
+		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*pipeline.Record{},
+		pt: newPathTrace(opts.Str("paths"))}
+	if s.detach, err = newExecDetach(opts.Str("detach_on")); err != nil {
+		return nil, err
+	}
+	watched := set
+	if s.pt != nil {
+		watched = s.pt.watch(set)
+	}
 	if s.failed && s.successful {
 		return nil, fmt.Errorf("failed and successful together select nothing")
 	}
@@ -134,12 +146,17 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 	// with its other lines.
 	s.Init(name, s, out, pipeline.Needs{
 		Watch: core.Watch{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll | core.EventJctl,
-			Syscalls: set, ExitEntriesOnly: true, Capture: true,
+			Syscalls: watched, ExitEntriesOnly: true, Capture: true,
 			// A call's time stamp and duration are its entry's.
 			EnterTimes: s.timing || s.stamp != stampNone},
 		PassiveOnly: core.EventSignalAll | core.EventJctl,
 	})
-	s.OnAttach = func(*core.Engine) { s.live.Add(1) }
+	s.OnAttach = func(e *core.Engine) {
+		s.live.Add(1)
+		if s.pt != nil {
+			s.pt.attached(e.Tgid(), e.Tid())
+		}
+	}
 	return s, nil
 }
 
@@ -230,6 +247,9 @@ func (s *syscalls) isLaunching(tid int, t uint64) bool {
 func (s *syscalls) ReportExec(e *core.Engine, action core.Action, ev *core.Event) core.Action {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.launching[ev.Tid] && s.detach != nil {
+		s.detach.launched(ev.Tid)
+	}
 	if s.launching[ev.Tid] {
 		// Synchronous entries come straight from the stopper, ahead of
 		// the passive exec report: those from before the exec are the
@@ -247,6 +267,9 @@ func (s *syscalls) ReportExec(e *core.Engine, action core.Action, ev *core.Event
 		s.execAt[ev.Tid] = ev.Time
 	}
 	delete(s.launching, ev.Tid)
+	if s.pt != nil {
+		s.pt.exec(ev.Tgid)
+	}
 	if old := ev.Exec.OldTid; old != 0 && old != ev.Tid {
 		delete(s.launching, old)
 		if q := s.pending[old]; q != nil {
@@ -257,8 +280,9 @@ func (s *syscalls) ReportExec(e *core.Engine, action core.Action, ev *core.Event
 	return core.Resume
 }
 
-// selected applies the trace=, path= and failed= filters to a call.
-func (s *syscalls) selected(nr int, mem sysent.Mem, args *[6]uint64, ret int64, returned bool) bool {
+// selected applies the trace=, path=, paths= and failed= filters to a
+// call of process pid.
+func (s *syscalls) selected(pid, nr int, mem sysent.Mem, args *[6]uint64, ret int64, returned bool) bool {
 	if s.set != nil && !s.set.Has(nr) {
 		return false
 	}
@@ -278,7 +302,7 @@ func (s *syscalls) selected(nr int, mem sysent.Mem, args *[6]uint64, ret int64, 
 			return false
 		}
 	}
-	return true
+	return s.pt == nil || s.pt.matches(pid, nr, args, mem)
 }
 
 // ReportSyscallEntry logs the calls that never return (exit, exit_group),
@@ -292,7 +316,7 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 		// entries, and sorts them out (ReportExec).
 		// The thread waits: its memory is the call's input now.
 		mem := procMem(ev.Tid)
-		if !s.selected(sc.Nr, mem, &sc.Args, 0, false) {
+		if !s.selected(ev.Tgid, sc.Nr, mem, &sc.Args, 0, false) {
 			return keep
 		}
 		c := &syncEntry{nr: sc.Nr, args: sc.Args, time: ev.Time, text: sysent.FormatCall(nil, sc.Nr, sc.Args, s.limited(mem))}
@@ -310,7 +334,7 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 	}
 	mem := getRegionMem(ev)
 	defer putRegionMem(mem)
-	if s.selected(sc.Nr, mem, &sc.Args, 0, false) {
+	if s.selected(ev.Tgid, sc.Nr, mem, &sc.Args, 0, false) {
 		s.emit(ev, sc.Nr, &sc.Args, mem, 0, false, nil)
 	}
 	return keep
@@ -367,6 +391,9 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 		// does not show either.
 		return core.Resume
 	}
+	if s.detach != nil && s.detach.at(ev) {
+		return s.detached(ev)
+	}
 	var mem sysent.Mem
 	if ev.Sync {
 		// Reported while the thread waits (a trigger, or an engine's
@@ -377,7 +404,11 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 		defer putRegionMem(m)
 		mem = m
 	}
-	if !s.selected(sc.Nr, mem, &sc.Args, sc.Ret, true) {
+	selected := s.selected(ev.Tgid, sc.Nr, mem, &sc.Args, sc.Ret, true)
+	if s.pt != nil {
+		s.pt.update(ev.Tgid, sc.Nr, &sc.Args, mem, sc.Ret)
+	}
+	if !selected {
 		return core.Resume
 	}
 	s.emit(ev, sc.Nr, &sc.Args, mem, sc.Ret, true, nil)
@@ -465,6 +496,9 @@ func (s *syscalls) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 	s.mu.Unlock()
 	s.live.Add(-1)
 	s.emitLater(ev.Tid)
+	if s.pt != nil && ev.Exit.GroupDead {
+		s.pt.exit(ev.Tgid)
+	}
 	if s.path != "" || launching {
 		return core.Detach
 	}

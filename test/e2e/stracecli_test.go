@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -201,7 +204,7 @@ func TestStraceCommandSortBy(t *testing.T) {
 // Options utrace-bpf strace does not have are refused, naming the option,
 // with exit status 2 and nothing run.
 func TestStraceCommandRefuses(t *testing.T) {
-	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=2+", "true"}, {"--decode-fds", "true"}, {"-o"}} {
+	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=0+2", "true"}, {"-e", "inject=openat:error=ENOENT:when=3..2", "true"}, {"-e", "fault=openat:when=4..+", "true"}, {"-c", "-U", "min-time,name", "true"}, {"--decode-fds", "true"}, {"-o"}} {
 		r := run(t, "", append([]string{"strace"}, args...)...)
 		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "strace:") {
 			t.Errorf("strace %q: exit %d, stderr %q; want one line and status 2", args, r.code, r.stderr)
@@ -335,6 +338,11 @@ func TestStraceCommandInject(t *testing.T) {
 		{"-e", "trace=openat,read", "-e", "inject=openat:retval=42:when=3"},
 		{"-e", "fault=openat:when=2"},
 		{"-e", "inject=openat:error=EACCES"},
+		{"-e", "trace=openat", "-e", "inject=openat:error=ENOENT:when=2..5+2"},
+		{"-e", "trace=openat", "-e", "inject=openat:error=EPERM:when=3+"},
+		{"-e", "trace=openat", "-e", "inject=openat:retval=7:when=2+3"},
+		{"-e", "trace=openat", "-e", "inject=openat:error=ENOENT:when=2..3"},
+		{"-e", "trace=openat", "-e", "fault=openat:when=4..6"},
 	} {
 		t.Run(strings.Join(opts, " "), func(t *testing.T) {
 			theirs, ours := straceBoth(t, w, opts...)
@@ -344,4 +352,237 @@ func TestStraceCommandInject(t *testing.T) {
 			expectSameLines(t, theirs.log, ours.log)
 		})
 	}
+}
+
+// -A: the log added to the end of a file that exists, as strace adds it.
+func TestStraceCommandAppend(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sh", "-c", "cat /etc/hostname"}, dir: t.TempDir()}
+	const earlier = "a line from an earlier run\n"
+	logs := map[string]string{}
+	for _, tool := range []string{"strace", bin} {
+		out := filepath.Join(t.TempDir(), "log")
+		if err := os.WriteFile(out, []byte(earlier), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := straceArgs(out, []string{"-A", "-e", "trace=execve,openat,exit_group"}, w.argv)
+		if tool == bin {
+			args = append([]string{"strace"}, args...)
+		}
+		if r := execTool(t, tool, w.dir, args); r.code != 0 {
+			t.Fatalf("%v", r)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, kept := strings.CutPrefix(string(b), earlier)
+		if !kept || !strings.Contains(text, "execve(") {
+			t.Errorf("%s -A: the file holds %q, want %q and the run's log", tool, b, earlier)
+		}
+		logs[tool] = text
+	}
+	expectSameLines(t, logs["strace"], logs[bin])
+}
+
+// -P PATH: the calls that name the file and those on descriptors open on
+// it (opened, dup'ed, inherited by children, closed), as strace shows
+// them, with every signal and exit line.
+func TestStraceCommandP(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.WriteFile(data, []byte("some data\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(data, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	script := `trap "echo usr1" USR1; kill -USR1 $$; cat data; cat < data; exec 5<data; cat <&5; exec 5<&-; stat -L link >/dev/null; cat /etc/hostname`
+	w := workload{argv: []string{"sh", "-c", script}, dir: dir}
+	for _, opts := range [][]string{
+		{"-P", data},
+		{"-P", "data", "-e", "trace=read,close,dup2"},
+		{"-P", "link"},
+		{"-P", "/etc/hostname", "-P", "data"},
+	} {
+		t.Run(strings.Join(opts, " "), func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, opts...)
+			if !strings.Contains(ours.log, "read(") {
+				t.Errorf("no read of the file:\n%s", ours.log)
+			}
+			expectSameLines(t, theirs.log, ours.log)
+			if !strings.Contains(ours.stderr, theirs.stderr) {
+				t.Errorf("standard error: strace %q, utrace-bpf %q", theirs.stderr, ours.stderr)
+			}
+		})
+	}
+}
+
+// -u USER: the command runs as USER, with its group and supplementary
+// groups: the same calls, results and output as under strace -u.
+func TestStraceCommandUser(t *testing.T) {
+	needRoot(t)
+	name := ""
+	for _, u := range []string{"postgres", "nobody", "daemon"} {
+		if _, err := runCmd("id", u); err == nil {
+			name = u
+			break
+		}
+	}
+	if name == "" {
+		t.Skip("no unprivileged user to run as")
+	}
+	w := workload{argv: []string{"sh", "-c", "id; cat /etc/shadow"}, dir: "/"}
+	theirs, ours := straceBoth(t, w, "-u", name, "-e", "trace=getuid,geteuid,getgid,getegid,getgroups,openat,write")
+	if !strings.Contains(ours.stdout, "("+name+")") || !strings.Contains(ours.log, "EACCES") {
+		t.Errorf("-u %s: the command did not run as %s:\n%s\n%s", name, name, ours.stdout, ours.log)
+	}
+	if theirs.stdout != ours.stdout {
+		t.Errorf("the command's output: strace %q, utrace-bpf %q", theirs.stdout, ours.stdout)
+	}
+	expectSameLines(t, theirs.log, ours.log)
+}
+
+// -b execve: each process the command starts is logged up to its execve,
+// printed with " <detached ...>", and not after; the command's own execve
+// is not detached from.
+func TestStraceCommandDetachOnExec(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sh", "-c", "/bin/true; cat /etc/hostname; echo done"}, dir: t.TempDir()}
+	for _, opts := range [][]string{
+		{"-b", "execve"},
+		{"--detach-on=execve", "-e", "trace=execve,wait4,openat,write"},
+	} {
+		t.Run(strings.Join(opts, " "), func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, opts...)
+			if n := strings.Count(ours.log, " <detached ...>"); n != 2 {
+				t.Errorf("%d execve lines <detached ...>, want 2:\n%s", n, ours.log)
+			}
+			// strace sometimes prints a detached execve as
+			// "<unfinished ...>" (its own race: the line is cut before
+			// it learns the call was the one to detach at).
+			theirs.log = regexp.MustCompile(`(?m)^(\d+ +execve\(.*) <unfinished \.\.\.>$`).ReplaceAllString(theirs.log, "$1 <detached ...>")
+			expectSameLines(t, theirs.log, ours.log)
+			if theirs.stdout != ours.stdout {
+				t.Errorf("the program's output: strace %q, utrace-bpf %q", theirs.stdout, ours.stdout)
+			}
+		})
+	}
+}
+
+// --kill-on-exit (strace 6.4's, newer than the strace the other tests
+// compare with): the traced processes still running when utrace-bpf
+// exits are killed; without it they are left running.
+func TestStraceCommandKillOnExit(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!; sleep 0.2"}, dir: t.TempDir()}
+	for _, kill := range []bool{true, false} {
+		opts := []string{"-e", "trace=execve"}
+		if kill {
+			opts = append(opts, "--kill-on-exit")
+		}
+		r := runTraced(t, w, bin, func(out string) []string {
+			return append([]string{"strace"}, straceArgs(out, opts, w.argv)...)
+		})
+		pid, err := strconv.Atoi(strings.TrimSpace(r.stdout))
+		if err != nil || r.code != 0 {
+			t.Fatalf("%v", r)
+		}
+		if !strings.Contains(r.log, `execve("/usr/bin/sleep"`) {
+			t.Errorf("the background sleep was not traced:\n%s", r.log)
+		}
+		gone := false
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline) && !gone; time.Sleep(10 * time.Millisecond) {
+			st := statusField(strconv.Itoa(pid), "State")
+			gone = st == "" || strings.HasPrefix(st, "Z")
+		}
+		if !gone {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		if gone != kill {
+			t.Errorf("--kill-on-exit %v: the traced sleep gone after the run: %v", kill, gone)
+		}
+	}
+}
+
+// -U COLUMNS: -c's table with strace's columns in strace's order: the
+// same header and rules, and per row the same name, calls and errors
+// (the times are each run's own, checked for their format).
+func TestStraceCommandColumns(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"sh", "-c", "cat /etc/hostname /nonexistent"}, dir: t.TempDir()}
+	timeCell := regexp.MustCompile(`^(\d+\.\d{2}|\d+\.\d{6}|\d+)$`)
+	for _, cols := range []string{"name,calls,errors,avg-time,total-time,time-percent", "calls,name", "syscall,count,error,time", "errors,total_time,name"} {
+		t.Run(cols, func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, "-c", "-w", "-U", cols, "-e", "trace=openat,read,close,execve")
+			a, b := summaryTable(theirs.log), summaryTable(ours.log)
+			if len(a) < 3 || len(a) != len(b) {
+				t.Fatalf("strace's table:\n%s\nutrace-bpf's:\n%s", theirs.log, ours.log)
+			}
+			for i := range a {
+				if len(a[i]) != len(b[i]) {
+					t.Errorf("row %d: strace %q, utrace-bpf %q", i, a[i], b[i])
+					continue
+				}
+				for j, cell := range a[i] {
+					if timeCell.MatchString(cell) && timeCell.MatchString(b[i][j]) && i > 1 && !isCountColumn(a[0][j]) {
+						continue
+					}
+					if cell != b[i][j] {
+						t.Errorf("row %d column %q: strace %q, utrace-bpf %q\nstrace:\n%s\nutrace-bpf:\n%s", i, a[0][j], cell, b[i][j], theirs.log, ours.log)
+					}
+				}
+			}
+		})
+	}
+}
+
+func isCountColumn(header string) bool {
+	return header == "calls" || header == "errors" || header == "syscall"
+}
+
+// summaryTable cuts -c's table into cells by the columns its rule of
+// dashes marks: the header, the rule, the rows sorted by name, the rule,
+// the total.
+func summaryTable(log string) [][]string {
+	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "-") {
+		return nil
+	}
+	var spans [][2]int
+	for i := 0; i < len(lines[1]); {
+		j := i
+		for j < len(lines[1]) && lines[1][j] == '-' {
+			j++
+		}
+		spans = append(spans, [2]int{i, j})
+		i = j + 1
+	}
+	cut := func(line string) []string {
+		var cells []string
+		for k, s := range spans {
+			end := s[1]
+			if k == len(spans)-1 || end > len(line) {
+				end = len(line)
+			}
+			if s[0] >= len(line) {
+				cells = append(cells, "")
+				continue
+			}
+			cells = append(cells, strings.TrimSpace(line[s[0]:end]))
+		}
+		return cells
+	}
+	var rows [][]string
+	for _, l := range lines {
+		rows = append(rows, cut(l))
+	}
+	name := slices.Index(rows[0], "syscall")
+	if name < 0 {
+		return nil
+	}
+	body := rows[2 : len(rows)-2]
+	sort.Slice(body, func(i, j int) bool { return body[i][name] < body[j][name] })
+	return rows
 }

@@ -43,7 +43,7 @@ func launch(cfg *Config, args []string, follow bool) error {
 		return err
 	}
 	p, err := s.stp.Launch(args, stopper.LaunchOptions{
-		Syscalls: s.seccompSet(), Nice: &s.nice, Env: cfg.Env, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+		Syscalls: s.seccompSet(), Nice: &s.nice, Env: cfg.Env, Credentials: cfg.Credentials, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		s.abort()
 		return badInput("run: %v", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/loader"
+	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
 
 // defaultConfig runs when neither -c nor -e is given: an strace-like log of
@@ -31,9 +32,18 @@ type Config struct {
 	Format     string   // text or json
 	BufferSize int      // ring buffer bytes; 0: the loader's default
 	Env        []string // run: the program's environment; nil: utrace-bpf's own
+	// Credentials are, for run, the user the program runs as (strace -u);
+	// nil: utrace-bpf's.
+	Credentials *stopper.Credentials
 	// SplitOutput writes each thread's lines to OutputFile.TID (strace -ff).
 	SplitOutput bool
-	Engines     []EngineSpec
+	// AppendOutput adds to the output files instead of truncating them
+	// (strace -A).
+	AppendOutput bool
+	// KillOnExit kills the traced processes still alive when the run
+	// ends, instead of leaving them running (strace --kill-on-exit).
+	KillOnExit bool
+	Engines    []EngineSpec
 	// Metrics is the address /metrics is served on ("": none), and
 	// MetricsLinger how long it stays up after the summary.
 	Metrics       string
@@ -91,6 +101,7 @@ func loadConfig(v *viper.Viper, path string, engineFlags []string) (*Config, err
 		}
 	}
 	cfg.OutputFile = v.GetString("output.file")
+	cfg.AppendOutput = v.GetBool("output.append")
 	cfg.Format = v.GetString("output.format")
 	if cfg.Format == "" {
 		cfg.Format = "text"
@@ -149,7 +160,7 @@ func parseConfig(name string, data []byte) (*Config, error) {
 		key, val := root.Content[i], root.Content[i+1]
 		switch key.Value {
 		case "output":
-			if err := checkKeys(val, at, "output", "file", "format"); err != nil {
+			if err := checkKeys(val, at, "output", "file", "format", "append"); err != nil {
 				return nil, err
 			}
 		case "buffer_size":

@@ -12,6 +12,7 @@ import (
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/stopper"
+	"golang.org/x/sys/unix"
 )
 
 // session is one tracing run: the output, the engines, and the two
@@ -128,13 +129,24 @@ func openOutput(cfg *Config) (*pipeline.Output, error) {
 		}
 		f.Close()
 		os.Remove(probe)
-		return pipeline.NewSplitOutput(cfg.OutputFile, cfg.Format == "json"), nil
+		o := pipeline.NewSplitOutput(cfg.OutputFile, cfg.Format == "json")
+		o.SplitAppend(cfg.AppendOutput)
+		return o, nil
 	}
-	f, err := os.Create(cfg.OutputFile)
+	f, err := createOutput(cfg.OutputFile, cfg.AppendOutput)
 	if err != nil {
 		return nil, badInput("output: %v", err)
 	}
 	return pipeline.NewOutput(f, f, cfg.Format == "json"), nil
+}
+
+// createOutput opens the log file name, emptied or (append, strace -A)
+// kept and written at its end.
+func createOutput(name string, append bool) (*os.File, error) {
+	if !append {
+		return os.Create(name)
+	}
+	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o666)
 }
 
 // attachThread attaches the whole pipeline to one thread, in order.
@@ -198,14 +210,47 @@ func (s *session) finish() error {
 		// the rest was not.
 		s.out.Warn("delivering the last events: %v", err)
 	}
+	var alive []int
+	if s.cfg.KillOnExit {
+		alive = s.tracedProcesses()
+	}
 	s.tr.DetachAll()
 	if err := s.stp.Close(); err != nil {
 		s.out.Warn("detaching: %v", err)
 	}
+	s.kill(alive)
 	s.summary()
 	s.otlp.close(true)
 	s.metrics.linger(s.cfg.MetricsLinger)
 	return s.close()
+}
+
+// tracedProcesses lists the processes with a traced thread, each by a
+// pidfd, so that a pid reused after the process is gone is not killed.
+func (s *session) tracedProcesses() []int {
+	seen := map[int]bool{}
+	var fds []int
+	for _, th := range s.tr.Threads() {
+		if seen[th.Tgid] || th.Dying {
+			continue
+		}
+		seen[th.Tgid] = true
+		if fd, err := unix.PidfdOpen(th.Tgid, 0); err == nil {
+			fds = append(fds, fd)
+		}
+	}
+	return fds
+}
+
+// kill sends SIGKILL to the processes of pidfds (--kill-on-exit) and
+// closes them.
+func (s *session) kill(pidfds []int) {
+	for _, fd := range pidfds {
+		if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
+			s.out.Warn("kill on exit: %v", err)
+		}
+		unix.Close(fd)
+	}
 }
 
 // abort undoes a session that failed to start tracing: everything is

@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"os/user"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
+	"github.com/utrace-bpf/utrace-bpf/stopper"
 )
 
 func straceCmd() *cobra.Command {
@@ -21,17 +26,25 @@ func straceCmd() *cobra.Command {
 prints, from the syscalls engine (or, with -c, the counter engine):
   -f          follow forks and threads        -o FILE      write the trace to FILE
   -ff         with -o FILE: each thread's lines in FILE.TID
+  -A          with -o FILE: add to FILE (FILE.TID) instead of emptying it
   -p PID      attach to PID (repeatable, or PID,PID)
+  -P PATH     only calls accessing PATH (repeatable): by name or an fd open on it
   -e trace=SET    (names, %classes, /regex, !, ?; "-e SET" alone too)
   -e status=successful|failed   -z (successful only)   -Z (failed only)
   -T          time spent in each call         -t, -tt, -ttt, -r  time stamps
   -s N        show N bytes of strings (32)    -c           count, time and errors per call
   -C          the log and -c's table          -n           syscall numbers: [ 257] openat(...)
-  -q          accepted; -qq: no +++ exited lines  -E VAR=VAL, -E VAR  the command's environment
+  -q          accepted; -qq: no +++ exited lines
+  -u USER     run the command as USER (its uid, gid and groups)
+  -b execve   stop tracing a process when it calls execve: <detached ...>
+  --kill-on-exit  kill the traced processes left when utrace-bpf exits
+  -E VAR=VAL, -E VAR  the command's environment
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
   -S SORTBY   -c's order: time, calls, errors, name
-  -e inject=SET:error=E|retval=V[:delay_enter=D][:when=N], -e fault=SET[:error=E][:when=N]
+  -U COLUMNS  -c's columns: time-percent,total-time,avg-time,calls,errors,name
+  -e inject=SET:error=E|retval=V[:delay_enter=D][:when=W], -e fault=SET[:error=E][:when=W]
+              W: N, N+, N+S, N..M, N..M+S (the calls N, N+S, ... up to M)
   -w          accepted: -c's times are the calls' latencies
   --seccomp-bpf   accepted: launched programs get a seccomp filter anyway
 Any other option is refused with a line naming it and exit status 2.`,
@@ -64,6 +77,7 @@ type straceOptions struct {
 	follow     bool
 	split      bool // -ff
 	output     string
+	appendOut  bool // -A
 	pids       []int
 	trace      string
 	failed     bool
@@ -77,10 +91,15 @@ type straceOptions struct {
 	numbers    bool                // -n
 	hex        int                 // -x count
 	sortBy     string              // -S
+	columns    string              // -U
 	injects    []map[string]string // -e inject=, -e fault=: inject engines' options
 	quiet      int                 // -q count
 	signals    string              // -e signal=
+	paths      []string            // -P, with what symlinks among them resolve to
 	env        []string
+	user       string // -u
+	detachExec bool   // -b execve
+	killOnExit bool   // --kill-on-exit
 	cmd        []string
 }
 
@@ -138,6 +157,12 @@ func parseStrace(args []string) (*straceOptions, error) {
 		return nil, badInput("strace: -p and a command together are not supported: trace one or the other")
 	case o.failed && o.successful:
 		return nil, badInput("strace: -z and -Z (status=successful and failed) together select nothing")
+	case o.user != "" && len(o.cmd) == 0:
+		return nil, badInput("strace: -u %s: only with a command to run", o.user)
+	case o.detachExec && (o.count || o.countToo || len(o.injects) > 0):
+		return nil, badInput("strace: -b execve with -c, -C or -e inject= is not supported: only the log detaches")
+	case len(o.paths) > 0 && (o.count || o.countToo):
+		return nil, badInput("strace: -P with -c or -C is not supported: the counts are kept in the kernel, which does not know the calls' files")
 	}
 	return o, nil
 }
@@ -173,6 +198,8 @@ func (o *straceOptions) flag(c byte) error {
 		o.hex++
 	case 'q':
 		o.quiet++
+	case 'A':
+		o.appendOut = true
 	case 'w':
 		// -c's times are the calls' latencies (entry to exit) anyway.
 	default:
@@ -185,13 +212,41 @@ func (o *straceOptions) long(a string) error {
 	switch a {
 	case "--seccomp-bpf", "--quiet=attach":
 		return nil
+	case "--output-append-mode":
+		return o.flag('A')
+	case "--kill-on-exit":
+		o.killOnExit = true
+		return nil
 	}
-	name, _, _ := strings.Cut(a, "=")
+	name, val, hasVal := strings.Cut(a, "=")
+	if opt, ok := straceLongArg[name]; ok && hasVal {
+		return o.withArg(opt, val)
+	}
 	return unsupported(name)
+}
+
+// straceLongArg are the long options with an argument (--NAME=VAL) and
+// the short option each stands for.
+var straceLongArg = map[string]byte{
+	"--trace-path":      'P',
+	"--user":            'u',
+	"--detach-on":       'b',
+	"--summary-columns": 'U',
 }
 
 func (o *straceOptions) withArg(c byte, val string) error {
 	switch c {
+	case 'P':
+		o.addPath(val)
+	case 'U':
+		o.columns = val
+	case 'u':
+		o.user = val
+	case 'b':
+		if val != "execve" {
+			return badInput("strace: Syscall '%s' for -b isn't supported", val)
+		}
+		o.detachExec = true
 	case 'o':
 		o.output = val
 	case 'p':
@@ -226,6 +281,21 @@ func (o *straceOptions) withArg(c byte, val string) error {
 		return unsupported("-" + string(c))
 	}
 	return nil
+}
+
+// addPath adds a -P path and, as strace does, the file it names when it
+// is a symlink, saying so on standard error.
+func (o *straceOptions) addPath(p string) {
+	o.paths = append(o.paths, p)
+	real, err := filepath.EvalSymlinks(p)
+	if err == nil {
+		real, err = filepath.Abs(real)
+	}
+	if err != nil || real == p {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "strace: Requested path %q resolved into %q\n", p, real)
+	o.paths = append(o.paths, real)
 }
 
 // expr handles one -e QUALIFIER=SET.
@@ -268,7 +338,7 @@ func (o *straceOptions) expr(val string) error {
 }
 
 // injectRule maps strace's -e inject=SET:error=E|retval=V[:delay_enter=D]
-// [:when=N] (and -e fault=SET[:error=E][:when=N], whose error defaults to
+// [:when=W] (and -e fault=SET[:error=E][:when=W], whose error defaults to
 // ENOSYS) onto the inject engine's options.
 func injectRule(kind, spec string) (map[string]string, error) {
 	parts := strings.Split(spec, ":")
@@ -292,12 +362,11 @@ func injectRule(kind, spec string) (map[string]string, error) {
 			}
 			raw["delay"] = v
 		case "when":
-			if _, err := strconv.Atoi(v); err != nil {
-				return nil, badInput("strace: -e %s=%s: when=%s: only a single call number (when=N) is supported", kind, spec, v)
+			if err := whenRule(raw, v); err != nil {
+				return nil, badInput("strace: -e %s=%s: when=%s: %v", kind, spec, v, err)
 			}
-			raw["nth"] = v
 		default:
-			return nil, badInput("strace: -e %s=%s: %s= is not supported (error=, retval=, delay_enter= and when=N are)", kind, spec, k)
+			return nil, badInput("strace: -e %s=%s: %s= is not supported (error=, retval=, delay_enter= and when= are)", kind, spec, k)
 		}
 	}
 	if raw["error"] == "" && raw["retval"] == "" && raw["delay"] == "" {
@@ -306,11 +375,61 @@ func injectRule(kind, spec string) (map[string]string, error) {
 	return raw, nil
 }
 
+// whenRule maps strace's when=FIRST[..LAST][+[STEP]] onto the inject
+// engine's first, last and step: when=N is the Nth matching call alone,
+// N+ every call from the Nth, N+S every Sth from the Nth, N..M those from
+// the Nth to the Mth, N..M+S every Sth of those.
+func whenRule(raw map[string]string, v string) error {
+	rng, step, stepped := strings.Cut(v, "+")
+	first, last, bounded := strings.Cut(rng, "..")
+	num := func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 65535 {
+			return 0, fmt.Errorf("%q: want a call number from 1 to 65535", s)
+		}
+		return n, nil
+	}
+	f, err := num(first)
+	if err != nil {
+		return err
+	}
+	raw["first"] = strconv.Itoa(f)
+	switch {
+	case bounded:
+		l, err := num(last)
+		if err != nil {
+			return err
+		}
+		if l < f {
+			return fmt.Errorf("%d is before %d", l, f)
+		}
+		raw["last"] = strconv.Itoa(l)
+	case !stepped:
+		raw["last"] = raw["first"]
+	}
+	if stepped && step != "" {
+		s, err := num(step)
+		if err != nil {
+			return err
+		}
+		raw["step"] = strconv.Itoa(s)
+	}
+	return nil
+}
+
 // config is the pipeline the options stand for: one syscalls engine (or,
 // with -c, a counter; with -C, both) writing strace's text.
 func (o *straceOptions) config() (*Config, error) {
 	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output, Env: o.environ(),
-		SplitOutput: o.split && o.output != ""}
+		SplitOutput: o.split && o.output != "", AppendOutput: o.appendOut,
+		KillOnExit: o.killOnExit}
+	if o.user != "" {
+		creds, err := userCredentials(o.user, o.cmd[0])
+		if err != nil {
+			return nil, err
+		}
+		cfg.Credentials = creds
+	}
 	add := func(typ string, raw map[string]string) error {
 		t, err := pipeline.Lookup(typ)
 		if err != nil {
@@ -320,7 +439,7 @@ func (o *straceOptions) config() (*Config, error) {
 		if err != nil {
 			return badInput("strace: %v", err)
 		}
-		cfg.Engines = append(cfg.Engines, EngineSpec{Type: t, Name: typ, Options: opts, Where: "strace command line"})
+		cfg.Engines = append(cfg.Engines, EngineSpec{Type: t, Name: typ, Options: opts, Where: "strace"})
 		return nil
 	}
 	if !o.count {
@@ -331,6 +450,8 @@ func (o *straceOptions) config() (*Config, error) {
 			}
 		}
 		set("trace", o.trace != "", o.trace)
+		set("paths", len(o.paths) > 0, strings.Join(o.paths, ","))
+		set("detach_on", o.detachExec, "execve")
 		set("timing", o.timing, "true")
 		set("failed", o.failed, "true")
 		set("successful", o.successful, "true")
@@ -366,11 +487,49 @@ func (o *straceOptions) config() (*Config, error) {
 		if o.sortBy != "" {
 			raw["sort"] = o.sortBy
 		}
+		if o.columns != "" {
+			raw["columns"] = o.columns
+		}
 		if err := add("counter", raw); err != nil {
 			return nil, err
 		}
 	}
 	return cfg, nil
+}
+
+// userCredentials are strace -u's: name's user, group and groups (as
+// initgroups finds them), and as the effective user and group those of
+// the program's file where it is setuid or setgid, as strace makes them.
+func userCredentials(name, prog string) (*stopper.Credentials, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, badInput("strace: -u %s: cannot find user %q", name, name)
+	}
+	id := func(s string) uint32 { n, _ := strconv.ParseUint(s, 10, 32); return uint32(n) }
+	c := &stopper.Credentials{Uid: id(u.Uid), Gid: id(u.Gid)}
+	gids, err := u.GroupIds()
+	if err != nil {
+		return nil, badInput("strace: -u %s: the user's groups: %v", name, err)
+	}
+	c.Groups = append(c.Groups, c.Gid)
+	for _, g := range gids {
+		if n := id(g); !slices.Contains(c.Groups, n) {
+			c.Groups = append(c.Groups, n)
+		}
+	}
+	c.Euid, c.Egid = c.Uid, c.Gid
+	if path, err := exec.LookPath(prog); err == nil {
+		if fi, err := os.Stat(path); err == nil {
+			st := fi.Sys().(*syscall.Stat_t)
+			if fi.Mode()&os.ModeSetuid != 0 {
+				c.Euid = st.Uid
+			}
+			if fi.Mode()&os.ModeSetgid != 0 {
+				c.Egid = st.Gid
+			}
+		}
+	}
+	return c, nil
 }
 
 // environ is the launched program's environment with -E's changes
