@@ -93,6 +93,11 @@ type syscalls struct {
 	// returns, after its line.
 	later  map[int][]*pipeline.Record
 	nlater atomic.Int64 // lines in later: most exits need not look
+	// threads are the threads looked at for blocked calls (blocked.go),
+	// by the sampler goroutine while sampling; closed: the log ended.
+	threads  map[int]*watched
+	sampling bool
+	closed   bool
 }
 
 // syncEntry is a call as a synchronous entry report saw it.
@@ -119,7 +124,8 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"), successful: opts.BoolVal("successful"),
 		numbers: opts.BoolVal("numbers"), exits: opts.BoolVal("exits"), sigs: sigs,
 		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")),
-		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*pipeline.Record{}}
+		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*pipeline.Record{},
+		threads: map[int]*watched{}}
 	if s.failed && s.successful {
 		return nil, fmt.Errorf("failed and successful together select nothing")
 	}
@@ -139,7 +145,10 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 			EnterTimes: s.timing || s.stamp != stampNone},
 		PassiveOnly: core.EventSignalAll | core.EventJctl,
 	})
-	s.OnAttach = func(*core.Engine) { s.live.Add(1) }
+	s.OnAttach = func(e *core.Engine) {
+		s.live.Add(1)
+		s.watch(e.Tid(), e.Tgid())
+	}
 	return s, nil
 }
 
@@ -189,7 +198,7 @@ func (s *syscalls) limited(mem sysent.Mem) sysent.Mem {
 	case *regionMem:
 		m.limit, m.hex = s.strLimit+1, s.hex
 	case procMem:
-		return shownProcMem{m, s.strLimit, s.hex}
+		return shownProcMem{procMem: m, limit: s.strLimit, hex: s.hex}
 	}
 	return mem
 }
@@ -199,10 +208,12 @@ func (s *syscalls) limited(mem sysent.Mem) sysent.Mem {
 type shownProcMem struct {
 	procMem
 	limit, hex int
+	resumes    int // 1 + the call a restart_syscall resumes, 0 if not known
 }
 
-func (m shownProcMem) StringLimit() int { return m.limit }
-func (m shownProcMem) HexStrings() int  { return m.hex }
+func (m shownProcMem) StringLimit() int     { return m.limit }
+func (m shownProcMem) HexStrings() int      { return m.hex }
+func (m shownProcMem) Resumes() (int, bool) { return m.resumes - 1, m.resumes > 0 }
 
 // noReturn are the calls that do not come back to report an exit.
 func noReturn(nr int) bool {
@@ -249,6 +260,11 @@ func (s *syscalls) ReportExec(e *core.Engine, action core.Action, ev *core.Event
 	delete(s.launching, ev.Tid)
 	if old := ev.Exec.OldTid; old != 0 && old != ev.Tid {
 		delete(s.launching, old)
+		if w := s.threads[old]; w != nil {
+			delete(s.threads, old)
+			w.busy, w.shown = true, nil
+			s.threads[ev.Tid] = w
+		}
 		if q := s.pending[old]; q != nil {
 			s.pending[ev.Tid] = q
 			delete(s.pending, old)
@@ -308,10 +324,11 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 	if !noReturn(sc.Nr) && !sc.Unfinished || s.isLaunching(ev.Tid, ev.Time) {
 		return keep
 	}
+	resumed := s.resumes(ev.Tid, sc.Nr, 0, ev.Time)
 	mem := getRegionMem(ev)
 	defer putRegionMem(mem)
 	if s.selected(sc.Nr, mem, &sc.Args, 0, false) {
-		s.emit(ev, sc.Nr, &sc.Args, mem, 0, false, nil)
+		s.emit(ev, sc.Nr, &sc.Args, mem, 0, false, resumed, nil)
 	}
 	return keep
 }
@@ -352,6 +369,7 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 	}
 	sc := &ev.Syscall
 	defer s.emitLater(ev.Tid)
+	resumed := s.resumes(ev.Tid, sc.Nr, sc.Ret, ev.Time)
 	entry := s.takeEntry(ev.Tid, sc.Nr, ev.Time)
 	if sc.Nr < 0 {
 		// A call an engine skipped: the kernel saw no entry, and the
@@ -359,7 +377,7 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 		if entry == nil || (s.failed && !sysent.IsError(sc.Ret)) {
 			return core.Resume
 		}
-		s.emit(ev, entry.nr, &entry.args, nil, sc.Ret, true, entry.text)
+		s.emit(ev, entry.nr, &entry.args, nil, sc.Ret, true, false, entry.text)
 		return core.Resume
 	}
 	if childReturn(ev) {
@@ -380,7 +398,7 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 	if !s.selected(sc.Nr, mem, &sc.Args, sc.Ret, true) {
 		return core.Resume
 	}
-	s.emit(ev, sc.Nr, &sc.Args, mem, sc.Ret, true, nil)
+	s.emit(ev, sc.Nr, &sc.Args, mem, sc.Ret, true, resumed, nil)
 	return core.Resume
 }
 
@@ -462,6 +480,7 @@ func (s *syscalls) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 	launching := s.launching[ev.Tid]
 	delete(s.launching, ev.Tid)
 	delete(s.execAt, ev.Tid)
+	delete(s.threads, ev.Tid)
 	s.mu.Unlock()
 	s.live.Add(-1)
 	s.emitLater(ev.Tid)
@@ -540,12 +559,15 @@ func (s *syscalls) recordAt(ev *core.Event, at uint64) *pipeline.Record {
 }
 
 // emit logs one call: at its exit (returned) or, for a call that never
-// returns, at its entry. entryText, if not nil, is the call's entry view,
-// decoded at a synchronous entry, for a call an engine skipped.
-func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem, ret int64, returned bool, entryText []byte) {
+// returns, at its entry. resumed says its entry was shown unfinished
+// (blocked.go): the line is strace's "<... read resumed>", stamped with
+// the exit's time, as strace stamps it. entryText, if not nil, is the
+// call's entry view, decoded at a synchronous entry, for a call an engine
+// skipped.
+func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem, ret int64, returned, resumed bool, entryText []byte) {
 	s.Count()
 	at := ev.Time
-	if ev.Syscall.EnterTime != 0 {
+	if ev.Syscall.EnterTime != 0 && !resumed {
 		at = ev.Syscall.EnterTime
 	}
 	r := s.recordAt(ev, at)
@@ -588,11 +610,13 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 			r.Text = sysent.PadToReturn(r.Text)
 			r.Text = sysent.FormatReturn(r.Text, nr, ret)
 			r.Text = append(r.Text, " (INJECTED)"...)
+		case resumed && (returned || ev.Syscall.Unfinished):
+			r.Text = sysent.FormatResumed(r.Text, nr, *args, ret, returned, mem)
 		case returned:
 			r.Text = sysent.FormatLine(r.Text, nr, *args, ret, mem)
 		case ev.Syscall.Unfinished:
 			r.Text = sysent.FormatUnfinished(r.Text, nr, *args, mem)
-			r.Text = append(r.Text, ") = ?"...)
+			r.Text = append(sysent.PadToReturn(append(r.Text, ')')), " = ?"...)
 		default:
 			r.Text = sysent.FormatCall(r.Text, nr, *args, mem)
 			r.Text = append(r.Text, ")"...)
@@ -626,7 +650,7 @@ func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {
 			pipeline.StrField("unfinished", "thread died"))
 	} else {
 		r.Text = sysent.FormatUnfinished(r.Text, c.nr, c.args, nil)
-		r.Text = append(r.Text, ") = ?"...)
+		r.Text = append(sysent.PadToReturn(append(r.Text, ')')), " = ?"...)
 	}
 	s.Out.Emit(r)
 }
@@ -634,6 +658,7 @@ func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {
 // Summary says how many calls were still in progress at the end.
 func (s *syscalls) Summary(w io.Writer) {
 	s.mu.Lock()
+	s.closed = true // no unfinished lines after the summary
 	n := 0
 	for _, q := range s.pending {
 		n += len(q)
