@@ -97,6 +97,11 @@ type syscalls struct {
 	// returns, after its line.
 	later  map[int][]*pipeline.Record
 	nlater atomic.Int64 // lines in later: most exits need not look
+	// threads are the threads looked at for blocked calls (blocked.go),
+	// by the sampler goroutine while sampling; closed: the log ended.
+	threads  map[int]*watched
+	sampling bool
+	closed   bool
 }
 
 // syncEntry is a call as a synchronous entry report saw it.
@@ -124,13 +129,13 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 		numbers: opts.BoolVal("numbers"), exits: opts.BoolVal("exits"), sigs: sigs,
 		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")),
 		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*pipeline.Record{},
-		pt: newPathTrace(opts.Str("paths"))}
+		pt: newPathTrace(opts.Str("paths")), threads: map[int]*watched{}}
 	if s.detach, err = newExecDetach(opts.Str("detach_on")); err != nil {
 		return nil, err
 	}
-	watched := set
+	filter := set
 	if s.pt != nil {
-		watched = s.pt.watch(set)
+		filter = s.pt.watch(set)
 	}
 	if s.failed && s.successful {
 		return nil, fmt.Errorf("failed and successful together select nothing")
@@ -146,7 +151,7 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 	// with its other lines.
 	s.Init(name, s, out, pipeline.Needs{
 		Watch: core.Watch{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll | core.EventJctl,
-			Syscalls: watched, ExitEntriesOnly: true, Capture: true,
+			Syscalls: filter, ExitEntriesOnly: true, Capture: true,
 			// A call's time stamp and duration are its entry's.
 			EnterTimes: s.timing || s.stamp != stampNone},
 		PassiveOnly: core.EventSignalAll | core.EventJctl,
@@ -156,6 +161,7 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 		if s.pt != nil {
 			s.pt.attached(e.Tgid(), e.Tid())
 		}
+		s.watch(e.Tid(), e.Tgid())
 	}
 	return s, nil
 }
@@ -206,7 +212,7 @@ func (s *syscalls) limited(mem sysent.Mem) sysent.Mem {
 	case *regionMem:
 		m.limit, m.hex = s.strLimit+1, s.hex
 	case procMem:
-		return shownProcMem{m, s.strLimit, s.hex}
+		return shownProcMem{procMem: m, limit: s.strLimit, hex: s.hex}
 	}
 	return mem
 }
@@ -216,10 +222,12 @@ func (s *syscalls) limited(mem sysent.Mem) sysent.Mem {
 type shownProcMem struct {
 	procMem
 	limit, hex int
+	resumes    int // 1 + the call a restart_syscall resumes, 0 if not known
 }
 
-func (m shownProcMem) StringLimit() int { return m.limit }
-func (m shownProcMem) HexStrings() int  { return m.hex }
+func (m shownProcMem) StringLimit() int     { return m.limit }
+func (m shownProcMem) HexStrings() int      { return m.hex }
+func (m shownProcMem) Resumes() (int, bool) { return m.resumes - 1, m.resumes > 0 }
 
 // noReturn are the calls that do not come back to report an exit.
 func noReturn(nr int) bool {
@@ -272,6 +280,11 @@ func (s *syscalls) ReportExec(e *core.Engine, action core.Action, ev *core.Event
 	}
 	if old := ev.Exec.OldTid; old != 0 && old != ev.Tid {
 		delete(s.launching, old)
+		if w := s.threads[old]; w != nil {
+			delete(s.threads, old)
+			w.busy, w.shown = true, nil
+			s.threads[ev.Tid] = w
+		}
 		if q := s.pending[old]; q != nil {
 			s.pending[ev.Tid] = q
 			delete(s.pending, old)
@@ -332,10 +345,11 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 	if !noReturn(sc.Nr) && !sc.Unfinished || s.isLaunching(ev.Tid, ev.Time) {
 		return keep
 	}
+	resumed := s.resumes(ev.Tid, sc.Nr, 0, ev.Time)
 	mem := getRegionMem(ev)
 	defer putRegionMem(mem)
 	if s.selected(ev.Tgid, sc.Nr, mem, &sc.Args, 0, false) {
-		s.emit(ev, sc.Nr, &sc.Args, mem, 0, false, nil)
+		s.emit(ev, sc.Nr, &sc.Args, mem, 0, false, resumed, nil)
 	}
 	return keep
 }
@@ -376,6 +390,7 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 	}
 	sc := &ev.Syscall
 	defer s.emitLater(ev.Tid)
+	resumed := s.resumes(ev.Tid, sc.Nr, sc.Ret, ev.Time)
 	entry := s.takeEntry(ev.Tid, sc.Nr, ev.Time)
 	if sc.Nr < 0 {
 		// A call an engine skipped: the kernel saw no entry, and the
@@ -383,7 +398,7 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 		if entry == nil || (s.failed && !sysent.IsError(sc.Ret)) {
 			return core.Resume
 		}
-		s.emit(ev, entry.nr, &entry.args, nil, sc.Ret, true, entry.text)
+		s.emit(ev, entry.nr, &entry.args, nil, sc.Ret, true, false, entry.text)
 		return core.Resume
 	}
 	if childReturn(ev) {
@@ -411,7 +426,7 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 	if !selected {
 		return core.Resume
 	}
-	s.emit(ev, sc.Nr, &sc.Args, mem, sc.Ret, true, nil)
+	s.emit(ev, sc.Nr, &sc.Args, mem, sc.Ret, true, resumed, nil)
 	return core.Resume
 }
 
@@ -493,6 +508,7 @@ func (s *syscalls) ReportDeath(e *core.Engine, ev *core.Event) core.Action {
 	launching := s.launching[ev.Tid]
 	delete(s.launching, ev.Tid)
 	delete(s.execAt, ev.Tid)
+	delete(s.threads, ev.Tid)
 	s.mu.Unlock()
 	s.live.Add(-1)
 	s.emitLater(ev.Tid)
@@ -574,12 +590,15 @@ func (s *syscalls) recordAt(ev *core.Event, at uint64) *pipeline.Record {
 }
 
 // emit logs one call: at its exit (returned) or, for a call that never
-// returns, at its entry. entryText, if not nil, is the call's entry view,
-// decoded at a synchronous entry, for a call an engine skipped.
-func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem, ret int64, returned bool, entryText []byte) {
+// returns, at its entry. resumed says its entry was shown unfinished
+// (blocked.go): the line is strace's "<... read resumed>", stamped with
+// the exit's time, as strace stamps it. entryText, if not nil, is the
+// call's entry view, decoded at a synchronous entry, for a call an engine
+// skipped.
+func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem, ret int64, returned, resumed bool, entryText []byte) {
 	s.Count()
 	at := ev.Time
-	if ev.Syscall.EnterTime != 0 {
+	if ev.Syscall.EnterTime != 0 && !resumed {
 		at = ev.Syscall.EnterTime
 	}
 	r := s.recordAt(ev, at)
@@ -622,11 +641,13 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 			r.Text = sysent.PadToReturn(r.Text)
 			r.Text = sysent.FormatReturn(r.Text, nr, ret)
 			r.Text = append(r.Text, " (INJECTED)"...)
+		case resumed && (returned || ev.Syscall.Unfinished):
+			r.Text = sysent.FormatResumed(r.Text, nr, *args, ret, returned, mem)
 		case returned:
 			r.Text = sysent.FormatLine(r.Text, nr, *args, ret, mem)
 		case ev.Syscall.Unfinished:
 			r.Text = sysent.FormatUnfinished(r.Text, nr, *args, mem)
-			r.Text = append(r.Text, ") = ?"...)
+			r.Text = append(sysent.PadToReturn(append(r.Text, ')')), " = ?"...)
 		default:
 			r.Text = sysent.FormatCall(r.Text, nr, *args, mem)
 			r.Text = append(r.Text, ")"...)
@@ -660,7 +681,7 @@ func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {
 			pipeline.StrField("unfinished", "thread died"))
 	} else {
 		r.Text = sysent.FormatUnfinished(r.Text, c.nr, c.args, nil)
-		r.Text = append(r.Text, ") = ?"...)
+		r.Text = append(sysent.PadToReturn(append(r.Text, ')')), " = ?"...)
 	}
 	s.Out.Emit(r)
 }
@@ -668,6 +689,7 @@ func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {
 // Summary says how many calls were still in progress at the end.
 func (s *syscalls) Summary(w io.Writer) {
 	s.mu.Lock()
+	s.closed = true // no unfinished lines after the summary
 	n := 0
 	for _, q := range s.pending {
 		n += len(q)

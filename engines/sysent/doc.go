@@ -20,7 +20,8 @@
 //
 //   - FormatCall (the call as entered), FormatCallExit (with output
 //     arguments decoded once the return value is known), FormatUnfinished
-//     (strace's "read(3,  <unfinished ...>"), FormatReturn, FormatLine (a
+//     (strace's "read(3,  <unfinished ...>"), FormatResumed (its
+//     "<... read resumed>..." at the exit), FormatReturn, FormatLine (a
 //     whole, column-aligned line), and Args / ArgsExit (each argument
 //     separately, for JSON).
 //   - AppendSignal and AppendSiginfo: strace's "--- SIGCHLD {...} ---".

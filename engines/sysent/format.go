@@ -94,6 +94,36 @@ func FormatUnfinished(b []byte, nr int, args [6]uint64, mem Mem) []byte {
 	return append(p.b, Unfinished...)
 }
 
+// FormatResumed appends the line strace prints at the exit of a call
+// whose entry it showed unfinished (FormatUnfinished) before other lines:
+// "<... read resumed>", the arguments the entry did not show, in their
+// exit view, ')', and the return value padded as FormatLine pads it:
+//
+//	<... read resumed>"hello\n", 64)  = 6
+//
+// When the call did not return (the thread died in it), strace's
+// " <unfinished ...>" stands for those arguments, if there are any, and
+// the return is " = ?".
+func FormatResumed(b []byte, nr int, args [6]uint64, ret int64, returned bool, mem Mem) []byte {
+	b = append(b, "<... "...)
+	b = append(b, sysabi.Name(nr)...)
+	b = append(b, " resumed>"...)
+	p := newPrinter(nil, nr, args, mem)
+	p.call(returned, ret)
+	if !returned {
+		if p.splitSet {
+			b = append(b, Unfinished...)
+		}
+		b = append(b, ')')
+		return append(PadToReturn(b), " = ?"...)
+	}
+	if p.splitSet {
+		b = append(b, bytes.TrimPrefix(p.b[p.split:], []byte(", "))...)
+	}
+	b = append(b, ')')
+	return appendReturn(PadToReturn(b), nr, &args, ret, mem)
+}
+
 // FormatCallExit appends the exit view of a call: like FormatCall, but
 // with ret known, so buffers and structs the kernel filled in are decoded
 // from mem (read's data, with ret as its length; stat's st_mode...). On
@@ -187,11 +217,15 @@ type printer struct {
 	mem  Mem
 	// untilOutput stops the entry view at the first output argument.
 	untilOutput bool
-	exit        bool
-	ret         int64
-	n           int
-	track       bool
-	marks       []int
+	// split is where the first output argument begins in b (its ", "
+	// included), when splitSet: what a resumed line prints from.
+	split    int
+	splitSet bool
+	exit     bool
+	ret      int64
+	n        int
+	track    bool
+	marks    []int
 }
 
 func newPrinter(b []byte, nr int, args [6]uint64, mem Mem) printer {
@@ -223,9 +257,12 @@ func (p *printer) call(exit bool, ret int64) {
 		p.custom(l.Decoder)
 	case ok && l.Args != nil:
 		for i, k := range l.Args {
-			if p.untilOutput && k.Output() {
-				p.sep()
-				return
+			if k.Output() && !p.splitSet {
+				if p.untilOutput {
+					p.sep()
+					return
+				}
+				p.split, p.splitSet = len(p.b), true
 			}
 			p.kind(k, i)
 		}
