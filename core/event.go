@@ -52,6 +52,11 @@ type Syscall struct {
 	// the regions copied at its entry. Only engines that asked for
 	// captures get these.
 	Unfinished bool
+	// Delayed is set by an engine that holds the thread at the call's
+	// entry or exit to delay it (strace's inject delay_enter=, delay_exit=),
+	// for the engines after it in the same synchronous report: a log marks
+	// such a call "(DELAYED)", as strace does.
+	Delayed bool
 	// Resumes is, for restart_syscall in passive events of engines that
 	// asked for captures, the call it resumes: the thread's last to
 	// return ERESTART_RESTARTBLOCK, traced or not; -1 when not known.

@@ -252,6 +252,12 @@ func (th *thread) fromOtherTier(ev *Event) bool {
 		return false
 	}
 	sync := th.pushedSync&ev.Type != 0 && (th.syncSys == nil || th.syncSys.Has(ev.Syscall.Nr))
+	if ev.Syscall.Nr < 0 {
+		// The exit of a skipped call: only a synchronous engine skips
+		// one, and the stopper reports its exit whenever the thread's
+		// exits are synchronous at all.
+		sync = th.pushedSync&ev.Type != 0
+	}
 	return sync != ev.Sync
 }
 

@@ -61,7 +61,11 @@ type task struct {
 	// call the thread is in.
 	lastArgs [6]uint64
 	entered  bool
-	abortRet *int64  // an aborted syscall's return value, set at its exit stop
+	abortRet *int64 // an aborted syscall's return value, set at its exit stop
+	// skipped: the call now between its entry and exit stops was
+	// skipped (SyscallAbort), so its exit is reported with number -1, as
+	// the kernel's tracepoint and core.Syscall say.
+	skipped  bool
 	inject   int     // signal to send before resuming (Interrupt + SignalDeliver)
 	children []*task // clone children waiting for this task's CLONE report
 	// ev is the event of the report being made, as the engines change it;
@@ -180,7 +184,7 @@ func (s *Stopper) syscallStop(t *task) {
 	}
 	switch info.Op {
 	case ptraceSyscallInfoEntry, ptraceSyscallInfoSeccmp:
-		t.lastNr, t.lastArgs, t.entered = int(info.Nr), info.Args, true
+		t.lastNr, t.lastArgs, t.entered, t.skipped = int(info.Nr), info.Args, true, false
 		t.exitNext = info.Op == ptraceSyscallInfoSeccmp && t.sync&core.EventSyscallExit != 0
 		if t.sync&core.EventSyscallEntry == 0 {
 			s.cont(t)
@@ -200,6 +204,9 @@ func (s *Stopper) syscallStop(t *task) {
 			return
 		}
 		ev := core.Event{Type: core.EventSyscallExit, Syscall: core.Syscall{Nr: t.lastNr, Ret: int64(info.Nr), Args: t.lastArgs, Resumes: -1}}
+		if t.skipped {
+			ev.Syscall.Nr, t.skipped = -1, false
+		}
 		if !entered {
 			// Seized in the middle of the call, or its entry came
 			// while the thread ran without syscall stops (a vfork
@@ -485,8 +492,8 @@ func (s *Stopper) applyEntry(t *task, orig, ev *core.Event, act core.Action) {
 	var err error
 	switch {
 	case abort && t.seccomp:
-		// A call skipped at its seccomp stop has no exit stop: it
-		// returns what the return register holds.
+		// A call skipped at its seccomp stop returns what the return
+		// register holds.
 		ret := ev.Syscall.Ret
 		err = skipSyscall(t.tid, &regs, &ret)
 	case abort:
@@ -504,7 +511,9 @@ func (s *Stopper) applyEntry(t *task, orig, ev *core.Event, act core.Action) {
 	if err != nil {
 		t.abortRet = nil
 		s.notApplied(t, what, fmt.Errorf("writing its registers: %w", err))
+		return
 	}
+	t.skipped = abort
 }
 
 func (s *Stopper) setReturn(t *task, ret int64) {

@@ -31,6 +31,7 @@ func init() {
 			{Name: "error", Kind: pipeline.String, Doc: "fail the call with this errno, e.g. ENOENT"},
 			{Name: "retval", Kind: pipeline.Int, Doc: "skip the call and return this value instead"},
 			{Name: "delay", Kind: pipeline.Duration, Doc: "hold the thread this long before the call runs"},
+			{Name: "delay_exit", Kind: pipeline.Duration, Doc: "hold the thread this long after the call ran, before it returns (strace's delay_exit=)"},
 			{Name: "nth", Kind: pipeline.Int, Doc: "act on the nth matching call only (1 = the first)"},
 			{Name: "every", Kind: pipeline.Int, Doc: "act on every nth matching call"},
 			{Name: "first", Kind: pipeline.Int, Doc: "act on matching calls from the first-th on (strace when=FIRST..LAST+STEP)"},
@@ -50,13 +51,17 @@ func init() {
 // stop (a seccomp filter for launched programs), all others run untouched.
 type inject struct {
 	pipeline.Base
-	nrs       map[int]bool
-	summary   bool
-	path      string
-	errno     unix.Errno
-	retval    int64
-	hasRet    bool
-	delay     time.Duration
+	nrs     map[int]bool
+	summary bool
+	path    string
+	errno   unix.Errno
+	retval  int64
+	hasRet  bool
+	delay   time.Duration
+	// delayExit holds chosen calls at their exit; exitDue are the threads
+	// whose current call was chosen at its entry.
+	delayExit time.Duration
+	exitDue   map[int]bool
 	nth, each int64
 	// first, last, step: the calls first, first+step, ... up to last (0:
 	// no end), strace's when=FIRST..LAST+STEP; first 0: no such range.
@@ -83,6 +88,7 @@ func newInject(name string, opts pipeline.Options, out *pipeline.Output) (pipeli
 	in := &inject{nrs: map[int]bool{}, path: opts.Str("path"), delay: opts.Dur("delay"), summary: opts.BoolVal("summary"),
 		nth: opts.IntVal("nth"), each: opts.IntVal("every"), prob: opts.FloatVal("probability"), after: opts.BoolVal("after"),
 		log: opts.BoolVal("log"), first: opts.IntVal("first"), last: opts.IntVal("last"), step: opts.IntVal("step"),
+		delayExit: opts.Dur("delay_exit"), exitDue: map[int]bool{},
 		rng: rand.New(rand.NewPCG(uint64(opts.IntVal("seed")), 0x7574726163652d62))}
 	var set core.SyscallSet
 	for _, nr := range nrs {
@@ -98,8 +104,11 @@ func newInject(name string, opts pipeline.Options, out *pipeline.Output) (pipeli
 	if opts.Has("retval") {
 		in.retval, in.hasRet = opts.IntVal("retval"), true
 	}
-	if in.errno == 0 && !in.hasRet && in.delay == 0 {
-		return nil, fmt.Errorf("say what to inject: error=ERRNO, retval=N or delay=DURATION")
+	if in.errno == 0 && !in.hasRet && in.delay == 0 && in.delayExit == 0 {
+		return nil, fmt.Errorf("say what to inject: error=ERRNO, retval=N, delay=DURATION or delay_exit=DURATION")
+	}
+	if in.delayExit > 0 && in.after {
+		return nil, fmt.Errorf("delay_exit and after exclude each other")
 	}
 	if in.errno != 0 && in.hasRet {
 		return nil, fmt.Errorf("error and retval exclude each other")
@@ -118,6 +127,11 @@ func newInject(name string, opts pipeline.Options, out *pipeline.Output) (pipeli
 		return nil, fmt.Errorf("probability %v: want 0..1", in.prob)
 	}
 	needs := pipeline.Needs{Watch: core.Watch{Events: core.EventSyscallEntry, Syscalls: &set}, Sync: core.EventSyscallEntry}
+	if in.delayExit > 0 {
+		// The choice is made at the entry, the delay at the exit.
+		needs.Events |= core.EventSyscallExit
+		needs.Sync |= core.EventSyscallExit
+	}
 	if in.after {
 		// Only matching calls stop, after they ran; nothing else costs.
 		needs = pipeline.Needs{}
@@ -132,10 +146,27 @@ func newInject(name string, opts pipeline.Options, out *pipeline.Output) (pipeli
 // ReportSyscallExit acts on a call a trigger stopped after it ran: its
 // result is replaced.
 func (in *inject) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.Event) core.Action {
+	if in.delayExit > 0 {
+		return in.delayAtExit(e, ev)
+	}
 	if !ev.Triggered || !in.nrs[ev.Syscall.Nr] || !in.choose() {
 		return core.Resume
 	}
 	return in.act(e, ev, core.Resume)
+}
+
+// delayAtExit holds a call chosen at its entry for delay_exit, at its exit.
+func (in *inject) delayAtExit(e *core.Engine, ev *core.Event) core.Action {
+	in.mu.Lock()
+	due := in.exitDue[ev.Tid]
+	delete(in.exitDue, ev.Tid)
+	in.mu.Unlock()
+	if !due || !ev.Sync {
+		return core.Resume
+	}
+	ev.Syscall.Delayed = true
+	time.AfterFunc(in.delayExit, func() { e.Control(core.Resume) })
+	return core.Stop
 }
 
 // choose decides whether this matching call is injected.
@@ -196,11 +227,24 @@ func (in *inject) act(e *core.Engine, ev *core.Event, keep core.Action) core.Act
 		}
 		what = string(sysent.FormatReturn(nil, ev.Syscall.Nr, in.retval)) + " (INJECTED)"
 	}
-	if in.delay > 0 {
+	delay := in.delay
+	switch {
+	case in.delayExit > 0 && result.SyscallAction() == core.SyscallAbort:
+		// A skipped call may have no exit stop to hold (one skipped at
+		// its seccomp stop has none): it waits at its entry instead,
+		// which its caller cannot tell apart.
+		delay += in.delayExit
+	case in.delayExit > 0:
+		in.mu.Lock()
+		in.exitDue[ev.Tid] = true
+		in.mu.Unlock()
+	}
+	if delay > 0 {
 		// Keep the thread stopped for the delay; the call runs after.
 		result = core.Stop | result.SyscallAction()
-		time.AfterFunc(in.delay, func() { e.Control(core.Resume) })
-		what += fmt.Sprintf(" (delayed %v)", in.delay)
+		time.AfterFunc(delay, func() { e.Control(core.Resume) })
+		what += fmt.Sprintf(" (delayed %v)", delay)
+		ev.Syscall.Delayed = true
 	}
 	if !in.log {
 		return result

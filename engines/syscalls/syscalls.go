@@ -110,6 +110,8 @@ type syncEntry struct {
 	args [6]uint64
 	time uint64
 	text []byte // the call's entry view, decoded while the thread waited
+	// delayed: an engine before this one held the call at its entry.
+	delayed bool
 }
 
 func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipeline.Stage, error) {
@@ -332,7 +334,8 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 		if !s.selected(ev.Tgid, sc.Nr, mem, &sc.Args, 0, false) {
 			return keep
 		}
-		c := &syncEntry{nr: sc.Nr, args: sc.Args, time: ev.Time, text: sysent.FormatCall(nil, sc.Nr, sc.Args, s.limited(mem))}
+		c := &syncEntry{nr: sc.Nr, args: sc.Args, time: ev.Time, text: sysent.FormatCall(nil, sc.Nr, sc.Args, s.limited(mem)),
+			delayed: sc.Delayed}
 		s.mu.Lock()
 		q := s.pending[ev.Tid]
 		if len(q) >= maxPending {
@@ -349,7 +352,7 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 	mem := getRegionMem(ev)
 	defer putRegionMem(mem)
 	if s.selected(ev.Tgid, sc.Nr, mem, &sc.Args, 0, false) {
-		s.emit(ev, sc.Nr, &sc.Args, mem, 0, false, resumed, nil)
+		s.emit(ev, sc.Nr, &sc.Args, mem, 0, false, resumed, false, nil)
 	}
 	return keep
 }
@@ -358,15 +361,34 @@ func (s *syscalls) ReportSyscallEntry(e *core.Engine, action core.Action, ev *co
 const maxPending = 256
 
 // takeEntry removes and returns the synchronous entry of the call whose
-// exit came at time t with number nr (-1: a call an engine skipped): the
-// latest entry before t. Older ones are dropped; their exits were lost.
-func (s *syscalls) takeEntry(tid, nr int, t uint64) *syncEntry {
+// exit came at time t with number nr and arguments args (nr -1: a call an
+// engine skipped): the oldest entry with the same number and arguments
+// that is not later than t by more than entrySkew, else the latest entry
+// before t. Older ones are dropped; their exits were lost. The arguments
+// decide where the times cannot: the stopper stamps an entry when it
+// handles the stop, which may be a little off the kernel's stamp of the
+// exit just before it.
+func (s *syscalls) takeEntry(tid, nr int, args *[6]uint64, t uint64) *syncEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.pending[tid]
-	i := len(q) - 1
-	for i >= 0 && q[i].time > t {
-		i--
+	i := -1
+	if nr >= 0 {
+		for j, c := range q {
+			if c.time > t+entrySkew {
+				break
+			}
+			if c.nr == nr && c.args == *args {
+				i = j
+				break
+			}
+		}
+	}
+	if i < 0 {
+		i = len(q) - 1
+		for i >= 0 && q[i].time > t {
+			i--
+		}
 	}
 	if i < 0 {
 		return nil
@@ -383,22 +405,27 @@ func (s *syscalls) takeEntry(tid, nr int, t uint64) *syncEntry {
 	return c
 }
 
+// entrySkew bounds how much later than its exit's time a call's entry
+// may be stamped.
+const entrySkew = uint64(time.Millisecond)
+
 // ReportSyscallExit logs the call.
 func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *core.Event) core.Action {
-	if s.isLaunching(ev.Tid, ev.Time) {
+	if s.isLaunching(ev.Tid, ev.Time) && !s.programsExit(ev) {
 		return core.Resume
 	}
 	sc := &ev.Syscall
 	defer s.emitLater(ev.Tid)
 	resumed := s.resumes(ev.Tid, sc.Nr, sc.Ret, ev.Time)
-	entry := s.takeEntry(ev.Tid, sc.Nr, ev.Time)
+	entry := s.takeEntry(ev.Tid, sc.Nr, &sc.Args, ev.Time)
+	delayed := sc.Delayed || entry != nil && entry.delayed
 	if sc.Nr < 0 {
 		// A call an engine skipped: the kernel saw no entry, and the
 		// exit has no number. The synchronous entry says what it was.
 		if entry == nil || (s.failed && !sysent.IsError(sc.Ret)) {
 			return core.Resume
 		}
-		s.emit(ev, entry.nr, &entry.args, nil, sc.Ret, true, false, entry.text)
+		s.emit(ev, entry.nr, &entry.args, nil, sc.Ret, true, false, delayed, entry.text)
 		return core.Resume
 	}
 	if childReturn(ev) {
@@ -426,8 +453,35 @@ func (s *syscalls) ReportSyscallExit(e *core.Engine, action core.Action, ev *cor
 	if !selected {
 		return core.Resume
 	}
-	s.emit(ev, sc.Nr, &sc.Args, mem, sc.Ret, true, resumed, nil)
+	s.emit(ev, sc.Nr, &sc.Args, mem, sc.Ret, true, resumed, delayed, nil)
 	return core.Resume
+}
+
+// programsExit reports whether ev, a synchronous exit that came while the
+// thread seemed to run the launcher still, is the launched program's: the
+// stopper reports it straight away, ahead of the passive exec report that
+// ends the launcher's part. The launcher makes no synchronous call but its
+// execve (its filter is installed just before), so the exit of any other
+// call whose synchronous entry was seen is the program's.
+func (s *syscalls) programsExit(ev *core.Event) bool {
+	if !ev.Sync {
+		return false
+	}
+	switch sysabi.Name(ev.Syscall.Nr) {
+	case "execve", "execveat":
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.launching[ev.Tid] {
+		return false
+	}
+	for _, c := range s.pending[ev.Tid] {
+		if c.nr == ev.Syscall.Nr {
+			return true
+		}
+	}
+	return false
 }
 
 // childReturn reports whether ev is a new thread's or process's return
@@ -595,7 +649,7 @@ func (s *syscalls) recordAt(ev *core.Event, at uint64) *pipeline.Record {
 // the exit's time, as strace stamps it. entryText, if not nil, is the
 // call's entry view, decoded at a synchronous entry, for a call an engine
 // skipped.
-func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem, ret int64, returned, resumed bool, entryText []byte) {
+func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem, ret int64, returned, resumed, delayed bool, entryText []byte) {
 	s.Count()
 	at := ev.Time
 	if ev.Syscall.EnterTime != 0 && !resumed {
@@ -626,6 +680,9 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 		if injected {
 			r.Fields = append(r.Fields, pipeline.StrField("injected", "true"))
 		}
+		if delayed && returned {
+			r.Fields = append(r.Fields, pipeline.StrField("delayed", "true"))
+		}
 		if d, ok := s.duration(ev, returned); ok {
 			r.Fields = append(r.Fields, pipeline.IntField("duration_ns", int64(d)))
 		}
@@ -652,6 +709,9 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 			r.Text = sysent.FormatCall(r.Text, nr, *args, mem)
 			r.Text = append(r.Text, ")"...)
 			r.Text = sysent.FormatReturn(sysent.PadToReturn(r.Text), nr, 0)
+		}
+		if delayed && returned {
+			r.Text = append(r.Text, " (DELAYED)"...)
 		}
 		if d, ok := s.duration(ev, returned); ok {
 			r.Text = appendDuration(r.Text, d)

@@ -385,6 +385,28 @@ func TestStraceCommandAppend(t *testing.T) {
 	expectSameLines(t, logs["strace"], logs[bin])
 }
 
+// delay_enter= and delay_exit=: the call is held before it runs or before
+// it returns, and marked (DELAYED) as strace marks it, with or without an
+// injected result.
+func TestStraceCommandInjectDelay(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{"cat", "/etc/hostname"}, dir: t.TempDir()}
+	for _, opts := range [][]string{
+		{"-e", "trace=openat", "-e", "inject=openat:delay_enter=50000"},
+		{"-e", "trace=openat", "-e", "inject=openat:delay_exit=50000"},
+		{"-e", "trace=openat", "-e", "inject=openat:error=EPERM:delay_enter=50000:when=3"},
+		{"-e", "trace=openat", "-e", "inject=openat:retval=5:delay_exit=50000:when=2"},
+	} {
+		t.Run(strings.Join(opts, " "), func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, opts...)
+			if !strings.Contains(ours.log, "(DELAYED)") {
+				t.Errorf("no (DELAYED) line:\n%s", ours.log)
+			}
+			expectSameLines(t, theirs.log, ours.log)
+		})
+	}
+}
+
 // -P PATH: the calls that name the file and those on descriptors open on
 // it (opened, dup'ed, inherited by children, closed), as strace shows
 // them, with every signal and exit line.

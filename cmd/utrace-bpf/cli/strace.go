@@ -337,7 +337,7 @@ func (o *straceOptions) expr(val string) error {
 	return nil
 }
 
-// injectRule maps strace's -e inject=SET:error=E|retval=V[:delay_enter=D]
+// injectRule maps strace's -e inject=SET:error=E|retval=V[:delay_enter=D][:delay_exit=D]
 // [:when=W] (and -e fault=SET[:error=E][:when=W], whose error defaults to
 // ENOSYS) onto the inject engine's options.
 func injectRule(kind, spec string) (map[string]string, error) {
@@ -355,22 +355,22 @@ func injectRule(kind, spec string) (map[string]string, error) {
 		case "retval":
 			raw["retval"] = v
 			delete(raw, "error")
-		case "delay_enter":
+		case "delay_enter", "delay_exit":
 			// strace's delays are microseconds, with an optional unit.
 			if _, err := strconv.Atoi(v); err == nil {
 				v += "us"
 			}
-			raw["delay"] = v
+			raw[map[string]string{"delay_enter": "delay", "delay_exit": "delay_exit"}[k]] = v
 		case "when":
 			if err := whenRule(raw, v); err != nil {
 				return nil, badInput("strace: -e %s=%s: when=%s: %v", kind, spec, v, err)
 			}
 		default:
-			return nil, badInput("strace: -e %s=%s: %s= is not supported (error=, retval=, delay_enter= and when= are)", kind, spec, k)
+			return nil, badInput("strace: -e %s=%s: %s= is not supported (error=, retval=, delay_enter=, delay_exit= and when= are)", kind, spec, k)
 		}
 	}
-	if raw["error"] == "" && raw["retval"] == "" && raw["delay"] == "" {
-		return nil, badInput("strace: -e %s=%s: say what to inject (error=, retval= or delay_enter=)", kind, spec)
+	if raw["error"] == "" && raw["retval"] == "" && raw["delay"] == "" && raw["delay_exit"] == "" {
+		return nil, badInput("strace: -e %s=%s: say what to inject (error=, retval=, delay_enter= or delay_exit=)", kind, spec)
 	}
 	return raw, nil
 }
@@ -442,6 +442,13 @@ func (o *straceOptions) config() (*Config, error) {
 		cfg.Engines = append(cfg.Engines, EngineSpec{Type: t, Name: typ, Options: opts, Where: "strace"})
 		return nil
 	}
+	// The injectors come first: the log's engine, after them in each
+	// report, sees what they did to a call (the (DELAYED) mark).
+	for _, raw := range o.injects {
+		if err := add("inject", raw); err != nil {
+			return nil, err
+		}
+	}
 	if !o.count {
 		raw := map[string]string{}
 		set := func(k string, on bool, v string) {
@@ -471,11 +478,6 @@ func (o *straceOptions) config() (*Config, error) {
 			raw["time"] = "ttt"
 		}
 		if err := add("syscalls", raw); err != nil {
-			return nil, err
-		}
-	}
-	for _, raw := range o.injects {
-		if err := add("inject", raw); err != nil {
 			return nil, err
 		}
 	}
