@@ -233,9 +233,11 @@ static __always_inline __u32 needs(struct task_flags *f, struct task_stats *ts)
 
 /*
  * fresh_stats gives task t fresh syscall counts, counting only the calls
- * in count_set when filtered; NULL when there was no room.
+ * in count_set when filtered, and adding their durations to "hists" with
+ * histogram; NULL when there was no room.
  */
-static __always_inline struct task_stats *fresh_stats(struct task_struct *t, __u32 filtered, const __u64 *count_set)
+static __always_inline struct task_stats *fresh_stats(struct task_struct *t, __u32 filtered, const __u64 *count_set,
+						      __u32 histogram)
 {
 	__u32 zero = 0;
 	struct task_stats *z = bpf_map_lookup_elem(&zero_stats, &zero);
@@ -247,10 +249,55 @@ static __always_inline struct task_stats *fresh_stats(struct task_struct *t, __u
 	if (!ts)
 		return 0;
 	ts->filtered = filtered;
+	ts->histogram = histogram;
 #pragma unroll
 	for (int i = 0; i < SYSCALL_MAX / 64; i++)
 		ts->count_set[i] = count_set[i];
 	return ts;
+}
+
+/*
+ * log2_u64 returns floor(log2(v)), and 0 for v = 0: the histogram slot of
+ * a duration of v ns. A binary search in five shifts, no loop (BCC's
+ * bpf_log2l does the same).
+ */
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFFULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xFFFF) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xFF) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xF) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	return r | (__u32)(v >> 1);
+}
+
+/* hist_add counts a call to syscall nr that took d ns in its histogram. */
+static __always_inline void hist_add(__u32 nr, __u64 d)
+{
+	struct syscall_hist *h = bpf_map_lookup_elem(&hists, &nr);
+	__u32 slot = log2_u64(d);
+
+	/*
+	 * The mask bounds the index for the verifier; the barrier keeps the
+	 * compiler from folding it into log2_u64's last step, which leaves
+	 * the index unbounded to 6.1's verifier.
+	 */
+	barrier_var(slot);
+	slot &= HIST_SLOTS - 1;
+	if (h)
+		__sync_fetch_and_add(&h->slot[slot], 1);
 }
 
 /* tid_bits_of returns the TID_BIT_* bits of tid. */

@@ -93,6 +93,26 @@ struct {
 } final_stats SEC(".maps");
 
 /*
+ * hists: log2 histograms of the durations of system calls, per syscall
+ * number, summed over every thread that counts with task_stats.histogram
+ * set (the calls its counting filter lets through; exit and exit_group,
+ * counted at entry, have no duration and are not in them).
+ * key:   syscall number, 0..SYSCALL_MAX-1
+ * value: struct syscall_hist
+ * Written by sys_exit with atomic adds, as BCC's histograms are: one
+ * array shared by the CPUs costs 256 KiB whatever their number, where a
+ * per-CPU one would cost that per CPU. Never reset: user space reads it
+ * and takes differences. Every counted call lands in a slot (the key is
+ * bounded as the counts' index is), so nothing is dropped.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYSCALL_MAX);
+	__type(key, __u32);
+	__type(value, struct syscall_hist);
+} hists SEC(".maps");
+
+/*
  * zero_stats: one all-zero struct task_stats, never written: the initial
  * value of a followed child's tstats (too large for the BPF stack).
  * key:   0

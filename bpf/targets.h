@@ -181,7 +181,7 @@ static __always_inline __u32 target_adopt(struct task_struct *t, __u32 i)
 		count(CNT_TARGET_FAILED);
 		return 0;
 	}
-	if (c->count && !(ts = fresh_stats(t, c->filtered, c->count_set)))
+	if (c->count && !(ts = fresh_stats(t, c->filtered, c->count_set, c->histogram)))
 		count(CNT_TARGET_FAILED);
 	n = needs(f, ts);
 	set_tid_bits(t->pid, n);

@@ -270,12 +270,16 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 	return 0;
 }
 
-/* count_exit adds the finished syscall to the thread's aggregates. */
+/*
+ * count_exit adds the finished syscall to the thread's aggregates, and
+ * its duration to its histogram when the thread counts with histograms.
+ */
 static __always_inline void count_exit(struct task_stats *ts, long ret)
 {
 	struct syscall_stat *st;
 	__u64 start = ts->enter_time;
 	long nr = ts->enter_nr;
+	__u64 d;
 
 	if (!start)
 		return; /* entry not seen: counting began mid-call */
@@ -286,7 +290,11 @@ static __always_inline void count_exit(struct task_stats *ts, long ret)
 	st->calls++;
 	if (ret < 0 && ret >= -4095)
 		st->errors++;
-	st->time_ns += bpf_ktime_get_ns() - start;
+	d = bpf_ktime_get_ns() - start;
+	st->time_ns += d;
+	/* The one branch counting without histograms pays. */
+	if (ts->histogram)
+		hist_add(nr, d);
 }
 
 /*
@@ -478,7 +486,7 @@ int BPF_PROG(utrace_fork, struct task_struct *parent, struct task_struct *child)
 			struct task_stats *ps = task_stats_of(parent);
 
 			/* Fresh counts, the parent's filter. */
-			if (ps && !ps->stopped && !(cs = fresh_stats(child, ps->filtered, ps->count_set)))
+			if (ps && !ps->stopped && !(cs = fresh_stats(child, ps->filtered, ps->count_set, ps->histogram)))
 				count(CNT_INHERIT_FAILED);
 			rflags = REC_INHERITED | needs(cf, cs);
 			set_tid_bits(child->pid, rflags);

@@ -150,6 +150,17 @@ struct syscall_stats {
 };
 
 /*
+ * A log2 histogram of system call durations: slot[i] counts the calls
+ * that took d nanoseconds, 2^i <= d < 2^(i+1); slot 0 also d = 0 (BCC's
+ * bpf_log2l buckets, which libbpf-tools' print_log2_hist prints).
+ */
+#define HIST_SLOTS 64
+
+struct syscall_hist {
+	__u64 slot[HIST_SLOTS];
+};
+
+/*
  * task_stats is the value of the per-task storage map "tstats", present
  * from the time the thread's syscalls are first counted until it is freed.
  * Only the thread itself writes it, so the updates need no atomics.
@@ -157,6 +168,8 @@ struct syscall_stats {
 struct task_stats {
 	__u32 stopped;            /* set by Go: counting stopped, s keeps what was counted */
 	__u32 filtered;           /* set by Go: count only the calls in count_set */
+	__u32 histogram;          /* set by Go: also add each counted call's duration to "hists" */
+	__u32 _pad;
 	__u64 count_set[SYSCALL_MAX / 64]; /* with filtered: bit nr set = count syscall nr */
 	__u64 enter_time;         /* bpf_ktime_get_ns() at the current syscall's entry, 0 = none */
 	__s64 enter_nr;           /* that syscall's number */
@@ -436,7 +449,7 @@ struct target_conf {
 	__u32 nrules;      /* rules in targets[0..nrules); 0: none armed */
 	__u32 count;       /* a selected task counts its syscalls (fresh tstats) */
 	__u32 filtered;    /* with count: count only the calls in count_set */
-	__u32 _pad;
+	__u32 histogram;   /* with count: a selected task's counted calls go to "hists" too */
 	__u64 count_set[SYSCALL_MAX / 64];
 };
 

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"math/bits"
 	"time"
 )
 
@@ -28,6 +29,10 @@ type Watch struct {
 	// CountSyscalls, when non-nil, limits the counting to these numbers:
 	// the union of the syscall filters of the counting engines.
 	CountSyscalls *SyscallSet
+	// Histograms, with Count, also counts each counted call's duration
+	// in the kernel's log2 histogram of its syscall number, which sums
+	// the calls of every thread so watched; see HistogramAggregator.
+	Histograms bool
 	// ExitEntriesOnly limits syscall-entry events to exit and exit_group,
 	// which never return: every engine that wants entries said, with
 	// SetExitEntriesOnly, that the exit report (which carries the number,
@@ -145,6 +150,32 @@ type Aggregator interface {
 	// SyscallStats returns tid's counts per syscall number, for threads
 	// whose Watch has Count set.
 	SyscallStats(tid int) (map[int]SyscallStats, error)
+}
+
+// HistogramSlots is how many slots a Histogram has: enough for any
+// duration in nanoseconds that fits 64 bits.
+const HistogramSlots = 64
+
+// Histogram is a log2 histogram of durations in nanoseconds: slot i
+// counts the durations d with 2^i <= d < 2^(i+1), slot 0 also d = 0 (the
+// buckets of BCC's bpf_log2l).
+type Histogram [HistogramSlots]uint64
+
+// HistogramSlot returns the slot of a Histogram that counts a duration of d ns.
+func HistogramSlot(d uint64) int {
+	if d == 0 {
+		return 0
+	}
+	return bits.Len64(d) - 1
+}
+
+// HistogramAggregator is implemented by sources that count call durations
+// in log2 histograms in the kernel.
+type HistogramAggregator interface {
+	// SyscallHistogram returns the histogram of the durations of the
+	// calls to syscall nr that threads whose Watch had Count and
+	// Histograms made since the source started, summed over the threads.
+	SyscallHistogram(nr int) (Histogram, error)
 }
 
 // Stopper is the synchronous backend.

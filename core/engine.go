@@ -14,11 +14,12 @@ type Engine struct {
 	data any
 
 	// Guarded by th.mu.
-	events   Events
-	sync     Events      // events the engine needs reported while the thread is stopped
-	syscalls *SyscallSet // nil: all
-	count    bool
-	exitOnly bool // syscall entries only for calls that never return
+	events     Events
+	sync       Events      // events the engine needs reported while the thread is stopped
+	syscalls   *SyscallSet // nil: all
+	count      bool
+	histograms bool
+	exitOnly   bool // syscall entries only for calls that never return
 	// passiveOnly are the events the engine takes only from the passive
 	// source (SetPassiveOnly).
 	passiveOnly Events
@@ -204,6 +205,13 @@ func (e *Engine) SetEnterTimes(on bool) error {
 // (see Tracer.SyscallStats). It costs no per-event traffic.
 func (e *Engine) SetCounting(on bool) error {
 	return e.update(func() { e.count = on })
+}
+
+// SetHistograms asks, with SetCounting, for the durations of the thread's
+// counted calls in the kernel's per-syscall histograms (see
+// Tracer.SyscallHistogram). It costs an atomic add per call.
+func (e *Engine) SetHistograms(on bool) error {
+	return e.update(func() { e.histograms = on })
 }
 
 func (e *Engine) update(change func()) error {

@@ -107,7 +107,7 @@ func (th *thread) wake() {
 func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	reqs := make([]Needs, len(th.engines))
 	for i, e := range th.engines {
-		reqs[i] = Needs{Watch: Watch{Events: e.events, Syscalls: e.syscalls, Count: e.count, ExitEntriesOnly: e.exitOnly,
+		reqs[i] = Needs{Watch: Watch{Events: e.events, Syscalls: e.syscalls, Count: e.count, Histograms: e.histograms, ExitEntriesOnly: e.exitOnly,
 			Capture: e.capture, EnterTimes: e.enterTimes, Triggers: e.triggers}, Sync: e.sync, PassiveOnly: e.passiveOnly}
 	}
 	return PlanWatch(reqs)
@@ -152,6 +152,7 @@ func PlanWatch(engines []Needs) (Watch, Events, *SyscallSet) {
 		passiveOnly |= e.Events & e.PassiveOnly
 		if e.Count {
 			w.Count = true
+			w.Histograms = w.Histograms || e.Histograms
 			if e.Syscalls == nil {
 				countAll = true
 			} else {
@@ -297,7 +298,7 @@ func (th *thread) push() error {
 }
 
 func sameWatch(a, b Watch) bool {
-	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count || a.ExitEntriesOnly != b.ExitEntriesOnly ||
+	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count || a.Histograms != b.Histograms || a.ExitEntriesOnly != b.ExitEntriesOnly ||
 		a.Capture != b.Capture || a.EnterTimes != b.EnterTimes ||
 		!slices.Equal(a.Triggers, b.Triggers) {
 		return false

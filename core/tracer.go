@@ -237,6 +237,19 @@ func (t *Tracer) SyscallStats(tid int) (map[int]SyscallStats, error) {
 	return agg.SyscallStats(tid)
 }
 
+// SyscallHistogram returns the log2 histogram of the durations of the
+// calls to syscall nr made by threads on which some engine called both
+// SetCounting(true) and SetHistograms(true), summed over them since the
+// source started. It fails with ErrNotFound when the source does not
+// count histograms.
+func (t *Tracer) SyscallHistogram(nr int) (Histogram, error) {
+	agg, ok := t.cfg.Source.(HistogramAggregator)
+	if !ok {
+		return Histogram{}, fmt.Errorf("histogram of syscall %d: source does not count histograms: %w", nr, ErrNotFound)
+	}
+	return agg.SyscallHistogram(nr)
+}
+
 // DetachAll detaches every engine from every thread, as Control(Detach) on
 // each would, and returns how many it detached. Threads held stopped are
 // resumed.

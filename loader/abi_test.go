@@ -37,6 +37,7 @@ func TestABI(t *testing.T) {
 		tp    utraceTrigPending
 		rule  utraceTargetRule
 		tconf utraceTargetConf
+		hist  utraceSyscallHist
 	)
 	checks := []struct {
 		name      string
@@ -114,6 +115,7 @@ func TestABI(t *testing.T) {
 		{"task_flags.comm", unsafe.Sizeof(fl.Comm), commLen},
 		{"task_flags.syscalls bits", unsafe.Sizeof(fl.Syscalls) * 8, syscallMax},
 		{"syscall_stats entries", uintptr(len(st.Nr)), syscallMax},
+		{"syscall_hist slots", uintptr(len(hist.Slot)), core.HistogramSlots},
 		{"target_rule.comm_pat", unsafe.Sizeof(rule.CommPat), targetPatLen},
 		{"target_rule.exe_pat", unsafe.Sizeof(rule.ExePat), targetPatLen},
 		{"target_conf.count_set bits", unsafe.Sizeof(tconf.CountSet) * 8, syscallMax},
@@ -329,7 +331,8 @@ func TestCaptureNumbering(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]int{"AUX_RET": sysabi.AuxRet, "COND_NONE": condNone, "COND_INTR": condIntr, "CAP_ITEMS": capItems,
-		"REGION_MAX": regionMax, "PATH_MAX": sysabi.PathMax, "SYSCALL_MAX": syscallMax} {
+		"REGION_MAX": regionMax, "PATH_MAX": sysabi.PathMax, "SYSCALL_MAX": syscallMax,
+		"HIST_SLOTS": core.HistogramSlots} {
 		if got := def(name); got != want {
 			t.Errorf("%s is %d in C, %d in Go", name, got, want)
 		}

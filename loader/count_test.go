@@ -1,12 +1,15 @@
 package loader_test
 
 import (
+	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/loader"
 	"github.com/utrace-bpf/utrace-bpf/test/progs"
 )
@@ -315,4 +318,92 @@ func TestCountStop(t *testing.T) {
 		t.Errorf("flags %+v (%v), want Count off", f, err)
 	}
 	p.Wait(t)
+}
+
+// With Histograms, each counted call's duration lands in the log2 slot of
+// its syscall number, counted in the kernel: n sleeps of 1 ms at 2^19 ns
+// or more, n getppid calls far below. Counting without histograms adds
+// nothing to them, and the flag reads back. (The e2e test checks the
+// buckets more closely, on the host: an emulated kernel matrix machine
+// may sleep much longer.)
+func TestCountHistograms(t *testing.T) {
+	l, _ := start(t, nil)
+	bin := progs.Build(t, "latency")
+	const n = 100
+	nrSleep, _ := sysabi.Number("nanosleep")
+	nrPpid, _ := sysabi.Number("getppid")
+
+	plain := progs.Start(t, nil, bin, "20", "go")
+	if err := l.SetWatch(plain.Pid, core.Watch{Count: true}); err != nil {
+		t.Fatal(err)
+	}
+	p := progs.Start(t, nil, bin, strconv.Itoa(n), "go")
+	if err := l.SetWatch(p.Pid, core.Watch{Count: true, Histograms: true}); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := l.Flags(p.Pid); err != nil || !f.Count || !f.Histograms {
+		t.Errorf("flags %+v, %v: want Count and Histograms", f, err)
+	}
+	if f, err := l.Flags(plain.Pid); err != nil || !f.Count || f.Histograms {
+		t.Errorf("flags of the plain counter %+v, %v: want Count only", f, err)
+	}
+	plain.Go(t)
+	p.Go(t)
+	plain.Wait(t)
+	p.WaitExited(t)
+	stats, err := l.SyscallStats(p.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sleep, err := l.SyscallHistogram(nrSleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ppid, err := l.SyscallHistogram(nrPpid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Wait(t)
+	total := func(h core.Histogram, from, to int) (s uint64) {
+		for _, v := range h[from:to] {
+			s += v
+		}
+		return s
+	}
+	if got := total(sleep, 0, core.HistogramSlots); got != n || got != stats[nrSleep].Calls {
+		t.Errorf("nanosleep histogram holds %d calls, want %d (counted %d): %v", got, n, stats[nrSleep].Calls, sleep)
+	}
+	if got := total(ppid, 0, core.HistogramSlots); got != n {
+		t.Errorf("getppid histogram holds %d calls, want %d: %v", got, n, ppid)
+	}
+	// The slots hold the very durations the counts' time sums: the time
+	// lies between the sums of the slots' bounds.
+	for name, c := range map[string]struct {
+		h  core.Histogram
+		st core.SyscallStats
+	}{"nanosleep": {sleep, stats[nrSleep]}, "getppid": {ppid, stats[nrPpid]}} {
+		var least, most uint64
+		for i, v := range c.h {
+			low := uint64(1) << i
+			if i == 0 {
+				low = 0
+			}
+			least += v * low
+			most += v * (uint64(1)<<(i+1) - 1)
+		}
+		if d := uint64(c.st.Time); d < least || d > most {
+			t.Errorf("%s: %d ns in all, outside the histogram's %d..%d: %v", name, d, least, most, c.h)
+		}
+	}
+	// A sleep of 1 ms never takes less (slot 19 starts at 0.52 ms);
+	// getppid takes far less, even in an emulated machine.
+	if below := total(sleep, 0, 19); below != 0 {
+		t.Errorf("nanosleep(1 ms): %d calls below 2^19 ns: %v", below, sleep)
+	}
+	if low := total(ppid, 0, 19); low < n*95/100 {
+		t.Errorf("getppid: %d of %d below 2^19 ns: %v", low, n, ppid)
+	}
+	if _, err := l.SyscallHistogram(core.SyscallLimit); !errors.Is(err, core.ErrInvalid) {
+		t.Errorf("histogram of syscall %d: %v, want ErrInvalid", core.SyscallLimit, err)
+	}
 }

@@ -9,4 +9,4 @@ package loader
 //
 //	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux_x86.h
 
-//go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64,arm64 -go-package loader -type task_flags -type rec_hdr -type rec_syscall -type rec_region -type cap_spec -type cap_item -type call_state -type rec_signal -type rec_clone -type rec_exec -type rec_exit -type rec_jctl -type syscall_stats -type task_stats -type trigger -type trig_entry -type trig_pending -type store_req -type target_rule -type target_conf utrace ../bpf/utrace.bpf.c -- -I../bpf
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64,arm64 -go-package loader -type task_flags -type rec_hdr -type rec_syscall -type rec_region -type cap_spec -type cap_item -type call_state -type rec_signal -type rec_clone -type rec_exec -type rec_exit -type rec_jctl -type syscall_stats -type syscall_hist -type task_stats -type trigger -type trig_entry -type trig_pending -type store_req -type target_rule -type target_conf utrace ../bpf/utrace.bpf.c -- -I../bpf

@@ -464,7 +464,8 @@ func (b *tidBits) unmap() error { return unix.Munmap(b.mem) }
 
 // Interface checks.
 var (
-	_ core.Source        = (*Loader)(nil)
-	_ core.Aggregator    = (*Loader)(nil)
-	_ core.TriggerSource = (*Loader)(nil)
+	_ core.Source              = (*Loader)(nil)
+	_ core.Aggregator          = (*Loader)(nil)
+	_ core.HistogramAggregator = (*Loader)(nil)
+	_ core.TriggerSource       = (*Loader)(nil)
 )

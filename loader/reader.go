@@ -479,6 +479,21 @@ func (l *Loader) SyscallStats(tid int) (map[int]core.SyscallStats, error) {
 	}
 }
 
+// SyscallHistogram returns the log2 histogram of the durations of the
+// calls to syscall nr that threads counting with Histograms made since the
+// loader was loaded, summed over them. It implements
+// core.HistogramAggregator.
+func (l *Loader) SyscallHistogram(nr int) (core.Histogram, error) {
+	var h utraceSyscallHist
+	if nr < 0 || nr >= syscallMax {
+		return core.Histogram{}, fmt.Errorf("histogram of syscall %d: %w", nr, core.ErrInvalid)
+	}
+	if err := l.objs.Hists.Lookup(uint32(nr), &h); err != nil {
+		return core.Histogram{}, fmt.Errorf("histogram of syscall %d: %w", nr, err)
+	}
+	return core.Histogram(h.Slot), nil
+}
+
 func statsMap(s *utraceSyscallStats) map[int]core.SyscallStats {
 	m := make(map[int]core.SyscallStats)
 	for nr, st := range s.Nr {

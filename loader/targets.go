@@ -109,6 +109,9 @@ func (l *Loader) SetTargets(rules []Target, w core.Watch) error {
 	conf := utraceTargetConf{Nrules: uint32(len(rules))}
 	if w.Count {
 		conf.Count = 1
+		if w.Histograms {
+			conf.Histogram = 1
+		}
 		if w.CountSyscalls != nil {
 			conf.Filtered = 1
 			conf.CountSet = *w.CountSyscalls

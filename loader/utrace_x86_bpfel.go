@@ -194,6 +194,11 @@ type utraceStoreReq struct {
 	Result int32
 }
 
+type utraceSyscallHist struct {
+	_    structs.HostLayout
+	Slot [64]uint64
+}
+
 type utraceSyscallStats struct {
 	_  structs.HostLayout
 	Nr [512]struct {
@@ -205,12 +210,12 @@ type utraceSyscallStats struct {
 }
 
 type utraceTargetConf struct {
-	_        structs.HostLayout
-	Nrules   uint32
-	Count    uint32
-	Filtered uint32
-	Pad      uint32
-	CountSet [8]uint64
+	_         structs.HostLayout
+	Nrules    uint32
+	Count     uint32
+	Filtered  uint32
+	Histogram uint32
+	CountSet  [8]uint64
 }
 
 type utraceTargetRule struct {
@@ -245,6 +250,8 @@ type utraceTaskStats struct {
 	_         structs.HostLayout
 	Stopped   uint32
 	Filtered  uint32
+	Histogram uint32
+	Pad       uint32
 	CountSet  [8]uint64
 	EnterTime uint64
 	EnterNr   int64
@@ -292,6 +299,7 @@ const (
 	utraceMapEvents                 = "events"
 	utraceMapFinalStats             = "final_stats"
 	utraceMapFlags                  = "flags"
+	utraceMapHists                  = "hists"
 	utraceMapMatchBufs              = "match_bufs"
 	utraceMapPendingStops           = "pending_stops"
 	utraceMapRingPace               = "ring_pace"
@@ -408,6 +416,7 @@ type utraceMapSpecs struct {
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	FinalStats   *ebpf.MapSpec `ebpf:"final_stats"`
 	Flags        *ebpf.MapSpec `ebpf:"flags"`
+	Hists        *ebpf.MapSpec `ebpf:"hists"`
 	MatchBufs    *ebpf.MapSpec `ebpf:"match_bufs"`
 	PendingStops *ebpf.MapSpec `ebpf:"pending_stops"`
 	RingPace     *ebpf.MapSpec `ebpf:"ring_pace"`
@@ -474,6 +483,7 @@ type utraceMaps struct {
 	Events       *ebpf.Map `ebpf:"events"`
 	FinalStats   *ebpf.Map `ebpf:"final_stats"`
 	Flags        *ebpf.Map `ebpf:"flags"`
+	Hists        *ebpf.Map `ebpf:"hists"`
 	MatchBufs    *ebpf.Map `ebpf:"match_bufs"`
 	PendingStops *ebpf.Map `ebpf:"pending_stops"`
 	RingPace     *ebpf.Map `ebpf:"ring_pace"`
@@ -500,6 +510,7 @@ func (m *utraceMaps) Close() error {
 		m.Events,
 		m.FinalStats,
 		m.Flags,
+		m.Hists,
 		m.MatchBufs,
 		m.PendingStops,
 		m.RingPace,

@@ -50,9 +50,11 @@ const (
 type need struct {
 	bits needBits
 	trig core.SyscallSet
-	// The counting filter, when counting: to know when it changes.
+	// The counting filter and histograms, when counting: to know when
+	// they change.
 	countFiltered bool
 	countSet      core.SyscallSet
+	countHist     bool
 }
 
 func (n need) zero() bool { return n == need{} }
@@ -72,6 +74,7 @@ func needsOf(f *Flags) need {
 	}
 	if f.Count {
 		n.bits |= needCount
+		n.countHist = f.Histograms
 		if f.CountSyscalls != nil {
 			n.countFiltered, n.countSet = true, *f.CountSyscalls
 		}
@@ -206,7 +209,7 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 	case f.Count && old.bits&needCount == 0:
 		// Counting starts afresh.
 		ts := new(utraceTaskStats)
-		encodeCountFilter(ts, f.CountSyscalls)
+		encodeCounting(ts, &f.Watch)
 		if err := th.update(storeTstats, ts, ebpf.UpdateAny); err != nil {
 			return fmt.Errorf("watching thread %d: starting syscall counts: %w", tid, err)
 		}
@@ -217,13 +220,14 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 		if err := stopCounting(th); err != nil {
 			return fmt.Errorf("watching thread %d: stopping syscall counts: %w", tid, err)
 		}
-	case f.Count && (old.countFiltered != n.countFiltered || old.countSet != n.countSet):
-		// Counting goes on with another filter. (A call counted
-		// between the lookup and the update is lost: filters change
-		// when engines come and go, rarely.)
+	case f.Count && (old.countFiltered != n.countFiltered || old.countSet != n.countSet || old.countHist != n.countHist):
+		// Counting goes on with another filter, or with histograms
+		// turned on or off. (A call counted between the lookup and the
+		// update is lost: filters change when engines come and go,
+		// rarely.)
 		var ts utraceTaskStats
 		if err := th.lookup(storeTstats, &ts); err == nil {
-			encodeCountFilter(&ts, f.CountSyscalls)
+			encodeCounting(&ts, &f.Watch)
 			if err := th.update(storeTstats, &ts, ebpf.UpdateExist); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 				return fmt.Errorf("watching thread %d: updating the counting filter: %w", tid, err)
 			}
@@ -272,14 +276,18 @@ func (l *Loader) SetFlags(tid int, f Flags) error {
 	return nil
 }
 
-// encodeCountFilter writes the counting filter set (nil: count every call)
-// into ts.
-func encodeCountFilter(ts *utraceTaskStats, set *core.SyscallSet) {
+// encodeCounting writes w's counting configuration into ts: the filter
+// set (nil: count every call) and whether the calls go to histograms.
+func encodeCounting(ts *utraceTaskStats, w *core.Watch) {
 	ts.Filtered = 0
 	ts.CountSet = [8]uint64{}
-	if set != nil {
+	if w.CountSyscalls != nil {
 		ts.Filtered = 1
-		ts.CountSet = *set
+		ts.CountSet = *w.CountSyscalls
+	}
+	ts.Histogram = 0
+	if w.Histograms {
+		ts.Histogram = 1
 	}
 }
 
@@ -352,6 +360,7 @@ func (l *Loader) Flags(tid int) (Flags, error) {
 	switch err := th.lookup(storeTstats, &ts); {
 	case err == nil:
 		f.Count = ts.Stopped == 0
+		f.Histograms = f.Count && ts.Histogram != 0
 	case !errors.Is(err, ebpf.ErrKeyNotExist):
 		return Flags{}, fmt.Errorf("reading syscall counts of thread %d: %w", tid, err)
 	}
