@@ -104,6 +104,9 @@ func (b *Base) setup(e *core.Engine) error {
 	if err := e.SetCounting(b.Needs.Count); err != nil {
 		return err
 	}
+	if err := e.SetHistograms(b.Needs.Histograms); err != nil {
+		return err
+	}
 	if err := e.SetExitEntriesOnly(b.Needs.ExitEntriesOnly); err != nil {
 		return err
 	}

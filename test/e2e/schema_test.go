@@ -89,7 +89,7 @@ func TestJSONOutputMatchesSchema(t *testing.T) {
 		{"-e", "syscalls", "-e", "proctree", "-e", "signals", "--", signals, "handled"},
 		{"-e", "signals:rules=SIGTERM=ignore", "-e", "syscalls:trace=kill", "--", signals, "term"},
 		{"-e", "inject:syscall=getppid,error=EPERM,log=true", "-e", "inspect:syscall=close,ret=<0",
-			"-e", "stepper:count=50", "-e", "counter", "-e", "gdbremote:listen=127.0.0.1:0,hold=false",
+			"-e", "stepper:count=50", "-e", "counter:histogram=true", "-e", "gdbremote:listen=127.0.0.1:0,hold=false",
 			"--", syscalls, "3", "2"},
 		{"-e", "proctree:threads=true", "-e", "syscalls:trace=process", "--", forkexec, "3"},
 		{"-e", "proctree:threads=true", "--", threads, "2", "1"},
