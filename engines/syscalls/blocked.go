@@ -1,14 +1,12 @@
 package syscalls
 
 import (
-	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
 	"github.com/utrace-bpf/utrace-bpf/core/procfs"
-	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 )
@@ -164,15 +162,7 @@ func (s *syscalls) look(tid int, atOnce bool) {
 	}
 	ev := &core.Event{Type: core.EventSyscallEntry, Time: c.at, Tid: tid, Tgid: tgid}
 	r := s.record(ev)
-	if s.Out.JSON() {
-		r.Fields = append(r.Fields, pipeline.IntField("nr", int64(c.nr)), pipeline.StrField("name", sysabi.Name(c.nr)),
-			pipeline.StrsField("args", sysent.Args(c.nr, c.args, mem)), pipeline.StrField("unfinished", "blocked"))
-	} else {
-		if s.numbers {
-			r.Text = fmt.Appendf(r.Text, "[%4d] ", c.nr)
-		}
-		r.Text = sysent.FormatUnfinished(r.Text, c.nr, c.args, mem)
-	}
+	s.entryView(r, c.nr, &c.args, mem, pipeline.StrField("unfinished", "blocked"), sysent.FormatUnfinished)
 	// The inputs were read while the thread was in the call only if it
 	// still is.
 	if now, ok := currentCall(tgid, tid); !ok || !now.same(&c) {

@@ -7,7 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
-	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 )
@@ -70,16 +69,10 @@ func (s *syscalls) detached(ev *core.Event) core.Action {
 		r := s.recordAt(ev, at)
 		r.Event = core.EventSyscallEntry
 		mem := s.limited(m)
-		if s.Out.JSON() {
-			r.Fields = append(r.Fields, pipeline.IntField("nr", int64(sc.Nr)), pipeline.StrField("name", sysabi.Name(sc.Nr)),
-				pipeline.StrsField("args", sysent.Args(sc.Nr, sc.Args, mem)), pipeline.StrField("detached", "true"))
-		} else {
-			if s.numbers {
-				r.Text = fmt.Appendf(r.Text, "[%4d] ", sc.Nr)
-			}
-			r.Text = sysent.FormatCall(r.Text, sc.Nr, sc.Args, mem)
-			r.Text = append(r.Text, " <detached ...>"...)
-		}
+		s.entryView(r, sc.Nr, &sc.Args, mem, pipeline.StrField("detached", "true"),
+			func(b []byte, nr int, args [6]uint64, mem sysent.Mem) []byte {
+				return append(sysent.FormatCall(b, nr, args, mem), " <detached ...>"...)
+			})
 		s.Out.Emit(r)
 	}
 	s.mu.Lock()

@@ -733,6 +733,22 @@ func (s *syscalls) duration(ev *core.Event, returned bool) (uint64, bool) {
 	return ev.Time - ev.Syscall.EnterTime, true
 }
 
+// entryView fills r with a call's entry: in JSON its number, name,
+// arguments and mark; in text strace's -n number, then what format makes
+// of the call.
+func (s *syscalls) entryView(r *pipeline.Record, nr int, args *[6]uint64, mem sysent.Mem, mark pipeline.Field,
+	format func(b []byte, nr int, args [6]uint64, mem sysent.Mem) []byte) {
+	if s.Out.JSON() {
+		r.Fields = append(r.Fields, pipeline.IntField("nr", int64(nr)), pipeline.StrField("name", sysabi.Name(nr)),
+			pipeline.StrsField("args", sysent.Args(nr, *args, mem)), mark)
+		return
+	}
+	if s.numbers {
+		r.Text = fmt.Appendf(r.Text, "[%4d] ", nr)
+	}
+	r.Text = format(r.Text, nr, *args, mem)
+}
+
 func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {
 	r := s.record(ev)
 	r.Event = core.EventSyscallEntry
