@@ -603,10 +603,30 @@ func monotonicNow() uint64 {
 	return monoBase + uint64(time.Since(monoStart))
 }
 
+// monoBase and monoStart are one instant on both clocks. The base is the
+// middle of two readings around time.Now, from the closest pair of a few
+// tries: a goroutine preempted between the readings (a loaded machine)
+// would otherwise put every stamp early by the pause, before the BPF
+// stamp of the event that preceded it, and the log engine matches
+// synchronous entries with passive exits by those times.
 var monoBase, monoStart = func() (uint64, time.Time) {
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-	return uint64(ts.Nano()), time.Now()
+	var base uint64
+	var start time.Time
+	best := uint64(1<<63 - 1)
+	for range 16 {
+		var t1, t2 unix.Timespec
+		unix.ClockGettime(unix.CLOCK_MONOTONIC, &t1)
+		now := time.Now()
+		unix.ClockGettime(unix.CLOCK_MONOTONIC, &t2)
+		a, b := uint64(t1.Nano()), uint64(t2.Nano())
+		if b-a < best {
+			best, base, start = b-a, a+(b-a)/2, now
+		}
+		if best < 2000 {
+			break
+		}
+	}
+	return base, start
 }()
 
 // tgidOf and tracerOf read /proc/TID/status.
