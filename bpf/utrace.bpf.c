@@ -76,6 +76,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "capture.h"
+#include "fdpath.h"
 #include "regs.h"
 #include "targets.h"
 
@@ -229,7 +230,7 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	}
 	spec = cap_spec_of(nr);
-	if (!spec || !spec->nentry) {
+	if (!spec || (!spec->nentry && !(fd_paths(f) && spec->fd_args))) {
 		/* Nothing to copy: no scratch buffer, no regions to keep. */
 		keep_call(cs, nr, args, user_sp(regs), f);
 		cs->len = 0;
@@ -251,6 +252,8 @@ int BPF_PROG(utrace_sys_enter, struct pt_regs *regs, long nr)
 	s = scratch_buf(); /* the state is the map's: look again after the loop */
 	if (!s)
 		return 0;
+	if (fd_paths(f))
+		cap_fd_args(s, spec->fd_args, fd_detail(f));
 
 	keep_call(cs, nr, args, user_sp(regs), f);
 	len = clamp(s->st.off - sizeof(struct rec_syscall), CALL_BUF);
@@ -314,7 +317,7 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	struct task_flags *f;
 	__u64 enter_time = 0;
 	__u16 nregion = 0, retry = 0;
-	bool exit_items;
+	bool exit_items, fd_exit;
 	struct scratch *s;
 	__u64 args[6], sp;
 	__u64 len = 0;
@@ -386,7 +389,8 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 		cs->active = 0;
 	spec = cap_spec_of(nr);
 	exit_items = spec && spec->nexit && (!is_error(ret) || interrupted(ret));
-	if (!len && !retry && !exit_items) {
+	fd_exit = spec && spec->fd_ret && fd_paths(f) && !is_error(ret);
+	if (!len && !retry && !exit_items && !fd_exit) {
 		/* No regions: straight into the ring buffer. */
 		submit_call(task, EV_SYSCALL_EXIT, nr, ret, args, sp, enter_time,
 			    nr == nr_restart_syscall && cs ? cs->restart : 0);
@@ -413,6 +417,8 @@ int BPF_PROG(utrace_sys_exit, struct pt_regs *regs, long ret)
 	s = scratch_buf();
 	if (!s)
 		return 0;
+	if (fd_exit)
+		cap_fd_ret(s, spec->fd_ret, fd_detail(f));
 	len = clamp(s->st.off, SCRATCH_BUF);
 	syscall_hdr((struct rec_syscall *)s->buf, task, EV_SYSCALL_EXIT, nr, ret, args, sp, enter_time, len, s->st.nregion);
 	if (nr == nr_restart_syscall && cs)

@@ -45,6 +45,8 @@ enum utrace_event {
                                   exit record carries the number, arguments and entry data of the others */
 #define OPT_CAPTURE 0x10       /* syscall records carry the memory the decoder prints (see struct cap_spec) */
 #define OPT_ENTER_TIME 0x20    /* syscall exit records carry the time of the call's entry (with OPT_CAPTURE) */
+#define OPT_FD_PATHS 0x40      /* with OPT_CAPTURE: the files open on the calls' descriptors (strace -y) */
+#define OPT_FD_DETAIL 0x80     /* with OPT_FD_PATHS: sockets' protocol and addresses, devices' numbers (-yy) */
 
 /* task_flags.state, kept by the programs */
 #define STATE_JCTL_STOPPED 0x1 /* switched out in TASK_STOPPED; the next switch-in is a continue */
@@ -247,6 +249,11 @@ struct rec_syscall {
 #define REG_COUNT 0x10    /* not memory: a __u32 count of the elements of the array at addr */
 #define REG_EXEC_ARGS 0x20 /* execve at exit: the new image's argument strings, NUL-separated */
 #define REG_EXEC_FN 0x40  /* execve at exit: the file name the new image was executed as */
+#define REG_FD_PATH 0x80  /* not memory: with REG_STRING, what is open on descriptor addr, as
+                             /proc/PID/fd/addr reads (at the call's entry, or with REG_EXIT at its exit) */
+#define REG_FD_NAMED 0x100 /* with REG_FD_PATH: a name the kernel makes up (pipe:[5], TCP:[...]), not a path */
+#define REG_FD_DEVICE 0x200 /* with REG_FD_PATH: a path, then -yy's <char 1:3> */
+#define REG_FD_DELETED 0x400 /* with REG_FD_PATH: the file was unlinked (d_path's " (deleted)") */
 
 /* One region of a syscall record; len bytes follow, padded to 8. */
 struct rec_region {
@@ -285,6 +292,11 @@ struct rec_region {
                              call (a restart code), not when it succeeded */
 #define CAP_ITEMS 6       /* capture items per phase and call */
 
+/* cap_spec.fd_ret: the descriptors a call creates, resolved at its exit */
+#define FD_RET_NONE 0     /* none */
+#define FD_RET_VALUE 1    /* the return value */
+#define FD_RET_PAIR 2     /* FD_RET_PAIR + i: the int[2] at argument i (pipe, socketpair) */
+
 struct cap_item {
 	__u8 how;       /* CAP_* */
 	__u8 arg;       /* the argument holding the address */
@@ -308,7 +320,9 @@ struct cap_spec {
 	__u8 nentry;    /* items at entry: entry[0..nentry) */
 	__u8 nexit;     /* items at exit: exit[0..nexit) */
 	__u8 path_arg;  /* 1 + the argument triggers' path prefixes apply to; 0 none */
-	__u8 _pad[5];
+	__u8 fd_args;   /* with OPT_FD_PATHS: bit i set = argument i is a descriptor, resolved at entry */
+	__u8 fd_ret;    /* with OPT_FD_PATHS, at a successful exit: FD_RET_* */
+	__u8 _pad[3];
 	struct cap_item entry[CAP_ITEMS];
 	struct cap_item exit[CAP_ITEMS];
 };

@@ -45,10 +45,25 @@ type Watch struct {
 	// EnterTimes asks for Syscall.EnterTime in passive exits of captured
 	// calls.
 	EnterTimes bool
+	// FdPaths asks, with Capture, for what the calls' descriptors are
+	// open on (Syscall.Regions with RegionFdPath), told when the kernel
+	// uses them: strace's -y and -yy.
+	FdPaths FdPaths
 	// Triggers are the conditions on which the kernel stops the thread
 	// by itself (see Trigger): the union of its engines' triggers.
 	Triggers []Trigger
 }
+
+// FdPaths says how much a syscall record tells of the files its
+// descriptors are open on.
+type FdPaths uint8
+
+// The levels of FdPaths, each telling what the one before it does.
+const (
+	FdPathsNone   FdPaths = iota // the numbers alone
+	FdPathsNames                 // the paths, as /proc/PID/fd links read (strace -y)
+	FdPathsDetail                // and sockets' protocols and addresses, devices' numbers (-yy)
+)
 
 // Trigger is a condition on a system call that the eBPF programs evaluate
 // in the kernel. When a call matches, the thread is stopped before it runs

@@ -25,6 +25,7 @@ type Engine struct {
 	passiveOnly Events
 	capture     bool // syscall events with the memory their arguments point at
 	enterTimes  bool // passive syscall exits with the time of the call's entry
+	fdPaths     FdPaths
 	triggers    []Trigger
 	wantsStop   bool // the engine's last word was Stop (sticky, the seed's ENGINE_STOP)
 	// stopSeen: a callback of the engine returned Stop since its last
@@ -199,6 +200,14 @@ func (e *Engine) SetCapture(on bool) error {
 // cost, so it is not on by default.
 func (e *Engine) SetEnterTimes(on bool) error {
 	return e.update(func() { e.enterTimes = on })
+}
+
+// SetFdPaths asks, with SetCapture, for what the descriptors of the
+// thread's calls are open on (Syscall.Regions flagged RegionFdPath): the
+// descriptors a call is given at its entry, those it creates at its exit.
+// It costs a walk of the file's path for each, on those calls only.
+func (e *Engine) SetFdPaths(level FdPaths) error {
+	return e.update(func() { e.fdPaths = level })
 }
 
 // SetCounting turns in-kernel syscall aggregation on or off for the thread

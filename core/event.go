@@ -89,6 +89,10 @@ const (
 	RegionCount                             // not memory: Data is a little-endian uint32 count of the array at Addr
 	RegionExecArgs                          // execve at exit: the new image's argument strings, NUL-separated
 	RegionExecFn                            // execve at exit: the file name the new image was executed as
+	RegionFdPath                            // not memory: with RegionString, what descriptor Addr is open on (see Watch.FdPaths)
+	RegionFdNamed                           // with RegionFdPath: a name the kernel makes up (pipe:[5], TCP:[...]), not a path
+	RegionFdDevice                          // with RegionFdPath: a path followed by the device's numbers, <char 1:3>
+	RegionFdDeleted                         // with RegionFdPath: the file was unlinked
 )
 
 // Failed reports whether Ret is a negative errno, as the kernel returns them.

@@ -108,7 +108,7 @@ func (th *thread) needs() (Watch, Events, *SyscallSet) {
 	reqs := make([]Needs, len(th.engines))
 	for i, e := range th.engines {
 		reqs[i] = Needs{Watch: Watch{Events: e.events, Syscalls: e.syscalls, Count: e.count, Histograms: e.histograms, ExitEntriesOnly: e.exitOnly,
-			Capture: e.capture, EnterTimes: e.enterTimes, Triggers: e.triggers}, Sync: e.sync, PassiveOnly: e.passiveOnly}
+			Capture: e.capture, EnterTimes: e.enterTimes, FdPaths: e.fdPaths, Triggers: e.triggers}, Sync: e.sync, PassiveOnly: e.passiveOnly}
 	}
 	return PlanWatch(reqs)
 }
@@ -164,6 +164,7 @@ func PlanWatch(engines []Needs) (Watch, Events, *SyscallSet) {
 			if e.EnterTimes {
 				w.EnterTimes = true
 			}
+			w.FdPaths = max(w.FdPaths, e.FdPaths)
 		}
 		for _, t := range e.Triggers {
 			if !slices.Contains(w.Triggers, t) {
@@ -299,7 +300,7 @@ func (th *thread) push() error {
 
 func sameWatch(a, b Watch) bool {
 	if a.Events != b.Events || a.Follow != b.Follow || a.Count != b.Count || a.Histograms != b.Histograms || a.ExitEntriesOnly != b.ExitEntriesOnly ||
-		a.Capture != b.Capture || a.EnterTimes != b.EnterTimes ||
+		a.Capture != b.Capture || a.EnterTimes != b.EnterTimes || a.FdPaths != b.FdPaths ||
 		!slices.Equal(a.Triggers, b.Triggers) {
 		return false
 	}

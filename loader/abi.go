@@ -24,6 +24,8 @@ const (
 	optExitEntries   = 0x8
 	optCapture       = 0x10
 	optEnterTime     = 0x20
+	optFdPaths       = 0x40
+	optFdDetail      = 0x80
 )
 
 // rec_hdr.flags

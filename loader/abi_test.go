@@ -317,7 +317,8 @@ func TestCaptureNumbering(t *testing.T) {
 	for name, want := range map[string]core.RegionFlags{
 		"REG_STRING": core.RegionString, "REG_TRUNC": core.RegionTruncated, "REG_FAULT": core.RegionFault,
 		"REG_EXIT": core.RegionExit, "REG_COUNT": core.RegionCount, "REG_EXEC_ARGS": core.RegionExecArgs,
-		"REG_EXEC_FN": core.RegionExecFn,
+		"REG_EXEC_FN": core.RegionExecFn, "REG_FD_PATH": core.RegionFdPath,
+		"REG_FD_NAMED": core.RegionFdNamed, "REG_FD_DEVICE": core.RegionFdDevice, "REG_FD_DELETED": core.RegionFdDeleted,
 	} {
 		if got := def(name); got != int(want) {
 			t.Errorf("%s is %#x in C, %#x in core", name, got, want)
@@ -325,14 +326,15 @@ func TestCaptureNumbering(t *testing.T) {
 	}
 	for name, want := range map[string]int{"OPT_FOLLOW": optFollow, "OPT_SYSCALL_FILTER": optSyscallFilter,
 		"OPT_COMM_FILTER": optCommFilter, "OPT_EXIT_ENTRIES": optExitEntries, "OPT_CAPTURE": optCapture,
-		"OPT_ENTER_TIME": optEnterTime} {
+		"OPT_ENTER_TIME": optEnterTime, "OPT_FD_PATHS": optFdPaths, "OPT_FD_DETAIL": optFdDetail} {
 		if got := def(name); got != want {
 			t.Errorf("%s is %#x in C, %#x in Go", name, got, want)
 		}
 	}
 	for name, want := range map[string]int{"AUX_RET": sysabi.AuxRet, "COND_NONE": condNone, "COND_INTR": condIntr, "CAP_ITEMS": capItems,
 		"REGION_MAX": regionMax, "PATH_MAX": sysabi.PathMax, "SYSCALL_MAX": syscallMax,
-		"HIST_SLOTS": core.HistogramSlots} {
+		"HIST_SLOTS": core.HistogramSlots,
+		"FD_RET_NONE": int(sysabi.FdNone), "FD_RET_VALUE": int(sysabi.FdValue), "FD_RET_PAIR": int(sysabi.FdPairAt(0))} {
 		if got := def(name); got != want {
 			t.Errorf("%s is %d in C, %d in Go", name, got, want)
 		}

@@ -21,6 +21,8 @@ func capSpecs() ([syscallMax]utraceCapSpec, error) {
 		if i, ok := sysabi.PathArg(nr); ok {
 			sp.PathArg = uint8(i + 1)
 		}
+		sp.FdArgs = sysabi.FdArgs(nr)
+		sp.FdRet = uint8(sysabi.FdResultOf(nr))
 		for _, c := range sysabi.Captures(nr) {
 			item := utraceCapItem{How: uint8(c.How), Arg: c.Arg, Aux: c.Aux, CondArg: condNone, Size: c.Size, Max: c.Max}
 			if c.Cond != nil {

@@ -64,7 +64,7 @@ func (l *Loader) SetTargets(rules []Target, w core.Watch) error {
 		}
 	}
 	f := Flags{Watch: core.Watch{Events: w.Events &^ core.EventQuiesce, Syscalls: w.Syscalls, Triggers: w.Triggers,
-		ExitEntriesOnly: w.ExitEntriesOnly, Capture: w.Capture, EnterTimes: w.EnterTimes}}
+		ExitEntriesOnly: w.ExitEntriesOnly, Capture: w.Capture, EnterTimes: w.EnterTimes, FdPaths: w.FdPaths}}
 	if err := checkTriggers(f.Triggers); err != nil {
 		return fmt.Errorf("target rules: %w", err)
 	}

@@ -45,9 +45,24 @@ type utraceCapSpec struct {
 	Nentry  uint8
 	Nexit   uint8
 	PathArg uint8
-	Pad     [5]uint8
+	FdArgs  uint8
+	FdRet   uint8
+	Pad     [3]uint8
 	Entry   [6]utraceCapItem
 	Exit    [6]utraceCapItem
+}
+
+type utraceFdWalk struct {
+	_       structs.HostLayout
+	Dentry  uint64
+	Mnt     uint64
+	Off     uint32
+	Done    uint32
+	Dev     uint32
+	Deleted uint32
+	Addr    [2]uint32
+	Named   [128]int8
+	Buf     [4352]int8
 }
 
 type utraceMatchBuf struct {
@@ -297,6 +312,7 @@ const (
 	utraceMapDeadGroups             = "dead_groups"
 	utraceMapEntryPaths             = "entry_paths"
 	utraceMapEvents                 = "events"
+	utraceMapFdWalks                = "fd_walks"
 	utraceMapFinalStats             = "final_stats"
 	utraceMapFlags                  = "flags"
 	utraceMapHists                  = "hists"
@@ -414,6 +430,7 @@ type utraceMapSpecs struct {
 	DeadGroups   *ebpf.MapSpec `ebpf:"dead_groups"`
 	EntryPaths   *ebpf.MapSpec `ebpf:"entry_paths"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
+	FdWalks      *ebpf.MapSpec `ebpf:"fd_walks"`
 	FinalStats   *ebpf.MapSpec `ebpf:"final_stats"`
 	Flags        *ebpf.MapSpec `ebpf:"flags"`
 	Hists        *ebpf.MapSpec `ebpf:"hists"`
@@ -481,6 +498,7 @@ type utraceMaps struct {
 	DeadGroups   *ebpf.Map `ebpf:"dead_groups"`
 	EntryPaths   *ebpf.Map `ebpf:"entry_paths"`
 	Events       *ebpf.Map `ebpf:"events"`
+	FdWalks      *ebpf.Map `ebpf:"fd_walks"`
 	FinalStats   *ebpf.Map `ebpf:"final_stats"`
 	Flags        *ebpf.Map `ebpf:"flags"`
 	Hists        *ebpf.Map `ebpf:"hists"`
@@ -508,6 +526,7 @@ func (m *utraceMaps) Close() error {
 		m.DeadGroups,
 		m.EntryPaths,
 		m.Events,
+		m.FdWalks,
 		m.FinalStats,
 		m.Flags,
 		m.Hists,

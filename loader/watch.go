@@ -325,6 +325,12 @@ func (f *Flags) encode(v *utraceTaskFlags) {
 	if f.EnterTimes {
 		v.Opts |= optEnterTime
 	}
+	switch f.FdPaths {
+	case core.FdPathsDetail:
+		v.Opts |= optFdPaths | optFdDetail
+	case core.FdPathsNames:
+		v.Opts |= optFdPaths
+	}
 	v.Comm = [commLen]int8{}
 	if f.Comm != "" {
 		v.Opts |= optCommFilter
@@ -376,6 +382,12 @@ func (l *Loader) Flags(tid int) (Flags, error) {
 	f.ExitEntriesOnly = v.Opts&optExitEntries != 0
 	f.Capture = v.Opts&optCapture != 0
 	f.EnterTimes = v.Opts&optEnterTime != 0
+	switch {
+	case v.Opts&optFdDetail != 0:
+		f.FdPaths = core.FdPathsDetail
+	case v.Opts&optFdPaths != 0:
+		f.FdPaths = core.FdPathsNames
+	}
 	if v.Opts&optSyscallFilter != 0 {
 		set := core.SyscallSet(v.Syscalls)
 		f.Syscalls = &set

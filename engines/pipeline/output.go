@@ -99,14 +99,14 @@ func digits(n int) int {
 
 // AppendLeader appends what strace prints before a line of thread tid
 // when it follows forks: "TID  " (the tid left-aligned in five columns)
-// when the output is a file, "[pid  TID] " on standard error once more
+// when the output is a file (see FileLeaders), "[pid  TID] " on standard error once more
 // than one thread is traced (multi), nothing otherwise. strace's column
 // for the " = " counts the leader, so lines are formatted after it.
 func (o *Output) AppendLeader(b []byte, tid int, multi bool) []byte {
 	switch {
 	case o.split != nil:
 		return b // the file says whose lines they are
-	case o.toFile:
+	case o.toFile && (o.fileLeaders || multi):
 		n := len(b)
 		b = strconv.AppendInt(b, int64(tid), 10)
 		for len(b)-n < 5 {
@@ -153,6 +153,9 @@ type Output struct {
 
 	closer io.Closer
 	toFile bool        // a file of its own, not standard error: see AppendLeader
+	// fileLeaders: a file's lines always have leaders (strace -o -f);
+	// else only while several threads are traced (-o alone).
+	fileLeaders bool
 	split  *splitFiles // strace -ff: a file per thread instead of w
 	wake   chan struct{}
 	stop   chan struct{}
@@ -168,12 +171,18 @@ const (
 // NewOutput writes to w; closer, if not nil, is closed by Close, and then
 // the output is a file of its own (see AppendLeader).
 func NewOutput(w io.Writer, closer io.Closer, json bool) *Output {
-	o := &Output{w: w, closer: closer, json: json, toFile: closer != nil,
+	o := &Output{w: w, closer: closer, json: json, toFile: closer != nil, fileLeaders: true,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	o.cond = sync.NewCond(&o.mu)
 	go o.writer()
 	return o
 }
+
+// FileLeaders says whether the lines of an Output to a file of its own
+// always have leaders (on, the default: strace -o -f) or only while
+// several threads are traced (off: strace -o without -f). Call it before
+// the first line.
+func (o *Output) FileLeaders(on bool) { o.fileLeaders = on }
 
 // NewSplitOutput writes the lines of each thread to a file of its own,
 // prefix.TID, as strace -ff -o prefix does; lines of no thread (summaries)

@@ -116,6 +116,9 @@ func (b *Base) setup(e *core.Engine) error {
 	if err := e.SetEnterTimes(b.Needs.EnterTimes); err != nil {
 		return err
 	}
+	if err := e.SetFdPaths(b.Needs.FdPaths); err != nil {
+		return err
+	}
 	if err := e.SetPassiveOnly(b.Needs.PassiveOnly); err != nil {
 		return err
 	}

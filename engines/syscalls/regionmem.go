@@ -54,6 +54,32 @@ func (m *regionMem) Resumes() (int, bool) { return m.resumes, m.resumes >= 0 }
 
 var errUncopied = unix.EFAULT
 
+// notMemory are the regions that hold something else than the thread's
+// memory at their address.
+const notMemory = core.RegionCount | core.RegionExecArgs | core.RegionFdPath
+
+// FdPath implements sysent.FdPather: what the kernel side found open on
+// descriptor fd at the call's entry, or (exit) at its exit.
+func (m *regionMem) FdPath(fd int, exit bool) (path, name []byte, deleted, ok bool) {
+	for i := range m.regions {
+		r := &m.regions[i]
+		if r.Flags&core.RegionFdPath == 0 || int(int32(r.Addr)) != fd || (r.Flags&core.RegionExit != 0) != exit {
+			continue
+		}
+		deleted = r.Flags&core.RegionFdDeleted != 0
+		switch {
+		case r.Flags&core.RegionFdNamed != 0:
+			return nil, r.Data, false, true
+		case r.Flags&core.RegionFdDevice != 0:
+			if j := bytes.LastIndexByte(r.Data, '<'); j >= 0 {
+				return r.Data[:j], r.Data[j:], deleted, true
+			}
+		}
+		return r.Data, nil, deleted, true
+	}
+	return nil, nil, false, false
+}
+
 // regionMems recycles regionMems: one in an interface would cost an
 // allocation per call logged.
 var regionMems = sync.Pool{New: func() any { return new(regionMem) }}
@@ -82,7 +108,7 @@ func putRegionMem(m *regionMem) {
 func (m *regionMem) find(addr uint64, n int) ([]byte, bool) {
 	for i := len(m.regions) - 1; i >= 0; i-- {
 		r := &m.regions[i]
-		if r.Flags&(core.RegionFault|core.RegionCount|core.RegionExecArgs) != 0 || addr < r.Addr {
+		if r.Flags&(core.RegionFault|notMemory) != 0 || addr < r.Addr {
 			continue
 		}
 		off := addr - r.Addr
@@ -103,7 +129,7 @@ func (m *regionMem) Read(addr uint64, n int) ([]byte, error) {
 func (m *regionMem) ReadString(addr uint64, max int) ([]byte, bool, error) {
 	for i := len(m.regions) - 1; i >= 0; i-- {
 		r := &m.regions[i]
-		if r.Addr != addr || r.Flags&core.RegionString == 0 || r.Flags&core.RegionFault != 0 {
+		if r.Addr != addr || r.Flags&core.RegionString == 0 || r.Flags&(core.RegionFault|core.RegionFdPath) != 0 {
 			continue
 		}
 		trunc := r.Flags&core.RegionTruncated != 0
@@ -115,7 +141,7 @@ func (m *regionMem) ReadString(addr uint64, max int) ([]byte, bool, error) {
 	// A string inside copied memory (a name in a struct, say).
 	for i := len(m.regions) - 1; i >= 0; i-- {
 		r := &m.regions[i]
-		if r.Flags&(core.RegionFault|core.RegionCount|core.RegionExecArgs|core.RegionString) != 0 ||
+		if r.Flags&(core.RegionFault|notMemory|core.RegionString) != 0 ||
 			addr < r.Addr || addr >= r.Addr+uint64(len(r.Data)) {
 			continue
 		}
@@ -145,7 +171,7 @@ func (m *regionMem) ReadString(addr uint64, max int) ([]byte, bool, error) {
 func (m *regionMem) ReadEntry(addr uint64, n int) ([]byte, error) {
 	for i := range m.regions {
 		r := &m.regions[i]
-		if r.Flags&(core.RegionFault|core.RegionCount|core.RegionExecArgs|core.RegionExit) != 0 || addr < r.Addr {
+		if r.Flags&(core.RegionFault|notMemory|core.RegionExit) != 0 || addr < r.Addr {
 			continue
 		}
 		if off := addr - r.Addr; off+uint64(n) <= uint64(len(r.Data)) {

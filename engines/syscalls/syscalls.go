@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/core/procfs"
 	"github.com/utrace-bpf/utrace-bpf/core/sysabi"
 	"github.com/utrace-bpf/utrace-bpf/engines/pipeline"
 	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
@@ -42,6 +43,7 @@ func init() {
 			{Name: "hex", Kind: pipeline.Int, Default: "0", Doc: "strings in hex: 1 those not printable (strace -x), 2 all (strace -xx)"},
 			{Name: "strings", Kind: pipeline.Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
 			{Name: "detach_on", Kind: pipeline.String, Doc: "execve: stop tracing a process at its execve, logged as strace -b execve logs it: execve(\"/bin/true\", [\"/bin/true\"], 0x... /* 3 vars */ <detached ...> (a launched program's first execve excepted); JSON detached"},
+			{Name: "fd_paths", Kind: pipeline.String, Default: "none", Doc: "what each descriptor is open on, told by the kernel when the call used it: paths (strace -y: 3</etc/hosts>), detail (-yy: sockets' protocols and addresses too), none; JSON fd_paths"},
 			{Name: "time", Kind: pipeline.String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
 		},
 		New: newSyscalls,
@@ -71,8 +73,9 @@ type syscalls struct {
 	timing     bool      // strace -T
 	stamp      stampKind // strace -t, -tt, -ttt, -r
 	clock      wallClock
-	strLimit   int // strace -s
-	hex        int // strace -x, -xx
+	strLimit   int          // strace -s
+	hex        int          // strace -x, -xx
+	fdPaths    core.FdPaths // strace -y, -yy
 	numbers    bool
 	exits      bool
 	sigs       *[65]bool     // the signals to log; nil: all
@@ -142,6 +145,9 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 	if s.failed && s.successful {
 		return nil, fmt.Errorf("failed and successful together select nothing")
 	}
+	if s.fdPaths, err = parseFdPaths(opts.Str("fd_paths")); err != nil {
+		return nil, err
+	}
 	if s.hex < 0 || s.hex > 2 {
 		return nil, fmt.Errorf("hex %d: want 0, 1 (strace -x) or 2 (-xx)", s.hex)
 	}
@@ -155,7 +161,7 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 		Watch: core.Watch{Events: core.EventSyscall | core.EventExec | core.EventDeath | core.EventSignalAll | core.EventJctl,
 			Syscalls: filter, ExitEntriesOnly: true, Capture: true,
 			// A call's time stamp and duration are its entry's.
-			EnterTimes: s.timing || s.stamp != stampNone},
+			EnterTimes: s.timing || s.stamp != stampNone, FdPaths: s.fdPaths},
 		PassiveOnly: core.EventSignalAll | core.EventJctl,
 	})
 	s.OnAttach = func(e *core.Engine) {
@@ -166,6 +172,19 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 		s.watch(e.Tid(), e.Tgid())
 	}
 	return s, nil
+}
+
+// parseFdPaths parses the fd_paths option.
+func parseFdPaths(v string) (core.FdPaths, error) {
+	switch v {
+	case "", "none":
+		return core.FdPathsNone, nil
+	case "paths":
+		return core.FdPathsNames, nil
+	case "detail":
+		return core.FdPathsDetail, nil
+	}
+	return 0, fmt.Errorf("fd_paths %q: want none, paths (strace -y) or detail (-yy)", v)
 }
 
 // signalSet parses strace's -e signal= set: names (with or without SIG)
@@ -214,7 +233,7 @@ func (s *syscalls) limited(mem sysent.Mem) sysent.Mem {
 	case *regionMem:
 		m.limit, m.hex = s.strLimit+1, s.hex
 	case procMem:
-		return shownProcMem{procMem: m, limit: s.strLimit, hex: s.hex}
+		return shownProcMem{procMem: m, limit: s.strLimit, hex: s.hex, fdPaths: s.fdPaths}
 	}
 	return mem
 }
@@ -225,6 +244,35 @@ type shownProcMem struct {
 	procMem
 	limit, hex int
 	resumes    int // 1 + the call a restart_syscall resumes, 0 if not known
+	fdPaths    core.FdPaths
+}
+
+// FdPath implements sysent.FdPather from /proc/TID/fd, read while the
+// thread waits in the call: what its descriptors are open on then. The
+// links say no more of sockets than their inodes, so -yy's detail is the
+// kernel side's only.
+func (m shownProcMem) FdPath(fd int, exit bool) (path, name []byte, deleted, ok bool) {
+	if m.fdPaths == core.FdPathsNone {
+		return nil, nil, false, false
+	}
+	d := procfs.Process(int(m.procMem)) // /proc/TID: the thread's own view
+	var link string
+	var err error
+	if fd == unix.AT_FDCWD {
+		link, err = d.Cwd()
+	} else {
+		link, err = d.Fd(fd)
+	}
+	if err != nil {
+		return nil, nil, false, false
+	}
+	if !strings.HasPrefix(link, "/") {
+		return nil, []byte(link), false, true // pipe:[5], socket:[7], anon_inode:[eventfd]
+	}
+	if p, ok := strings.CutSuffix(link, " (deleted)"); ok {
+		return []byte(p), nil, true, true
+	}
+	return []byte(link), nil, false, true
 }
 
 func (m shownProcMem) StringLimit() int     { return m.limit }

@@ -58,8 +58,13 @@ func (p *printer) kind(k sysabi.Kind, i int) {
 	switch k {
 	case sysabi.ArgHex:
 		p.hex(v)
-	case sysabi.ArgInt, sysabi.ArgFD:
+	case sysabi.ArgInt:
 		p.dec(int64(int32(v)))
+	case sysabi.ArgFD:
+		p.dec(int64(int32(v)))
+		if int32(v) >= 0 {
+			p.fdPath(int64(int32(v)), false)
+		}
 	case sysabi.ArgUint:
 		p.udec(uint64(uint32(v)))
 	case sysabi.ArgLong:
@@ -71,8 +76,10 @@ func (p *printer) kind(k sysabi.Kind, i int) {
 	case sysabi.ArgDirFD:
 		if int32(v) == unix.AT_FDCWD {
 			p.str("AT_FDCWD")
+			p.fdPath(unix.AT_FDCWD, false)
 		} else {
 			p.dec(int64(int32(v)))
+			p.fdPath(int64(int32(v)), false)
 		}
 	case sysabi.ArgPath:
 		p.pathArg(i)

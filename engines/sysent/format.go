@@ -399,6 +399,9 @@ func appendReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) []byte 
 			return out
 		}
 	}
+	if returnsFd(nr, args) {
+		return appendFdReturn(b, mem, ret)
+	}
 	l, _ := sysabi.LayoutOf(nr)
 	switch l.Ret {
 	case sysabi.RetHex:

@@ -68,6 +68,13 @@ const hexDigits = "0123456789abcdef"
 // which strace uses for data that is binary by nature (getrandom).
 func appendQuoted[S ~string | ~[]byte](b []byte, s S, hex bool) []byte {
 	b = append(b, '"')
+	b = appendEscaped(b, s, hex, "")
+	return append(b, '"')
+}
+
+// appendEscaped appends s escaped as appendQuoted escapes it, without the
+// quotes, and with the bytes in also escaped in octal.
+func appendEscaped[S ~string | ~[]byte](b []byte, s S, hex bool, also string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if hex {
@@ -88,7 +95,7 @@ func appendQuoted[S ~string | ~[]byte](b []byte, s S, hex bool) []byte {
 		case '\v':
 			b = append(b, '\\', 'v')
 		default:
-			if c >= ' ' && c < 0x7f {
+			if c >= ' ' && c < 0x7f && strings.IndexByte(also, c) < 0 {
 				b = append(b, c)
 				continue
 			}
@@ -104,7 +111,7 @@ func appendQuoted[S ~string | ~[]byte](b []byte, s S, hex bool) []byte {
 			b = append(b, '0'+c&7)
 		}
 	}
-	return append(b, '"')
+	return b
 }
 
 // Quote returns s quoted as strace prints strings, without truncation.

@@ -155,8 +155,10 @@ func (p *printer) decodeStruct(k sysabi.Kind, i int, v uint64) bool {
 		}
 		p.str("[")
 		p.dec(int64(int32(le.Uint32(fds))))
+		p.fdPath(int64(int32(le.Uint32(fds))), true)
 		p.str(", ")
 		p.dec(int64(int32(le.Uint32(fds[4:]))))
+		p.fdPath(int64(int32(le.Uint32(fds[4:]))), true)
 		p.str("]")
 	case sysabi.ArgTimespecIn, sysabi.ArgTimespecOut:
 		ts := p.read(v, 16)

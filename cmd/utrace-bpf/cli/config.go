@@ -43,6 +43,10 @@ type Config struct {
 	// KillOnExit kills the traced processes still alive when the run
 	// ends, instead of leaving them running (strace --kill-on-exit).
 	KillOnExit bool
+	// SingleLeaders makes a log in a file of its own lead its lines with
+	// the tid only while several threads are traced, as strace -o does
+	// without -f.
+	SingleLeaders bool
 	Engines    []EngineSpec
 	// Metrics is the address /metrics is served on ("": none), and
 	// MetricsLinger how long it stays up after the summary.

@@ -137,7 +137,9 @@ func openOutput(cfg *Config) (*pipeline.Output, error) {
 	if err != nil {
 		return nil, badInput("output: %v", err)
 	}
-	return pipeline.NewOutput(f, f, cfg.Format == "json"), nil
+	o := pipeline.NewOutput(f, f, cfg.Format == "json")
+	o.FileLeaders(!cfg.SingleLeaders)
+	return o, nil
 }
 
 // createOutput opens the log file name, emptied or (append, strace -A)

@@ -41,6 +41,7 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -E VAR=VAL, -E VAR  the command's environment
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
+  -y, -yy     descriptors with what they are open on: 3</etc/hosts>; -yy: sockets' endpoints
   -S SORTBY   -c's order: time, calls, errors, name
   -U COLUMNS  -c's columns: time-percent,total-time,avg-time,calls,errors,name
   -e inject=SET:error=E|retval=V[:delay_enter=D][:when=W], -e fault=SET[:error=E][:when=W]
@@ -90,6 +91,7 @@ type straceOptions struct {
 	countToo   bool                // -C
 	numbers    bool                // -n
 	hex        int                 // -x count
+	fdPaths    int                 // -y count
 	sortBy     string              // -S
 	columns    string              // -U
 	injects    []map[string]string // -e inject=, -e fault=: inject engines' options
@@ -196,6 +198,8 @@ func (o *straceOptions) flag(c byte) error {
 		o.numbers = true
 	case 'x':
 		o.hex++
+	case 'y':
+		o.fdPaths++
 	case 'q':
 		o.quiet++
 	case 'A':
@@ -422,7 +426,7 @@ func whenRule(raw map[string]string, v string) error {
 func (o *straceOptions) config() (*Config, error) {
 	cfg := &Config{File: "strace command line", Format: "text", OutputFile: o.output, Env: o.environ(),
 		SplitOutput: o.split && o.output != "", AppendOutput: o.appendOut,
-		KillOnExit: o.killOnExit}
+		KillOnExit: o.killOnExit, SingleLeaders: !o.follow}
 	if o.user != "" {
 		creds, err := userCredentials(o.user, o.cmd[0])
 		if err != nil {
@@ -467,6 +471,8 @@ func (o *straceOptions) config() (*Config, error) {
 		set("signals", o.signals != "", o.signals)
 		set("strings", o.strLimit != "", o.strLimit)
 		set("hex", o.hex > 0, strconv.Itoa(min(o.hex, 2)))
+		set("fd_paths", o.fdPaths == 1, "paths")
+		set("fd_paths", o.fdPaths >= 2, "detail")
 		switch {
 		case o.relative:
 			raw["time"] = "r"
