@@ -40,6 +40,7 @@ func init() {
 			{Name: "exits", Kind: pipeline.Bool, Default: "true", Doc: "the +++ exited with N +++ lines (false: strace -qq)"},
 			{Name: "signals", Kind: pipeline.String, Doc: "the signals whose deliveries are logged, as strace -e signal=: names or numbers, ! for all but, none; default all"},
 			{Name: "hex", Kind: pipeline.Int, Default: "0", Doc: "strings in hex: 1 those not printable (strace -x), 2 all (strace -xx)"},
+			{Name: "xlat", Kind: pipeline.String, Default: "abbrev", Doc: "how named constants print, as strace -X: abbrev (O_RDONLY|O_CLOEXEC), raw (0x80000) or verbose (0x80000 /* O_RDONLY|O_CLOEXEC */)"},
 			{Name: "strings", Kind: pipeline.Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
 			{Name: "detach_on", Kind: pipeline.String, Doc: "execve: stop tracing a process at its execve, logged as strace -b execve logs it: execve(\"/bin/true\", [\"/bin/true\"], 0x... /* 3 vars */ <detached ...> (a launched program's first execve excepted); JSON detached"},
 			{Name: "time", Kind: pipeline.String, Doc: "a time stamp before each line, as strace: t (-t, wall clock), tt (-tt, with microseconds), ttt (-ttt, seconds since the epoch), r (-r, since the previous call's entry); JSON time (RFC 3339)"},
@@ -71,8 +72,9 @@ type syscalls struct {
 	timing     bool      // strace -T
 	stamp      stampKind // strace -t, -tt, -ttt, -r
 	clock      wallClock
-	strLimit   int // strace -s
-	hex        int // strace -x, -xx
+	strLimit   int              // strace -s
+	hex        int              // strace -x, -xx
+	xlat       sysent.XlatStyle // strace -X
 	numbers    bool
 	exits      bool
 	sigs       *[65]bool     // the signals to log; nil: all
@@ -127,9 +129,13 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 	if err != nil {
 		return nil, err
 	}
+	xlat, err := sysent.ParseXlatStyle(opts.Str("xlat"))
+	if err != nil {
+		return nil, err
+	}
 	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"), successful: opts.BoolVal("successful"),
 		numbers: opts.BoolVal("numbers"), exits: opts.BoolVal("exits"), sigs: sigs,
-		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")),
+		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")), xlat: xlat,
 		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*pipeline.Record{},
 		pt: newPathTrace(opts.Str("paths")), threads: map[int]*watched{}}
 	if s.detach, err = newExecDetach(opts.Str("detach_on")); err != nil {
@@ -207,29 +213,32 @@ const maxStringLimit = 8190
 // the passive source must copy as many.
 func (s *syscalls) StringLimit() int { return s.strLimit }
 
-// limited gives mem the engine's string limit and hex mode. Memory from
-// the kernel's copies keeps its other faces (argv, counts, the stack).
+// limited gives mem the engine's string limit, hex mode and style of
+// named constants. Memory from the kernel's copies keeps its other faces
+// (argv, counts, the stack).
 func (s *syscalls) limited(mem sysent.Mem) sysent.Mem {
 	switch m := mem.(type) {
 	case *regionMem:
-		m.limit, m.hex = s.strLimit+1, s.hex
+		m.limit, m.hex, m.xlat = s.strLimit+1, s.hex, s.xlat
 	case procMem:
-		return shownProcMem{procMem: m, limit: s.strLimit, hex: s.hex}
+		return shownProcMem{procMem: m, limit: s.strLimit, hex: s.hex, xlat: s.xlat}
 	}
 	return mem
 }
 
 // shownProcMem is a stopped thread's memory with the engine's string
-// limit and hex mode.
+// limit, hex mode and style of named constants.
 type shownProcMem struct {
 	procMem
 	limit, hex int
+	xlat       sysent.XlatStyle
 	resumes    int // 1 + the call a restart_syscall resumes, 0 if not known
 }
 
-func (m shownProcMem) StringLimit() int     { return m.limit }
-func (m shownProcMem) HexStrings() int      { return m.hex }
-func (m shownProcMem) Resumes() (int, bool) { return m.resumes - 1, m.resumes > 0 }
+func (m shownProcMem) StringLimit() int            { return m.limit }
+func (m shownProcMem) HexStrings() int             { return m.hex }
+func (m shownProcMem) XlatStyle() sysent.XlatStyle { return m.xlat }
+func (m shownProcMem) Resumes() (int, bool)        { return m.resumes - 1, m.resumes > 0 }
 
 // noReturn are the calls that do not come back to report an exit.
 func noReturn(nr int) bool {

@@ -41,6 +41,8 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -E VAR=VAL, -E VAR  the command's environment
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
+  -X raw|abbrev|verbose  named constants as numbers, names (the default), or both:
+              0x80000 /* O_RDONLY|O_CLOEXEC */
   -S SORTBY   -c's order: time, calls, errors, name
   -U COLUMNS  -c's columns: time-percent,total-time,avg-time,calls,errors,name
   -e inject=SET:error=E|retval=V[:delay_enter=D][:when=W], -e fault=SET[:error=E][:when=W]
@@ -90,6 +92,7 @@ type straceOptions struct {
 	countToo   bool                // -C
 	numbers    bool                // -n
 	hex        int                 // -x count
+	xlat       string              // -X
 	sortBy     string              // -S
 	columns    string              // -U
 	injects    []map[string]string // -e inject=, -e fault=: inject engines' options
@@ -262,6 +265,13 @@ func (o *straceOptions) withArg(c byte, val string) error {
 		}
 	case 'E':
 		o.env = append(o.env, val)
+	case 'X':
+		switch val {
+		case "raw", "abbrev", "verbose":
+			o.xlat = val
+		default:
+			return badInput("strace: -X %s: only raw, abbrev and verbose are supported", val)
+		}
 	case 'S':
 		switch val {
 		case "time", "calls", "errors", "name":
@@ -467,6 +477,7 @@ func (o *straceOptions) config() (*Config, error) {
 		set("signals", o.signals != "", o.signals)
 		set("strings", o.strLimit != "", o.strLimit)
 		set("hex", o.hex > 0, strconv.Itoa(min(o.hex, 2)))
+		set("xlat", o.xlat != "", o.xlat)
 		switch {
 		case o.relative:
 			raw["time"] = "r"
