@@ -8,6 +8,7 @@ package syscalls
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -239,6 +240,16 @@ func (m shownProcMem) StringLimit() int            { return m.limit }
 func (m shownProcMem) HexStrings() int             { return m.hex }
 func (m shownProcMem) XlatStyle() sysent.XlatStyle { return m.xlat }
 func (m shownProcMem) Resumes() (int, bool)        { return m.resumes - 1, m.resumes > 0 }
+
+// goneMem is the memory of a thread that died: every read fails, as a
+// nil sysent.Mem's, but the engine's style of named constants holds.
+type goneMem sysent.XlatStyle
+
+var errGone = errors.New("the thread is gone")
+
+func (goneMem) ReadString(uint64, int) ([]byte, bool, error) { return nil, false, errGone }
+func (goneMem) Read(uint64, int) ([]byte, error)             { return nil, errGone }
+func (m goneMem) XlatStyle() sysent.XlatStyle                { return sysent.XlatStyle(m) }
 
 // noReturn are the calls that do not come back to report an exit.
 func noReturn(nr int) bool {
@@ -511,9 +522,9 @@ func (s *syscalls) ReportSignal(e *core.Engine, action core.Action, ev *core.Eve
 		r := s.record(ev)
 		if s.Out.JSON() {
 			r.Fields = append(r.Fields, pipeline.IntField("signo", int64(ev.Signal.Signo)), pipeline.StrField("signal", sysent.SignalName(ev.Signal.Signo)),
-				pipeline.StrField("siginfo", string(sysent.AppendSiginfo(nil, info[:]))))
+				pipeline.StrField("siginfo", string(sysent.AppendSiginfoIn(nil, info[:], s.xlat))))
 		} else {
-			r.Text = sysent.AppendSignal(r.Text, info[:])
+			r.Text = sysent.AppendSignalIn(r.Text, info[:], s.xlat)
 		}
 		if ev.Signal.Discarded && ev.Signal.InSyscall {
 			s.mu.Lock()
@@ -765,7 +776,7 @@ func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {
 		r.Fields = append(r.Fields, pipeline.IntField("nr", int64(c.nr)), pipeline.StrField("name", sysabi.Name(c.nr)),
 			pipeline.StrField("unfinished", "thread died"))
 	} else {
-		r.Text = sysent.FormatUnfinished(r.Text, c.nr, c.args, nil)
+		r.Text = sysent.FormatUnfinished(r.Text, c.nr, c.args, goneMem(s.xlat))
 		r.Text = append(sysent.PadToReturn(append(r.Text, ')')), " = ?"...)
 	}
 	s.Out.Emit(r)

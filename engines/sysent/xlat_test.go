@@ -144,3 +144,43 @@ func TestParseXlatStyle(t *testing.T) {
 		t.Error("ParseXlatStyle(\"names\") succeeded")
 	}
 }
+
+// TestSignalXlatStyles prints signal lines in the three -X styles, as
+// strace 6.1 printed them: the siginfo's constants follow the style, the
+// signal's name after "---" does not.
+func TestSignalXlatStyles(t *testing.T) {
+	info := func(sig, code int32, pid, status uint32) []byte {
+		b := make([]byte, 128)
+		le32(b, siSigno, uint32(sig))
+		le32(b, siCode, uint32(code))
+		le32(b, siPid, pid)
+		le32(b, siStatus, status)
+		return b
+	}
+	for _, c := range []struct {
+		info                 []byte
+		abbrev, raw, verbose string
+	}{
+		{info(int32(unix.SIGUSR1), siTkill, 29879, 0),
+			`--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=29879, si_uid=0} ---`,
+			`--- SIGUSR1 {si_signo=10, si_code=0xfffffffa, si_pid=29879, si_uid=0} ---`,
+			`--- SIGUSR1 {si_signo=10 /* SIGUSR1 */, si_code=0xfffffffa /* SI_TKILL */, si_pid=29879, si_uid=0} ---`},
+		{info(int32(unix.SIGCHLD), 2, 29881, uint32(unix.SIGTERM)),
+			`--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=29881, si_uid=0, si_status=SIGTERM, si_utime=0, si_stime=0} ---`,
+			`--- SIGCHLD {si_signo=17, si_code=0x2, si_pid=29881, si_uid=0, si_status=15, si_utime=0, si_stime=0} ---`,
+			`--- SIGCHLD {si_signo=17 /* SIGCHLD */, si_code=0x2 /* CLD_KILLED */, si_pid=29881, si_uid=0, si_status=15 /* SIGTERM */, si_utime=0, si_stime=0} ---`},
+		{info(int32(unix.SIGCHLD), 1, 29880, 3),
+			`--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=29880, si_uid=0, si_status=3, si_utime=0, si_stime=0} ---`,
+			`--- SIGCHLD {si_signo=17, si_code=0x1, si_pid=29880, si_uid=0, si_status=3, si_utime=0, si_stime=0} ---`,
+			`--- SIGCHLD {si_signo=17 /* SIGCHLD */, si_code=0x1 /* CLD_EXITED */, si_pid=29880, si_uid=0, si_status=3, si_utime=0, si_stime=0} ---`},
+	} {
+		if got := string(AppendSignal(nil, c.info)); got != c.abbrev {
+			t.Errorf("AppendSignal:\n got %s\nwant %s", got, c.abbrev)
+		}
+		for style, want := range map[XlatStyle]string{XlatAbbrev: c.abbrev, XlatRaw: c.raw, XlatVerbose: c.verbose} {
+			if got := string(AppendSignalIn(nil, c.info, style)); got != want {
+				t.Errorf("-X %v:\n got %s\nwant %s", style, got, want)
+			}
+		}
+	}
+}

@@ -303,7 +303,8 @@ func TestStraceCommandX(t *testing.T) {
 // -X raw, abbrev and verbose: named constants as strace prints them in
 // each style, on calls whose flags, enumerations, signals, modes and
 // limits the decoders print in the style (and the loader's calls of the
-// same names), some with bits or values no name covers.
+// same names), some with bits or values no name covers, and on the
+// siginfo of a signal line.
 func TestStraceCommandXlat(t *testing.T) {
 	needRoot(t)
 	w := workload{argv: []string{progs.Build(t, "xlat")}, dir: t.TempDir()}
@@ -315,12 +316,19 @@ func TestStraceCommandXlat(t *testing.T) {
 		"abbrev":  `openat(AT_FDCWD, "/dev/null", O_RDONLY|O_CLOEXEC|0x40000000)`,
 		"verbose": `rt_sigprocmask(0 /* SIG_BLOCK */, [12 /* USR2 */ 17 /* CHLD */], NULL, 8) = 0`,
 	}
+	sigMarks := map[string]string{
+		"raw":     `--- SIGALRM {si_signo=14, si_code=0, si_pid=`,
+		"abbrev":  `--- SIGALRM {si_signo=SIGALRM, si_code=SI_USER, si_pid=`,
+		"verbose": `--- SIGALRM {si_signo=14 /* SIGALRM */, si_code=0 /* SI_USER */, si_pid=`,
+	}
 	for _, style := range []string{"raw", "abbrev", "verbose"} {
 		t.Run(style, func(t *testing.T) {
 			theirs, ours := straceBoth(t, w, "-X", style, "-e", trace)
 			expectSameLines(t, theirs.log, ours.log)
-			if !strings.Contains(ours.log, marks[style]) {
-				t.Errorf("no %q in utrace-bpf's log:\n%s", marks[style], ours.log)
+			for _, mark := range []string{marks[style], sigMarks[style]} {
+				if !strings.Contains(ours.log, mark) {
+					t.Errorf("no %q in utrace-bpf's log:\n%s", mark, ours.log)
+				}
 			}
 		})
 	}

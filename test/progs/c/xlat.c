@@ -1,8 +1,8 @@
 /*
  * xlat: makes calls whose arguments are named constants (flags, enumerations,
  * signals, file modes, resource limits), some with bits or values no name
- * covers, for the comparisons of strace -X raw, abbrev and verbose. Every
- * call is made the same way on each architecture.
+ * covers, and gets a SIGALRM from kill, for the comparisons of strace -X raw,
+ * abbrev and verbose. Every call is made the same way on each architecture.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -15,6 +15,11 @@
 #include <linux/futex.h>
 
 #include "progs.h"
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
 
 int main(void)
 {
@@ -58,5 +63,7 @@ int main(void)
 	ioctl(fd, 0x1234, 0);
 	syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	syscall(SYS_kill, getpid(), 0);
+	signal(SIGALRM, on_alarm);
+	syscall(SYS_kill, getpid(), SIGALRM);
 	return 0;
 }
