@@ -93,8 +93,13 @@ func (p *printer) named(num, sym func()) {
 		p.b = append(p.b[:start], s...) // overlapping: copy moves forward
 		return
 	}
-	comment := append([]byte(" /* "), s...)
-	p.b = append(append(p.b[:mid], comment...), " */"...)
+	// sym moves right to make room for the comment's opening, in place.
+	const open, end = " /* ", " */"
+	symLen := len(s)
+	p.b = append(p.b, open+end...)
+	copy(p.b[mid+len(open):], p.b[mid:mid+symLen])
+	copy(p.b[mid:], open)
+	copy(p.b[mid+len(open)+symLen:], end)
 }
 
 type xname struct {

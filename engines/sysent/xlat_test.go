@@ -184,3 +184,21 @@ func TestSignalXlatStyles(t *testing.T) {
 		}
 	}
 }
+
+// The styles other than the default format without allocating too.
+func TestXlatStylesAllocs(t *testing.T) {
+	buf := make([]byte, 0, 512)
+	m := newMem()
+	args := [6]uint64{atFDCWD, m.str(0x1000, "/etc/hostname"), unix.O_CLOEXEC | 0x40000000}
+	mmap := [6]uint64{0, 8192, 3, 0x40000022, neg(-1), 0}
+	for _, style := range []XlatStyle{XlatRaw, XlatVerbose} {
+		var mem Mem = styledMem{m, style}
+		n := testing.AllocsPerRun(100, func() {
+			b := FormatLine(buf[:0], sysabi.MustNumber("openat"), args, 3, mem)
+			_ = FormatLine(b[:0], sysabi.MustNumber("mmap"), mmap, 0x7f0000, mem)
+		})
+		if n != 0 {
+			t.Errorf("-X %v: formatting allocated %v times per run", style, n)
+		}
+	}
+}
