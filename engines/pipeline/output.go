@@ -152,14 +152,14 @@ type Output struct {
 	sinks []Sink // see AddSink
 
 	closer io.Closer
-	toFile bool        // a file of its own, not standard error: see AppendLeader
+	toFile bool // a file of its own, not standard error: see AppendLeader
 	// fileLeaders: a file's lines always have leaders (strace -o -f);
 	// else only while several threads are traced (-o alone).
 	fileLeaders bool
-	split  *splitFiles // strace -ff: a file per thread instead of w
-	wake   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
+	split       *splitFiles // strace -ff: a file per thread instead of w
+	wake        chan struct{}
+	stop        chan struct{}
+	done        chan struct{}
 }
 
 const (

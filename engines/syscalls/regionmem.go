@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/utrace-bpf/utrace-bpf/core"
+	"github.com/utrace-bpf/utrace-bpf/engines/sysent"
 )
 
 // regionMem is a system call's memory as the kernel side copied it, when
@@ -29,11 +30,15 @@ type regionMem struct {
 	resumes int    // restart_syscall: the call it resumes; -1 unknown
 	// limit is strace's -s plus one; 0 for sysent's default.
 	limit int
-	hex   int // strace -x (1), -xx (2)
+	hex   int              // strace -x (1), -xx (2)
+	xlat  sysent.XlatStyle // strace -X
 }
 
 // HexStrings implements sysent.HexStringer.
 func (m *regionMem) HexStrings() int { return m.hex }
+
+// XlatStyle implements sysent.XlatStyler.
+func (m *regionMem) XlatStyle() sysent.XlatStyle { return m.xlat }
 
 // StringLimit implements sysent.StringLimiter.
 func (m *regionMem) StringLimit() int {

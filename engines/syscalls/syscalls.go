@@ -8,6 +8,7 @@ package syscalls
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -41,6 +42,7 @@ func init() {
 			{Name: "exits", Kind: pipeline.Bool, Default: "true", Doc: "the +++ exited with N +++ lines (false: strace -qq)"},
 			{Name: "signals", Kind: pipeline.String, Doc: "the signals whose deliveries are logged, as strace -e signal=: names or numbers, ! for all but, none; default all"},
 			{Name: "hex", Kind: pipeline.Int, Default: "0", Doc: "strings in hex: 1 those not printable (strace -x), 2 all (strace -xx)"},
+			{Name: "xlat", Kind: pipeline.String, Default: "abbrev", Doc: "how named constants print, as strace -X: abbrev (O_RDONLY|O_CLOEXEC), raw (0x80000) or verbose (0x80000 /* O_RDONLY|O_CLOEXEC */)"},
 			{Name: "strings", Kind: pipeline.Int, Default: "32", Doc: "bytes of each string and buffer shown, as strace -s (the kernel copies that many)"},
 			{Name: "detach_on", Kind: pipeline.String, Doc: "execve: stop tracing a process at its execve, logged as strace -b execve logs it: execve(\"/bin/true\", [\"/bin/true\"], 0x... /* 3 vars */ <detached ...> (a launched program's first execve excepted); JSON detached"},
 			{Name: "fd_paths", Kind: pipeline.String, Default: "none", Doc: "what each descriptor is open on, told by the kernel when the call used it: paths (strace -y: 3</etc/hosts>), detail (-yy: sockets' protocols and addresses too), none; JSON fd_paths"},
@@ -73,9 +75,10 @@ type syscalls struct {
 	timing     bool      // strace -T
 	stamp      stampKind // strace -t, -tt, -ttt, -r
 	clock      wallClock
-	strLimit   int          // strace -s
-	hex        int          // strace -x, -xx
-	fdPaths    core.FdPaths // strace -y, -yy
+	strLimit   int              // strace -s
+	hex        int              // strace -x, -xx
+	fdPaths    core.FdPaths     // strace -y, -yy
+	xlat       sysent.XlatStyle // strace -X
 	numbers    bool
 	exits      bool
 	sigs       *[65]bool     // the signals to log; nil: all
@@ -130,9 +133,13 @@ func newSyscalls(name string, opts pipeline.Options, out *pipeline.Output) (pipe
 	if err != nil {
 		return nil, err
 	}
+	xlat, err := sysent.ParseXlatStyle(opts.Str("xlat"))
+	if err != nil {
+		return nil, err
+	}
 	s := &syscalls{set: set, path: opts.Str("path"), failed: opts.BoolVal("failed"), successful: opts.BoolVal("successful"),
 		numbers: opts.BoolVal("numbers"), exits: opts.BoolVal("exits"), sigs: sigs,
-		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")),
+		timing: opts.BoolVal("timing"), stamp: stamp, clock: newWallClock(), strLimit: int(opts.IntVal("strings")), hex: int(opts.IntVal("hex")), xlat: xlat,
 		pending: map[int][]*syncEntry{}, launching: map[int]bool{}, execAt: map[int]uint64{}, later: map[int][]*pipeline.Record{},
 		pt: newPathTrace(opts.Str("paths")), threads: map[int]*watched{}}
 	if s.detach, err = newExecDetach(opts.Str("detach_on")); err != nil {
@@ -226,23 +233,25 @@ const maxStringLimit = 8190
 // the passive source must copy as many.
 func (s *syscalls) StringLimit() int { return s.strLimit }
 
-// limited gives mem the engine's string limit and hex mode. Memory from
-// the kernel's copies keeps its other faces (argv, counts, the stack).
+// limited gives mem the engine's string limit, hex mode and style of
+// named constants. Memory from the kernel's copies keeps its other faces
+// (argv, counts, the stack).
 func (s *syscalls) limited(mem sysent.Mem) sysent.Mem {
 	switch m := mem.(type) {
 	case *regionMem:
-		m.limit, m.hex = s.strLimit+1, s.hex
+		m.limit, m.hex, m.xlat = s.strLimit+1, s.hex, s.xlat
 	case procMem:
-		return shownProcMem{procMem: m, limit: s.strLimit, hex: s.hex, fdPaths: s.fdPaths}
+		return shownProcMem{procMem: m, limit: s.strLimit, hex: s.hex, xlat: s.xlat, fdPaths: s.fdPaths}
 	}
 	return mem
 }
 
 // shownProcMem is a stopped thread's memory with the engine's string
-// limit and hex mode.
+// limit, hex mode and style of named constants.
 type shownProcMem struct {
 	procMem
 	limit, hex int
+	xlat       sysent.XlatStyle
 	resumes    int // 1 + the call a restart_syscall resumes, 0 if not known
 	fdPaths    core.FdPaths
 }
@@ -275,9 +284,20 @@ func (m shownProcMem) FdPath(fd int, exit bool) (path, name []byte, deleted, ok 
 	return []byte(link), nil, false, true
 }
 
-func (m shownProcMem) StringLimit() int     { return m.limit }
-func (m shownProcMem) HexStrings() int      { return m.hex }
-func (m shownProcMem) Resumes() (int, bool) { return m.resumes - 1, m.resumes > 0 }
+func (m shownProcMem) StringLimit() int            { return m.limit }
+func (m shownProcMem) HexStrings() int             { return m.hex }
+func (m shownProcMem) XlatStyle() sysent.XlatStyle { return m.xlat }
+func (m shownProcMem) Resumes() (int, bool)        { return m.resumes - 1, m.resumes > 0 }
+
+// goneMem is the memory of a thread that died: every read fails, as a
+// nil sysent.Mem's, but the engine's style of named constants holds.
+type goneMem sysent.XlatStyle
+
+var errGone = errors.New("the thread is gone")
+
+func (goneMem) ReadString(uint64, int) ([]byte, bool, error) { return nil, false, errGone }
+func (goneMem) Read(uint64, int) ([]byte, error)             { return nil, errGone }
+func (m goneMem) XlatStyle() sysent.XlatStyle                { return sysent.XlatStyle(m) }
 
 // noReturn are the calls that do not come back to report an exit.
 func noReturn(nr int) bool {
@@ -550,9 +570,9 @@ func (s *syscalls) ReportSignal(e *core.Engine, action core.Action, ev *core.Eve
 		r := s.record(ev)
 		if s.Out.JSON() {
 			r.Fields = append(r.Fields, pipeline.IntField("signo", int64(ev.Signal.Signo)), pipeline.StrField("signal", sysent.SignalName(ev.Signal.Signo)),
-				pipeline.StrField("siginfo", string(sysent.AppendSiginfo(nil, info[:]))))
+				pipeline.StrField("siginfo", string(sysent.AppendSiginfoIn(nil, info[:], s.xlat))))
 		} else {
-			r.Text = sysent.AppendSignal(r.Text, info[:])
+			r.Text = sysent.AppendSignalIn(r.Text, info[:], s.xlat)
 		}
 		if ev.Signal.Discarded && ev.Signal.InSyscall {
 			s.mu.Lock()
@@ -804,7 +824,7 @@ func (s *syscalls) emitUnfinished(ev *core.Event, c *syncEntry) {
 		r.Fields = append(r.Fields, pipeline.IntField("nr", int64(c.nr)), pipeline.StrField("name", sysabi.Name(c.nr)),
 			pipeline.StrField("unfinished", "thread died"))
 	} else {
-		r.Text = sysent.FormatUnfinished(r.Text, c.nr, c.args, nil)
+		r.Text = sysent.FormatUnfinished(r.Text, c.nr, c.args, goneMem(s.xlat))
 		r.Text = append(sysent.PadToReturn(append(r.Text, ')')), " = ?"...)
 	}
 	s.Out.Emit(r)

@@ -51,7 +51,7 @@ func decodeFcntl(p *printer) {
 		p.flags(fdFlags, arg, "FD_???")
 	case unix.F_SETFL:
 		p.sep()
-		p.b = appendOpenFlags(p.b, arg)
+		p.openFlags(arg)
 	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETOWN, unix.F_SETPIPE_SZ:
 		p.kind(sysabi.ArgInt, 2)
 	case unix.F_SETSIG:
@@ -108,25 +108,29 @@ func decodeFutex(p *printer) {
 	op := uint64(uint32(p.args[1]))
 	cmd := op &^ (futexPrivateFlag | futexClockRealtime)
 	p.sep()
-	if cmd < uint64(len(futexCmds)) && op&^(cmd|futexPrivateFlag|futexClockRealtime) == 0 {
-		p.str(futexCmds[cmd])
-		if op&futexPrivateFlag != 0 {
-			p.str("_PRIVATE")
+	p.named(func() { p.hex(op) }, func() {
+		if cmd < uint64(len(futexCmds)) && op&^(cmd|futexPrivateFlag|futexClockRealtime) == 0 {
+			p.str(futexCmds[cmd])
+			if op&futexPrivateFlag != 0 {
+				p.str("_PRIVATE")
+			}
+			if op&futexClockRealtime != 0 {
+				p.str("|FUTEX_CLOCK_REALTIME")
+			}
+		} else {
+			p.xval(nil, op, "FUTEX_???")
 		}
-		if op&futexClockRealtime != 0 {
-			p.str("|FUTEX_CLOCK_REALTIME")
-		}
-	} else {
-		p.xval(nil, op, "FUTEX_???")
-	}
+	})
 	val, val3 := uint64(uint32(p.args[2])), uint64(uint32(p.args[5]))
 	bitset := func() {
 		p.sep()
-		if val3 == futexBitsetAny {
-			p.str("FUTEX_BITSET_MATCH_ANY")
-		} else {
-			p.hex(val3)
-		}
+		p.named(func() { p.hex(val3) }, func() {
+			if val3 == futexBitsetAny {
+				p.str("FUTEX_BITSET_MATCH_ANY")
+			} else {
+				p.hex(val3)
+			}
+		})
 	}
 	switch cmd {
 	case futexWait:
@@ -211,7 +215,8 @@ func decodeClone(p *printer) {
 }
 
 // cloneFlagsWithSignal prints clone's flags word, whose low byte is the
-// signal sent to the parent when the child exits.
+// signal sent to the parent when the child exits. The two parts follow
+// -X each on its own, as strace prints them: 0x1200000|17.
 func (p *printer) cloneFlagsWithSignal(flags uint64) {
 	sig := flags & 0xff
 	rest := flags &^ 0xff
@@ -222,7 +227,7 @@ func (p *printer) cloneFlagsWithSignal(flags uint64) {
 		if rest != 0 {
 			p.str("|")
 		}
-		p.b = appendSignal(p.b, int64(sig))
+		p.signal(int64(sig))
 	}
 	if flags == 0 {
 		p.str("0")
@@ -271,7 +276,7 @@ func decodeClone3(p *printer) {
 			p.ptr(le.Uint64(ca[24:]))
 		}
 		p.str(", exit_signal=")
-		p.b = appendSignal(p.b, int64(le.Uint64(ca[32:])))
+		p.signal(int64(le.Uint64(ca[32:])))
 		p.str(", stack=")
 		p.ptr(le.Uint64(ca[40:]))
 		p.str(", stack_size=")
@@ -559,15 +564,17 @@ func decodeMount(p *printer) {
 		p.kind(sysabi.ArgStr, 2)
 	}
 	p.sep()
-	if flags&0xffff0000 == unix.MS_MGC_VAL {
-		p.str("MS_MGC_VAL")
-		if flags &^= 0xffff0000; flags != 0 {
-			p.str("|")
+	p.named(func() { p.hex(flags) }, func() {
+		if flags&0xffff0000 == unix.MS_MGC_VAL {
+			p.str("MS_MGC_VAL")
+			if rest := flags &^ 0xffff0000; rest != 0 {
+				p.str("|")
+				p.flags(mountFl, rest, "MS_???")
+			}
+		} else {
 			p.flags(mountFl, flags, "MS_???")
 		}
-	} else {
-		p.flags(mountFl, flags, "MS_???")
-	}
+	})
 	if flags&ignoresData != 0 {
 		p.kind(sysabi.ArgPtr, 4)
 	} else {
@@ -608,9 +615,11 @@ func decodeIoctl(p *printer) {
 	p.kind(sysabi.ArgFD, 0)
 	cmd := uint64(uint32(p.args[1]))
 	p.sep()
-	if name, ok := ioctlNames.lookup(cmd); ok {
-		p.str(name)
-	} else {
+	p.named(func() { p.hex(cmd) }, func() {
+		if name, ok := ioctlNames.lookup(cmd); ok {
+			p.str(name)
+			return
+		}
 		// Unknown requests are spelled out from their _IOC encoding.
 		p.str("_IOC(")
 		p.str(iocDirs[cmd>>30])
@@ -621,7 +630,7 @@ func decodeIoctl(p *printer) {
 		p.str(", ")
 		p.hex(cmd >> 16 & 0x3fff)
 		p.str(")")
-	}
+	})
 	switch cmd {
 	case 0x5421, 0x5452: // FIONBIO, FIOASYNC take an int *
 		p.sep()

@@ -74,13 +74,14 @@ func (p *printer) kind(k sysabi.Kind, i int) {
 	case sysabi.ArgPtr:
 		p.ptr(v)
 	case sysabi.ArgDirFD:
-		if int32(v) == unix.AT_FDCWD {
-			p.str("AT_FDCWD")
-			p.fdPath(unix.AT_FDCWD, false)
-		} else {
-			p.dec(int64(int32(v)))
-			p.fdPath(int64(int32(v)), false)
-		}
+		p.named(func() { p.dec(int64(int32(v))) }, func() {
+			if int32(v) == unix.AT_FDCWD {
+				p.str("AT_FDCWD")
+			} else {
+				p.dec(int64(int32(v)))
+			}
+		})
+		p.fdPath(int64(int32(v)), false)
 	case sysabi.ArgPath:
 		p.pathArg(i)
 	case sysabi.ArgStr:
@@ -100,7 +101,7 @@ func (p *printer) kind(k sysabi.Kind, i int) {
 			p.ptr(v)
 		}
 	case sysabi.ArgOpenFlags:
-		p.b = appendOpenFlags(p.b, v)
+		p.openFlags(v)
 	case sysabi.ArgOFlags:
 		p.flags(openFlags, v, "O_???")
 	case sysabi.ArgSockFlags:
@@ -110,7 +111,7 @@ func (p *printer) kind(k sysabi.Kind, i int) {
 	case sysabi.ArgProt:
 		p.flags(mmapProt, v, "PROT_???")
 	case sysabi.ArgMmapFlags:
-		p.mmapFlags(v)
+		p.named(func() { p.hex(v) }, func() { p.mmapFlags(v) })
 	case sysabi.ArgMmapOff:
 		p.hex(v)
 	case sysabi.ArgAccess:
@@ -120,7 +121,11 @@ func (p *printer) kind(k sysabi.Kind, i int) {
 	case sysabi.ArgFaccessatFlags:
 		p.flags(faccessatFlags, v, "AT_???")
 	case sysabi.ArgStatxFlags:
-		p.xval(statxSync, v&0x6000, "AT_STATX_???")
+		// Two words, each in the style: strace's raw style prints
+		// nothing for the zero sync type (statx(-100, "/", |0x900, ...).
+		if sync := v & 0x6000; sync != 0 || p.style != XlatRaw {
+			p.xval(statxSync, sync, "AT_STATX_???")
+		}
 		if rest := v &^ 0x6000; rest != 0 {
 			p.str("|")
 			p.flags(atFlags, rest, "AT_???")
@@ -128,7 +133,7 @@ func (p *printer) kind(k sysabi.Kind, i int) {
 	case sysabi.ArgStatxMask:
 		p.flags(statxMask, uint64(uint32(v)), "STATX_???")
 	case sysabi.ArgSignal:
-		p.b = appendSignal(p.b, int64(int32(v)))
+		p.signal(int64(int32(v)))
 	case sysabi.ArgSigHow:
 		p.xval(sigHows, v, "SIG_???")
 	case sysabi.ArgWhence:
@@ -221,11 +226,10 @@ func (p *printer) kind(k sysabi.Kind, i int) {
 }
 
 func (p *printer) mmapFlags(v uint64) {
-	var huge uint64
-	if v&0x40000 != 0 { // MAP_HUGETLB: bits 26..31 encode the page size
-		huge = v & (0x3f << 26)
-		v &^= huge
-	}
+	// Bits 26..31 encode MAP_HUGETLB's page size; strace names them
+	// with or without MAP_HUGETLB.
+	huge := v & (0x3f << 26)
+	v &^= huge
 	p.xval(mmapType, v&0xf, "MAP_???")
 	if rest := v &^ 0xf; rest != 0 {
 		p.str("|")
@@ -269,6 +273,9 @@ func (p *printer) sockProto(domain, v uint64) {
 func appendSpecialReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) ([]byte, bool) {
 	switch callName(nr) {
 	case "fcntl":
+		// The flags of F_GETFD, F_GET_SEALS and F_GETLEASE follow -X;
+		// strace prints F_GETFL's names whatever the style.
+		p := printer{b: b, style: styleOf(mem)}
 		switch args[1] {
 		case unix.F_GETFL:
 			b = appendHex(b, uint64(ret))
@@ -279,23 +286,23 @@ func appendSpecialReturn(b []byte, nr int, args *[6]uint64, ret int64, mem Mem) 
 			if ret == 0 {
 				return append(b, '0'), true
 			}
-			b = appendHex(b, uint64(ret))
-			b = append(b, " (flags "...)
-			b = appendFlags(b, fdFlags, uint64(ret), "")
-			return append(b, ')'), true
+			p.hex(uint64(ret))
+			p.str(" (flags ")
+			p.flags(fdFlags, uint64(ret), "")
+			return append(p.b, ')'), true
 		case unix.F_GET_SEALS:
 			if ret == 0 {
 				return append(b, '0'), true
 			}
-			b = appendHex(b, uint64(ret))
-			b = append(b, " (seals "...)
-			b = appendFlags(b, sealFlags, uint64(ret), "")
-			return append(b, ')'), true
+			p.hex(uint64(ret))
+			p.str(" (seals ")
+			p.flags(sealFlags, uint64(ret), "")
+			return append(p.b, ')'), true
 		case unix.F_GETLEASE:
-			b = appendHex(b, uint64(ret))
-			b = append(b, " ("...)
-			b = appendXval(b, lockTypes, uint64(ret), "")
-			return append(b, ')'), true
+			p.hex(uint64(ret))
+			p.str(" (")
+			p.xval(lockTypes, uint64(ret), "")
+			return append(p.b, ')'), true
 		}
 	case "prctl":
 		if args[0] == unix.PR_GET_DUMPABLE {

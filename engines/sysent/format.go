@@ -226,10 +226,11 @@ type printer struct {
 	n        int
 	track    bool
 	marks    []int
+	style    XlatStyle
 }
 
 func newPrinter(b []byte, nr int, args [6]uint64, mem Mem) printer {
-	return printer{b: b, nr: nr, args: args, mem: mem}
+	return printer{b: b, nr: nr, args: args, mem: mem, style: styleOf(mem)}
 }
 
 // callName is the name of system call nr on this architecture, "" for
@@ -315,8 +316,35 @@ func (p *printer) ptr(v uint64) {
 	p.hex(v)
 }
 
-func (p *printer) flags(x xlat, v uint64, dflt string) { p.b = appendFlags(p.b, x, v, dflt) }
-func (p *printer) xval(x xlat, v uint64, dflt string)  { p.b = appendXval(p.b, x, v, dflt) }
+// flags prints a flag word of table x; xval a value of enumeration x.
+// Both follow the printer's XlatStyle.
+func (p *printer) flags(x xlat, v uint64, dflt string) {
+	if p.style == XlatAbbrev {
+		p.b = appendFlags(p.b, x, v, dflt)
+		return
+	}
+	p.named(func() { p.hex(v) }, func() { p.b = appendFlags(p.b, x, v, dflt) })
+}
+
+func (p *printer) xval(x xlat, v uint64, dflt string) {
+	if p.style == XlatAbbrev {
+		p.b = appendXval(p.b, x, v, dflt)
+		return
+	}
+	p.named(func() { p.hex(v) }, func() { p.b = appendXval(p.b, x, v, dflt) })
+}
+
+// openFlags prints open(2) flags (see appendOpenFlags) in the printer's
+// XlatStyle.
+func (p *printer) openFlags(v uint64) {
+	p.named(func() { p.hex(v) }, func() { p.b = appendOpenFlags(p.b, v) })
+}
+
+// signal prints a signal number in the printer's XlatStyle: SIGUSR1, 10,
+// or 10 /* SIGUSR1 */.
+func (p *printer) signal(sig int64) {
+	p.named(func() { p.dec(sig) }, func() { p.b = appendSignal(p.b, sig) })
+}
 
 // read reads n bytes at addr, or returns nil if that is impossible.
 func (p *printer) read(addr uint64, n int) []byte {

@@ -15,10 +15,18 @@ import (
 // little endian, at least 48 bytes); where the tracer has none, zeroed
 // bytes with the signal number and code in place give the short form.
 func AppendSignal(b []byte, info []byte) []byte {
+	return AppendSignalIn(b, info, XlatAbbrev)
+}
+
+// AppendSignalIn is AppendSignal with the siginfo's named constants in
+// style, as strace -X prints them; the signal's name after "---" stays:
+//
+//	--- SIGCHLD {si_signo=17, si_code=0x1, si_pid=7803, ...} ---
+func AppendSignalIn(b []byte, info []byte, style XlatStyle) []byte {
 	b = append(b, "--- "...)
 	b = appendSignal(b, int64(int32(le.Uint32(info[0:]))))
 	b = append(b, ' ')
-	b = AppendSiginfo(b, info)
+	b = AppendSiginfoIn(b, info, style)
 	return append(b, " ---"...)
 }
 
@@ -44,33 +52,40 @@ const (
 
 // AppendSiginfo appends a siginfo as strace prints it: {si_signo=...}.
 func AppendSiginfo(b []byte, info []byte) []byte {
+	return AppendSiginfoIn(b, info, XlatAbbrev)
+}
+
+// AppendSiginfoIn is AppendSiginfo with the named constants (si_signo,
+// si_code, ...) in style, as strace -X prints them.
+func AppendSiginfoIn(b []byte, info []byte, style XlatStyle) []byte {
 	if len(info) < 48 {
 		return append(b, "{...}"...)
 	}
+	p := printer{b: b, style: style}
 	sig := int32(le.Uint32(info[siSigno:]))
 	errno := int32(le.Uint32(info[siErrno:]))
 	code := int32(le.Uint32(info[siCode:]))
-	b = append(b, "{si_signo="...)
-	b = appendSignal(b, int64(sig))
-	b = append(b, ", si_code="...)
-	b = appendSiCode(b, sig, code)
+	p.str("{si_signo=")
+	p.signal(int64(sig))
+	p.str(", si_code=")
+	p.named(func() { p.hex(uint64(uint32(code))) }, func() { p.b = appendSiCode(p.b, sig, code) })
 	if errno != 0 {
-		b = append(b, ", si_errno="...)
-		b = append(b, ErrnoName(unix.Errno(errno))...)
+		p.str(", si_errno=")
+		p.str(ErrnoName(unix.Errno(errno)))
 	}
 	pidUID := func() {
-		b = append(b, ", si_pid="...)
-		b = strconv.AppendInt(b, int64(int32(le.Uint32(info[siPid:]))), 10)
-		b = append(b, ", si_uid="...)
-		b = strconv.AppendUint(b, uint64(le.Uint32(info[siUID:])), 10)
+		p.str(", si_pid=")
+		p.dec(int64(int32(le.Uint32(info[siPid:]))))
+		p.str(", si_uid=")
+		p.udec(uint64(le.Uint32(info[siUID:])))
 	}
 	value := func() {
 		v := le.Uint64(info[siValue:])
-		b = append(b, ", si_value={int="...)
-		b = strconv.AppendInt(b, int64(int32(v)), 10)
-		b = append(b, ", ptr="...)
-		b = appendHex(b, v)
-		b = append(b, '}')
+		p.str(", si_value={int=")
+		p.dec(int64(int32(v)))
+		p.str(", ptr=")
+		p.hex(v)
+		p.str("}")
 	}
 	switch {
 	case code == siUser || code == siTkill:
@@ -79,47 +94,48 @@ func AppendSiginfo(b []byte, info []byte) []byte {
 		pidUID()
 		value()
 	case code == siTimer:
-		b = append(b, ", si_timerid="...)
-		b = appendHex(b, uint64(le.Uint32(info[siTimerID:])))
-		b = append(b, ", si_overrun="...)
-		b = strconv.AppendInt(b, int64(int32(le.Uint32(info[siTimerID+4:]))), 10)
+		p.str(", si_timerid=")
+		p.hex(uint64(le.Uint32(info[siTimerID:])))
+		p.str(", si_overrun=")
+		p.dec(int64(int32(le.Uint32(info[siTimerID+4:]))))
 		value()
 	case code <= 0 || code == siKernel && !faultSignal(sig):
 		// Other kernel and user codes carry nothing strace prints.
 	case sig == int32(unix.SIGCHLD):
 		pidUID()
-		b = append(b, ", si_status="...)
+		p.str(", si_status=")
 		st := int64(int32(le.Uint32(info[siStatus:])))
 		if code == cldExited {
-			b = strconv.AppendInt(b, st, 10)
+			p.dec(st)
 		} else {
-			b = appendSignal(b, st)
+			p.signal(st)
 		}
-		b = append(b, ", si_utime="...)
-		b = strconv.AppendInt(b, int64(le.Uint64(info[siUtime:])), 10)
-		b = append(b, ", si_stime="...)
-		b = strconv.AppendInt(b, int64(le.Uint64(info[siStime:])), 10)
+		p.str(", si_utime=")
+		p.dec(int64(le.Uint64(info[siUtime:])))
+		p.str(", si_stime=")
+		p.dec(int64(le.Uint64(info[siStime:])))
 	case faultSignal(sig):
-		b = append(b, ", si_addr="...)
+		p.str(", si_addr=")
 		if a := le.Uint64(info[siAddr:]); a == 0 {
-			b = append(b, "NULL"...)
+			p.str("NULL")
 		} else {
-			b = appendHex(b, a)
+			p.hex(a)
 		}
 	case sig == int32(unix.SIGPOLL):
-		b = append(b, ", si_band="...)
-		b = strconv.AppendInt(b, int64(le.Uint64(info[siBand:])), 10)
-		b = append(b, ", si_fd="...)
-		b = strconv.AppendInt(b, int64(int32(le.Uint32(info[siFd:]))), 10)
+		p.str(", si_band=")
+		p.dec(int64(le.Uint64(info[siBand:])))
+		p.str(", si_fd=")
+		p.dec(int64(int32(le.Uint32(info[siFd:]))))
 	case sig == int32(unix.SIGSYS):
-		b = append(b, ", si_call_addr="...)
-		b = appendHex(b, le.Uint64(info[siCall:]))
-		b = append(b, ", si_syscall="...)
-		b = strconv.AppendInt(b, int64(int32(le.Uint32(info[siSysNr:]))), 10)
-		b = append(b, ", si_arch="...)
-		b = appendXval(b, auditArches, uint64(le.Uint32(info[siArch:])), "AUDIT_ARCH_???")
+		p.str(", si_call_addr=")
+		p.hex(le.Uint64(info[siCall:]))
+		p.str(", si_syscall=")
+		p.dec(int64(int32(le.Uint32(info[siSysNr:]))))
+		p.str(", si_arch=")
+		p.xval(auditArches, uint64(le.Uint32(info[siArch:])), "AUDIT_ARCH_???")
 	}
-	return append(b, '}')
+	p.str("}")
+	return p.b
 }
 
 // si_code values common to all signals.

@@ -364,7 +364,7 @@ func (p *printer) decodeStruct(k sysabi.Kind, i int, v uint64) bool {
 		}
 		flags, mode, resolve := le.Uint64(how), le.Uint64(how[8:]), le.Uint64(how[16:])
 		p.str("{flags=")
-		p.b = appendOpenFlags(p.b, flags)
+		p.openFlags(flags)
 		if mode != 0 || flags&(oCreat|oTmpfile) != 0 {
 			p.str(", mode=")
 			p.b = appendOctal(p.b, mode)
@@ -416,6 +416,10 @@ func cstr(b []byte) []byte {
 
 // fileMode prints st_mode as strace does: S_IFDIR|S_ISVTX|0777.
 func (p *printer) fileMode(mode uint32) {
+	p.named(func() { p.b = appendOctal(p.b, uint64(mode)) }, func() { p.fileModeNames(mode) })
+}
+
+func (p *printer) fileModeNames(mode uint32) {
 	if t := uint64(mode & unix.S_IFMT); t != 0 {
 		p.xval(fileTypes, t, "")
 		p.str("|")
@@ -434,11 +438,13 @@ func (p *printer) fileMode(mode uint32) {
 
 // makedev prints a device number the way strace does: makedev(0x1, 0x3).
 func (p *printer) makedev(dev uint64) {
-	p.str("makedev(")
-	p.hex(uint64(unix.Major(dev)))
-	p.str(", ")
-	p.hex(uint64(unix.Minor(dev)))
-	p.str(")")
+	p.named(func() { p.hex(dev) }, func() {
+		p.str("makedev(")
+		p.hex(uint64(unix.Major(dev)))
+		p.str(", ")
+		p.hex(uint64(unix.Minor(dev)))
+		p.str(")")
+	})
 }
 
 // sigset prints a signal mask the strace way: names without "SIG",
@@ -465,9 +471,11 @@ func (p *printer) sigset(set uint64) {
 		}
 		first = false
 		// The name without its "SIG" prefix; every name in range has one.
-		start := len(p.b)
-		p.b = appendSignal(p.b, int64(sig))
-		p.b = append(p.b[:start], p.b[start+3:]...)
+		p.named(func() { p.dec(int64(sig)) }, func() {
+			start := len(p.b)
+			p.b = appendSignal(p.b, int64(sig))
+			p.b = append(p.b[:start], p.b[start+3:]...)
+		})
 	}
 	p.str("]")
 }
@@ -475,14 +483,16 @@ func (p *printer) sigset(set uint64) {
 func (p *printer) sigaction(sa []byte) {
 	handler, flags, restorer, mask := le.Uint64(sa), le.Uint64(sa[8:]), le.Uint64(sa[16:]), le.Uint64(sa[24:])
 	p.str("{sa_handler=")
-	switch handler {
-	case 0:
-		p.str("SIG_DFL")
-	case 1:
-		p.str("SIG_IGN")
-	default:
-		p.hex(handler)
-	}
+	p.named(func() { p.hex(handler) }, func() {
+		switch handler {
+		case 0:
+			p.str("SIG_DFL")
+		case 1:
+			p.str("SIG_IGN")
+		default:
+			p.hex(handler)
+		}
+	})
 	p.str(", sa_mask=")
 	p.sigset(mask)
 	p.str(", sa_flags=")
@@ -506,7 +516,7 @@ func (p *printer) waitStatus(s uint32) {
 		p.str("{WIFCONTINUED(s)}")
 	case s&0xff == 0x7f:
 		p.str("{WIFSTOPPED(s) && WSTOPSIG(s) == ")
-		p.b = appendSignal(p.b, int64(s>>8&0xff))
+		p.b = appendSignal(p.b, int64(s>>8&0xff)) // names whatever -X, as strace
 		if s>>16 != 0 {
 			p.str(" && s >> 16 == ")
 			p.udec(uint64(s >> 16))
@@ -759,19 +769,25 @@ func (p *printer) timeval(tv []byte) {
 // utimespec prints one utimensat time, naming the special nanosecond
 // values.
 func (p *printer) utimespec(ts []byte) {
-	switch le.Uint64(ts[8:]) {
-	case unix.UTIME_NOW:
-		p.str("UTIME_NOW")
-	case unix.UTIME_OMIT:
-		p.str("UTIME_OMIT")
-	default:
-		p.timespec(ts)
-	}
+	p.named(func() { p.timespec(ts) }, func() {
+		switch le.Uint64(ts[8:]) {
+		case unix.UTIME_NOW:
+			p.str("UTIME_NOW")
+		case unix.UTIME_OMIT:
+			p.str("UTIME_OMIT")
+		default:
+			p.timespec(ts)
+		}
+	})
 }
 
 // rlim prints a resource limit: RLIM64_INFINITY, N*1024 for round
 // kibibytes above 1024, else decimal, as strace does.
 func (p *printer) rlim(v uint64) {
+	p.named(func() { p.udec(v) }, func() { p.rlimNames(v) })
+}
+
+func (p *printer) rlimNames(v uint64) {
 	switch {
 	case v == ^uint64(0):
 		p.str("RLIM64_INFINITY")

@@ -1,6 +1,8 @@
 package sysent
 
 import (
+	"bytes"
+	"fmt"
 	"slices"
 	"strconv"
 )
@@ -12,6 +14,93 @@ import (
 // names for one word, the ORDER of a table is the order strace prints them
 // in, which is not always numeric (O_CLOEXEC before O_DIRECTORY,
 // SA_RESTORER first): keep the order when adding entries.
+
+// XlatStyle is how named constants (flags, enumerations, signals, the
+// special values of struct fields) print, as strace's -X chooses.
+type XlatStyle uint8
+
+const (
+	// XlatAbbrev prints names: O_RDONLY|O_CLOEXEC (strace's default).
+	XlatAbbrev XlatStyle = iota
+	// XlatRaw prints numbers: 0x80000.
+	XlatRaw
+	// XlatVerbose prints the number and the names in a comment:
+	// 0x80000 /* O_RDONLY|O_CLOEXEC */.
+	XlatVerbose
+)
+
+// ParseXlatStyle parses strace's -X argument: raw, abbrev or verbose.
+func ParseXlatStyle(s string) (XlatStyle, error) {
+	switch s {
+	case "abbrev":
+		return XlatAbbrev, nil
+	case "raw":
+		return XlatRaw, nil
+	case "verbose":
+		return XlatVerbose, nil
+	}
+	return XlatAbbrev, fmt.Errorf("xlat style %q: want raw, abbrev or verbose", s)
+}
+
+func (s XlatStyle) String() string {
+	switch s {
+	case XlatRaw:
+		return "raw"
+	case XlatVerbose:
+		return "verbose"
+	}
+	return "abbrev"
+}
+
+// XlatStyler is implemented by a Mem whose calls print their named
+// constants in another style than XlatAbbrev (strace's -X).
+type XlatStyler interface {
+	XlatStyle() XlatStyle
+}
+
+func styleOf(mem Mem) XlatStyle {
+	if s, ok := mem.(XlatStyler); ok {
+		return s.XlatStyle()
+	}
+	return XlatAbbrev
+}
+
+// named prints a value that has a symbolic form in the printer's style:
+// num appends it as a number, sym as XlatAbbrev spells it. Verbose is the
+// number with sym in a comment, unless sym names nothing (it is the
+// number itself, maybe with strace's own "/* FOO_??? */" after it), which
+// strace then prints alone. This one place decides for every constant, so
+// that composite values (mmap's flags, st_mode) are one number and one
+// comment, as strace prints them.
+func (p *printer) named(num, sym func()) {
+	style := p.style
+	switch style {
+	case XlatRaw:
+		num()
+		return
+	case XlatAbbrev:
+		sym()
+		return
+	}
+	start := len(p.b)
+	num()
+	mid := len(p.b)
+	p.style = XlatAbbrev // parts of sym print as names, inside the comment
+	sym()
+	p.style = style
+	n, s := p.b[start:mid], p.b[mid:]
+	if bytes.Equal(s, n) || bytes.HasPrefix(s, n) && s[len(n)] == ' ' {
+		p.b = append(p.b[:start], s...) // overlapping: copy moves forward
+		return
+	}
+	// sym moves right to make room for the comment's opening, in place.
+	const open, end = " /* ", " */"
+	symLen := len(s)
+	p.b = append(p.b, open+end...)
+	copy(p.b[mid+len(open):], p.b[mid:mid+symLen])
+	copy(p.b[mid:], open)
+	copy(p.b[mid+len(open)+symLen:], end)
+}
 
 type xname struct {
 	v    uint64

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/utrace-bpf/utrace-bpf/test/progs"
 )
 
 // straceBoth runs `strace -f OPTS -o LOG -- argv` and `utrace-bpf strace
@@ -217,7 +219,7 @@ func TestStraceCommandSortBy(t *testing.T) {
 // Options utrace-bpf strace does not have are refused, naming the option,
 // with exit status 2 and nothing run.
 func TestStraceCommandRefuses(t *testing.T) {
-	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=0+2", "true"}, {"-e", "inject=openat:error=ENOENT:when=3..2", "true"}, {"-e", "fault=openat:when=4..+", "true"}, {"-c", "-U", "min-time,name", "true"}, {"--decode-fds", "true"}, {"-o"}} {
+	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=0+2", "true"}, {"-e", "inject=openat:error=ENOENT:when=3..2", "true"}, {"-e", "fault=openat:when=4..+", "true"}, {"-c", "-U", "min-time,name", "true"}, {"--decode-fds", "true"}, {"-X", "names", "true"}, {"-o"}} {
 		r := run(t, "", append([]string{"strace"}, args...)...)
 		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "strace:") {
 			t.Errorf("strace %q: exit %d, stderr %q; want one line and status 2", args, r.code, r.stderr)
@@ -294,6 +296,40 @@ func TestStraceCommandX(t *testing.T) {
 		t.Run(x, func(t *testing.T) {
 			theirs, ours := straceBoth(t, w, x, "-e", "trace=openat,read,write")
 			expectSameLines(t, theirs.log, ours.log)
+		})
+	}
+}
+
+// -X raw, abbrev and verbose: named constants as strace prints them in
+// each style, on calls whose flags, enumerations, signals, modes and
+// limits the decoders print in the style (and the loader's calls of the
+// same names), some with bits or values no name covers, and on the
+// siginfo of a signal line.
+func TestStraceCommandXlat(t *testing.T) {
+	needRoot(t)
+	w := workload{argv: []string{progs.Build(t, "xlat")}, dir: t.TempDir()}
+	trace := "trace=openat,mmap,mprotect,lseek,faccessat2,fcntl,newfstatat,rt_sigaction,rt_sigprocmask,prlimit64,ioctl,futex,kill"
+	// A line of each style that must be there, so that a style strace
+	// ignored too would not pass.
+	marks := map[string]string{
+		"raw":     `openat(-100, "/dev/null", 0x40080000)`,
+		"abbrev":  `openat(AT_FDCWD, "/dev/null", O_RDONLY|O_CLOEXEC|0x40000000)`,
+		"verbose": `rt_sigprocmask(0 /* SIG_BLOCK */, [12 /* USR2 */ 17 /* CHLD */], NULL, 8) = 0`,
+	}
+	sigMarks := map[string]string{
+		"raw":     `--- SIGALRM {si_signo=14, si_code=0, si_pid=`,
+		"abbrev":  `--- SIGALRM {si_signo=SIGALRM, si_code=SI_USER, si_pid=`,
+		"verbose": `--- SIGALRM {si_signo=14 /* SIGALRM */, si_code=0 /* SI_USER */, si_pid=`,
+	}
+	for _, style := range []string{"raw", "abbrev", "verbose"} {
+		t.Run(style, func(t *testing.T) {
+			theirs, ours := straceBoth(t, w, "-X", style, "-e", trace)
+			expectSameLines(t, theirs.log, ours.log)
+			for _, mark := range []string{marks[style], sigMarks[style]} {
+				if !strings.Contains(ours.log, mark) {
+					t.Errorf("no %q in utrace-bpf's log:\n%s", mark, ours.log)
+				}
+			}
 		})
 	}
 }

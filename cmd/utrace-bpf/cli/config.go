@@ -47,7 +47,7 @@ type Config struct {
 	// the tid only while several threads are traced, as strace -o does
 	// without -f.
 	SingleLeaders bool
-	Engines    []EngineSpec
+	Engines       []EngineSpec
 	// Metrics is the address /metrics is served on ("": none), and
 	// MetricsLinger how long it stays up after the summary.
 	Metrics       string

@@ -42,6 +42,8 @@ prints, from the syscalls engine (or, with -c, the counter engine):
   -e signal=SET   the signal deliveries logged (names, !, none)
   -x, -xx     strings in hex: those not printable, all
   -y, -yy     descriptors with what they are open on: 3</etc/hosts>; -yy: sockets' endpoints
+  -X raw|abbrev|verbose  named constants as numbers, names (the default), or both:
+              0x80000 /* O_RDONLY|O_CLOEXEC */
   -S SORTBY   -c's order: time, calls, errors, name
   -U COLUMNS  -c's columns: time-percent,total-time,avg-time,calls,errors,name
   -e inject=SET:error=E|retval=V[:delay_enter=D][:when=W], -e fault=SET[:error=E][:when=W]
@@ -92,6 +94,7 @@ type straceOptions struct {
 	numbers    bool                // -n
 	hex        int                 // -x count
 	fdPaths    int                 // -y count
+	xlat       string              // -X
 	sortBy     string              // -S
 	columns    string              // -U
 	injects    []map[string]string // -e inject=, -e fault=: inject engines' options
@@ -266,6 +269,13 @@ func (o *straceOptions) withArg(c byte, val string) error {
 		}
 	case 'E':
 		o.env = append(o.env, val)
+	case 'X':
+		switch val {
+		case "raw", "abbrev", "verbose":
+			o.xlat = val
+		default:
+			return badInput("strace: -X %s: only raw, abbrev and verbose are supported", val)
+		}
 	case 'S':
 		switch val {
 		case "time", "calls", "errors", "name":
@@ -473,6 +483,7 @@ func (o *straceOptions) config() (*Config, error) {
 		set("hex", o.hex > 0, strconv.Itoa(min(o.hex, 2)))
 		set("fd_paths", o.fdPaths == 1, "paths")
 		set("fd_paths", o.fdPaths >= 2, "detail")
+		set("xlat", o.xlat != "", o.xlat)
 		switch {
 		case o.relative:
 			raw["time"] = "r"
