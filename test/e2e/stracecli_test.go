@@ -657,3 +657,55 @@ func summaryTable(log string) [][]string {
 	sort.Slice(body, func(i, j int) bool { return body[i][name] < body[j][name] })
 	return rows
 }
+
+// fdNumbers are what differs between two runs of fdpaths.py in -y's and
+// -yy's names: inodes, and ports the kernel picks.
+var fdNumbers = regexp.MustCompile(`\[\d+(->\d+)?\]|:\d{4,5}\b|htons\(\d{4,5}\)`)
+
+// -y, -yy: what each descriptor is open on, at the moment the call uses
+// it, as strace names it: paths (escaped, "(deleted)"), pipes, eventfds,
+// the working directory of AT_FDCWD, and with -yy the endpoints of UNIX,
+// UDP and TCP sockets and the numbers of devices. close is left out:
+// strace keeps what it learnt of a socket by its inode, and names a
+// socket whose peer is gone as it was, where the kernel no longer does.
+func TestStraceCommandFdPaths(t *testing.T) {
+	needRoot(t)
+	script, err := filepath.Abs("testdata/fdpaths.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trace := "trace=openat,read,write,sendto,recvfrom,connect,bind,listen,accept4,socketpair,pipe2,eventfd2,dup2,unlink,mkdir,chdir"
+	marks := map[string][]string{
+		"-y": {`openat(AT_FDCWD</`, `write(20<pipe:[N]>, "z", 1) = 1`, `>(deleted), "x", 1) = 1`,
+			`socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0, [3<socket:[N]>, 4<socket:[N]>]) = 0`},
+		"-yy": {`read(9</dev/null<char 1:3>>, "", 1) = 0`, `sendto(3<UNIX-STREAM:[N->N]>, "x", 1, 0, NULL, 0) = 1`,
+			`accept4(6<TCP:[127.0.0.1:P]>`, `sendto(5<UDP:[127.0.0.1:P->127.0.0.1:9]>, "x", 1, 0, NULL, 0) = 1`},
+	}
+	for _, y := range []string{"-y", "-yy"} {
+		t.Run(y, func(t *testing.T) {
+			dir := t.TempDir()
+			w := workload{argv: []string{"/usr/bin/python3", script}, dir: dir,
+				reset: func() { os.RemoveAll(filepath.Join(dir, "sub")) }}
+			theirs, ours := straceBoth(t, w, y, "-e", trace)
+			norm := func(log string) string {
+				return fdNumbers.ReplaceAllStringFunc(log, func(m string) string {
+					switch {
+					case strings.Contains(m, "->"):
+						return "[N->N]"
+					case strings.HasPrefix(m, "["):
+						return "[N]"
+					case strings.HasPrefix(m, "htons"):
+						return "htons(P)"
+					}
+					return ":P"
+				})
+			}
+			expectSameLines(t, norm(theirs.log), norm(ours.log))
+			for _, mark := range marks[y] {
+				if !strings.Contains(strings.Join(strings.Fields(norm(ours.log)), " "), mark) {
+					t.Errorf("no %q in utrace-bpf's log:\n%s", mark, ours.log)
+				}
+			}
+		})
+	}
+}
