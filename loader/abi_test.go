@@ -333,7 +333,7 @@ func TestCaptureNumbering(t *testing.T) {
 	}
 	for name, want := range map[string]int{"AUX_RET": sysabi.AuxRet, "COND_NONE": condNone, "COND_INTR": condIntr, "CAP_ITEMS": capItems,
 		"REGION_MAX": regionMax, "PATH_MAX": sysabi.PathMax, "SYSCALL_MAX": syscallMax,
-		"HIST_SLOTS": core.HistogramSlots,
+		"HIST_SLOTS":  core.HistogramSlots,
 		"FD_RET_NONE": int(sysabi.FdNone), "FD_RET_VALUE": int(sysabi.FdValue), "FD_RET_PAIR": int(sysabi.FdPairAt(0))} {
 		if got := def(name); got != want {
 			t.Errorf("%s is %d in C, %d in Go", name, got, want)

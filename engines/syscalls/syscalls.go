@@ -754,6 +754,11 @@ func (s *syscalls) emit(ev *core.Event, nr int, args *[6]uint64, mem sysent.Mem,
 		if d, ok := s.duration(ev, returned); ok {
 			r.Fields = append(r.Fields, pipeline.IntField("duration_ns", int64(d)))
 		}
+		if s.fdPaths != core.FdPathsNone {
+			if names := sysent.FdNames(nr, *args, ret, returned && !injected, mem); len(names) > 0 {
+				r.Fields = append(r.Fields, pipeline.StrsField("fd_paths", names))
+			}
+		}
 	} else {
 		if s.numbers {
 			// strace -n: "[%4d] ", inside the column of " = ".

@@ -72,3 +72,30 @@ const (
 	fDupfd        = 0
 	fDupfdCloexec = 1030
 )
+
+// FdNames returns the descriptors of a call with what they were open on,
+// as strace -y prints each ("3</etc/hosts>"), for structured output: its
+// descriptor arguments at its entry, then, with returned, the descriptor
+// it returned. Those the Mem does not know are left out.
+func FdNames(nr int, args [6]uint64, ret int64, returned bool, mem Mem) []string {
+	var names []string
+	add := func(fd int64, exit bool) {
+		b := strconv.AppendInt(nil, fd, 10)
+		if fd == unix.AT_FDCWD {
+			b = append(b[:0], "AT_FDCWD"...)
+		}
+		if n := len(b); len(appendFdPath(b, mem, fd, exit)) > n {
+			names = append(names, string(appendFdPath(b, mem, fd, exit)))
+		}
+	}
+	set := sysabi.FdArgs(nr)
+	for i := range 6 {
+		if set&(1<<i) != 0 {
+			add(int64(int32(args[i])), false)
+		}
+	}
+	if returned && !IsError(ret) && returnsFd(nr, &args) {
+		add(ret, true)
+	}
+	return names
+}
