@@ -66,6 +66,16 @@ func cmpSetups() []*cmpSetup {
 			what: "`strace -f -o /dev/null`"},
 		{name: "strace-1cpu", heavy: true, only: getppid, avail: need("strace"), run: straceRun(true, "-f", "-o", "/dev/null"),
 			what: "`taskset -c 0 strace -f -o /dev/null`: tracer and tracee on one CPU, strace's best case here"},
+		// strace's command line, both tools, with timing and descriptor
+		// paths: the log people ask strace for when they debug I/O.
+		{name: "strace-cli-T-y", perCall: 1, ours: true, run: straceCLIRun(false, "-f", "-T", "-y", "-o", "@out"), events: "records",
+			what: "`utrace-bpf strace -f -T -y -o FILE`: strace's command line and lines, each descriptor named by the kernel"},
+		{name: "strace-cli-T-y-1cpu", perCall: 1, ours: true, run: straceCLIRun(true, "-f", "-T", "-y", "-o", "@out"), events: "records",
+			what: "`taskset -c 0 utrace-bpf strace -f -T -y -o FILE`"},
+		{name: "strace-T-y", heavy: true, avail: need("strace"), run: straceRun(false, "-f", "-T", "-y", "-o", "/dev/null"),
+			what: "`strace -f -T -y -o /dev/null`"},
+		{name: "strace-T-y-1cpu", heavy: true, avail: need("strace"), run: straceRun(true, "-f", "-T", "-y", "-o", "/dev/null"),
+			what: "`taskset -c 0 strace -f -T -y -o /dev/null`"},
 		{name: "perf-trace", perCall: 1, heavy: true, avail: needTracing("perf"), run: perfRun(),
 			what: "`perf trace -o FILE`: full syscall log"},
 
@@ -403,6 +413,27 @@ func cliRun(args ...string) func(*cmpRun, *cmpWorkload, int) (sample, error) {
 			s.note = fmt.Sprintf("%d calls counted in the kernel", s.counted)
 		}
 		return s, parseSummary(&s, text)
+	}
+}
+
+// straceCLIRun runs the workload under "utrace-bpf strace ARGS" (pinned:
+// with tracer and workload on CPU 0, as the pinned strace rows).
+func straceCLIRun(pinned bool, args ...string) func(*cmpRun, *cmpWorkload, int) (sample, error) {
+	return func(c *cmpRun, w *cmpWorkload, size int) (sample, error) {
+		argv := append(append([]string{c.cli, "strace"}, c.expand(args)...), "--")
+		if pinned {
+			argv = append([]string{"taskset", "-c", "0"}, argv...)
+		}
+		d, stderr, err := launched(append(argv, w.argv(size)...), nil)
+		s := sample{d: d, delivered: -1, lost: -1, counted: -1}
+		if err != nil {
+			return s, err
+		}
+		tail, _, err := c.readOut()
+		if err != nil {
+			return s, err
+		}
+		return s, parseSummary(&s, stderr+tail)
 	}
 }
 

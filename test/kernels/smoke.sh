@@ -90,6 +90,21 @@ else
 	pass inject
 fi
 
+# 3b. strace -yy: descriptors named by the kernel side's path walk (its
+# dentry, mount and inode reads are CO-RE: this is where a kernel's layout
+# would show), the working directory, a device's numbers.
+cmd="cd / && $BIN strace -yy -e trace=%file,%desc cat /dev/null"
+t fdpaths
+if [ $rc -ne 0 ]; then
+	fail fdpaths "exit status $rc, want 0"
+elif ! hasre '[0-9]+</dev/null<char 1:3>>'; then
+	fail fdpaths 'no descriptor named </dev/null<char 1:3>>'
+elif ! has 'AT_FDCWD</>'; then
+	fail fdpaths 'no AT_FDCWD</>'
+else
+	pass fdpaths
+fi
+
 # 4. Fault injection after the call through a kernel trigger (per-syscall
 # tracepoints, in tracefs, which utrace-bpf must mount itself if needed)
 # on an attached process: opener waits for a byte on its standard input,
