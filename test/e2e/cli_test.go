@@ -75,6 +75,23 @@ func TestSignalsIgnore(t *testing.T) {
 	}
 }
 
+// The -e quoting rule on a list value holding , and =: both signals rules
+// apply. SIGUSR1 is ignored and SIGTERM becomes SIGUSR2, so the shell,
+// which would die of either, dies of SIGUSR2.
+func TestSignalsRuleList(t *testing.T) {
+	needRoot(t)
+	script := "kill -USR1 $$; echo after-usr1; kill -TERM $$; echo after-term"
+	for _, flag := range []string{
+		"signals:rules=SIGUSR1=ignore,SIGTERM=SIGUSR2",
+		"signals:rules='SIGUSR1=ignore,SIGTERM=SIGUSR2',log=false",
+	} {
+		r := run(t, "", "run", "-e", flag, "--", "sh", "-c", script)
+		if r.code != 128+12 || r.stdout != "after-usr1\n" {
+			t.Errorf("-e %s: want the shell past SIGUSR1 and killed by SIGUSR2: %v", flag, r)
+		}
+	}
+}
+
 // inspect prints the path argument of the matched openat, registers and a
 // stack.
 func TestInspectOpenat(t *testing.T) {
@@ -196,7 +213,8 @@ func TestBadInput(t *testing.T) {
 			`opt.yaml:3: engine syscalls has no option "colour"`},
 		{[]string{"check", "-c", write("syntax.yaml", "engines: [\n")}, `syntax.yaml: line`},
 		{[]string{"run", "-e", "nosuch", "--", "true"}, `-e "nosuch": unknown engine "nosuch"`},
-		{[]string{"run", "-e", "syscalls:bogus=1", "--", "true"}, `engine syscalls has no option "bogus"`},
+		{[]string{"run", "-e", "syscalls:bogus=1", "--", "true"}, `-e "syscalls:bogus=1": column 10: engine syscalls: no option "bogus"`},
+		{[]string{"run", "-e", "signals:rules='SIGUSR1=ignore", "--", "true"}, `column 15: engine signals: unterminated ' quote`},
 		{[]string{"run", "-e", "inject:syscall=openat", "--", "true"}, `say what to inject`},
 		{[]string{"attach", "-p", "999999999"}, `-p 999999999: no such process`},
 		{[]string{"attach", "-p", "2"}, `-p 2: a kernel thread`},

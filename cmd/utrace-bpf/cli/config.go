@@ -310,42 +310,22 @@ func parseEngineNode(n *yaml.Node, at func(*yaml.Node) string) (EngineSpec, erro
 	return EngineSpec{Type: t, Name: name, Options: opts, Where: at(n)}, nil
 }
 
-// parseEngineFlag parses -e TYPE[:key=value,...].
+// parseEngineFlag parses -e TYPE[:NAME=VALUE,...], the option list split
+// by pipeline.SplitSpec's rule; errors name the column in the -e value.
 func parseEngineFlag(s string) (EngineSpec, error) {
 	typ, rest, _ := strings.Cut(s, ":")
 	t, err := pipeline.Lookup(typ)
 	if err != nil {
 		return EngineSpec{}, badInput("-e %q: %v", s, err)
 	}
-	raw := map[string]string{}
-	if rest != "" {
-		for _, kv := range splitOptions(rest) {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				return EngineSpec{}, badInput("-e %q: option %q: want key=value", s, kv)
-			}
-			raw[k] = v
-		}
+	opts, err := t.ParseSpec(rest)
+	if se := (*pipeline.SpecError)(nil); errors.As(err, &se) {
+		return EngineSpec{}, badInput("-e %q: column %d: engine %s: %s", s, len(typ)+1+se.Offset+1, typ, se.Msg)
 	}
-	opts, err := t.Parse(raw)
 	if err != nil {
 		return EngineSpec{}, badInput("-e %q: %v", s, err)
 	}
 	return EngineSpec{Type: t, Name: typ, Options: opts, Where: "-e " + s}, nil
-}
-
-// splitOptions splits "a=1,b=x,y,c=2" at the commas that start a new
-// key=value, so values may hold commas: [a=1 b=x,y c=2].
-func splitOptions(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if len(out) > 0 && !strings.Contains(part, "=") {
-			out[len(out)-1] += "," + part
-			continue
-		}
-		out = append(out, part)
-	}
-	return out
 }
 
 // parseSize parses a byte size such as 4096, 64KiB or 8MiB.

@@ -38,7 +38,7 @@ func FuzzConfig(f *testing.F) {
 // FuzzEngineFlag feeds arbitrary -e values: no panic, one-line errors.
 func FuzzEngineFlag(f *testing.F) {
 	for _, seed := range []string{"syscalls", "syscalls:trace=file,failed=true", "inject:syscall=openat,error=ENOENT,probability=0.5",
-		"signals:rules=SIGUSR1=ignore,SIGTERM=SIGUSR1", "counter:sort=bogus", "x:y", ":", "inject:nth=-1"} {
+		"signals:rules=SIGUSR1=ignore,SIGTERM=SIGUSR1", "signals:rules='SIGUSR1=ignore,SIGTERM=SIGUSR2',log=false", "signals:rules=\"x", "counter:sort=bogus", "x:y", ":", "inject:nth=-1"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, flag string) {

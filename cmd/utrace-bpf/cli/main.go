@@ -114,7 +114,7 @@ func newRoot() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return badInput("%v", err) })
 	pf := root.PersistentFlags()
 	pf.StringVarP(&f.config, "config", "c", "", "YAML pipeline `file` (default: the built-in syscalls log)")
-	pf.StringArrayVarP(&f.engines, "engine", "e", nil, "engine `TYPE[:key=value,...]`, repeatable, in pipeline order")
+	pf.StringArrayVarP(&f.engines, "engine", "e", nil, "engine `TYPE[:key=value,...]`, repeatable, in pipeline order; a value runs to the next ,KEY= naming another option of the engine, or is put in '...' or \"...\" (\\ escapes the quote)")
 	pf.StringP("output", "o", "", "write events to `FILE` (default standard error)")
 	pf.String("format", "", "output format: text or json")
 	pf.String("buffer-size", "", "ring buffer `size`, e.g. 8MiB")
