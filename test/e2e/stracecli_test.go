@@ -219,7 +219,7 @@ func TestStraceCommandSortBy(t *testing.T) {
 // Options utrace-bpf strace does not have are refused, naming the option,
 // with exit status 2 and nothing run.
 func TestStraceCommandRefuses(t *testing.T) {
-	for _, args := range [][]string{{"-k", "true"}, {"-yy", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=0+2", "true"}, {"-e", "inject=openat:error=ENOENT:when=3..2", "true"}, {"-e", "fault=openat:when=4..+", "true"}, {"-c", "-U", "min-time,name", "true"}, {"--decode-fds", "true"}, {"-X", "names", "true"}, {"-o"}} {
+	for _, args := range [][]string{{"-k", "true"}, {"-i", "true"}, {"-e", "inject=openat:signal=SIGUSR1", "true"}, {"-e", "inject=openat:error=ENOENT:when=0+2", "true"}, {"-e", "inject=openat:error=ENOENT:when=3..2", "true"}, {"-e", "fault=openat:when=4..+", "true"}, {"-c", "-U", "min-time,name", "true"}, {"--decode-fds", "true"}, {"-X", "names", "true"}, {"-o"}} {
 		r := run(t, "", append([]string{"strace"}, args...)...)
 		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "strace:") {
 			t.Errorf("strace %q: exit %d, stderr %q; want one line and status 2", args, r.code, r.stderr)
