@@ -38,7 +38,7 @@ func FdArgs(nr int) uint8 {
 		return 0
 	}
 	if l.Decoder != DecodeNone {
-		return decoderFdArgs[l.Decoder]
+		return decoderFdArgs[table[nr].name]
 	}
 	var set uint8
 	for i, k := range l.Args {
@@ -49,14 +49,11 @@ func FdArgs(nr int) uint8 {
 	return set
 }
 
-// decoderFdArgs are FdArgs of the calls with decoders of their own: what
-// those decoders print as descriptors. execveat's dirfd is its argument 0
-// (execve has none, but the mask only matters where the decoder asks).
-var decoderFdArgs = map[Decoder]uint8{
-	DecodeIoctl:   1 << 0,
-	DecodeSockopt: 1 << 0,
-	DecodeFcntl:   1 << 0,
-	DecodeExecve:  1 << 0,
+// decoderFdArgs are FdArgs of the calls with decoders of their own, by
+// name: what those decoders print as descriptors (execveat's dirfd; not
+// execve, whose argument 0 is its file name).
+var decoderFdArgs = map[string]uint8{
+	"ioctl": 1 << 0, "fcntl": 1 << 0, "getsockopt": 1 << 0, "setsockopt": 1 << 0, "execveat": 1 << 0,
 }
 
 // FdResultOf says which descriptors system call nr creates when it

@@ -84,8 +84,9 @@ func FdNames(nr int, args [6]uint64, ret int64, returned bool, mem Mem) []string
 		if fd == unix.AT_FDCWD {
 			b = append(b[:0], "AT_FDCWD"...)
 		}
-		if n := len(b); len(appendFdPath(b, mem, fd, exit)) > n {
-			names = append(names, string(appendFdPath(b, mem, fd, exit)))
+		n := len(b)
+		if b = appendFdPath(b, mem, fd, exit); len(b) > n {
+			names = append(names, string(b))
 		}
 	}
 	set := sysabi.FdArgs(nr)
